@@ -1,0 +1,64 @@
+/**
+ * Agent identity. `threadId` cannot be trusted (it is 0 in every Deno web
+ * worker), so ids come from one counter in shared memory: the id domain.
+ * Every handle carries the domain, so an agent that revives any sabkit
+ * object joins it; `Process` also hands each worker an id drawn by its parent.
+ *
+ * @module
+ */
+
+const DOMAIN_MAGIC = 0x5ab0d0;
+const DOMAIN_BYTES = 64;
+const MAGIC = 0;
+const NEXT_ID = 1;
+
+let domain: Int32Array | undefined;
+let adopted = false;
+let id = 0;
+
+/** The id domain's memory, created here if this agent has none yet. */
+export function domainBuffer(): SharedArrayBuffer {
+  if (domain === undefined) {
+    domain = new Int32Array(new SharedArrayBuffer(DOMAIN_BYTES));
+    domain[MAGIC] = DOMAIN_MAGIC;
+    domain[NEXT_ID] = 1;
+  }
+  return domain.buffer as SharedArrayBuffer;
+}
+
+/** Whether `x` is the memory of an id domain. */
+export function isDomain(x: unknown): x is SharedArrayBuffer {
+  return x instanceof SharedArrayBuffer && x.byteLength === DOMAIN_BYTES &&
+    Atomics.load(new Int32Array(x), MAGIC) === DOMAIN_MAGIC;
+}
+
+/**
+ * Joins the domain a received handle came from. Only the first domain seen
+ * counts, and only before this agent has drawn an id from a domain of its own.
+ */
+export function adoptDomain(buffer: SharedArrayBuffer): void {
+  if (adopted || id !== 0) return;
+  domain = new Int32Array(buffer);
+  adopted = true;
+}
+
+/** Draws a fresh id from this agent's domain (for a worker about to start). */
+export function drawId(): number {
+  domainBuffer();
+  const next = Atomics.add(domain!, NEXT_ID, 1);
+  if (next <= 0) throw new RangeError("The agent id space is exhausted");
+  return next;
+}
+
+/** Installs the id a parent drew for this agent (worker bootstrap only). */
+export function setAgent(buffer: SharedArrayBuffer, agentId: number): void {
+  domain = new Int32Array(buffer);
+  adopted = true;
+  id = agentId;
+}
+
+/** This agent's id: unique among all agents of the program, never 0. */
+export function agentId(): number {
+  if (id === 0) id = drawId();
+  return id;
+}

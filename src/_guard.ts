@@ -1,0 +1,59 @@
+/**
+ * `guard()` and `guardAsync()` for every lock-like object, built once on
+ * `acquire` and `release`.
+ *
+ * @module
+ */
+
+import { TimeoutError } from "./errors.ts";
+import type { AcquireOptions, GuardOptions } from "./protocol.ts";
+import { assertCanBlock, deadlineOf } from "./_wait.ts";
+
+interface Acquirable {
+  acquire(options?: { timeout?: number }): boolean;
+  acquireAsync(options?: { timeout?: number; signal?: AbortSignal }): Promise<boolean>;
+  release(): void;
+}
+
+function releaser(lock: Acquirable): Disposable {
+  let held = true;
+  return {
+    [Symbol.dispose](): void {
+      // Disposing twice must not release someone else's hold.
+      if (held) {
+        held = false;
+        lock.release();
+      }
+    },
+  };
+}
+
+function timedOut(lock: Acquirable, timeout: number | undefined): TimeoutError {
+  const name = (lock as object).constructor.name;
+  return new TimeoutError(`Could not acquire the ${name} within ${timeout} ms`);
+}
+
+/** Blocking acquire that returns a `Disposable` release, or throws `TimeoutError`. */
+export function guard(lock: Acquirable, options: GuardOptions = {}): Disposable {
+  if (!lock.acquire({ timeout: options.timeout })) throw timedOut(lock, options.timeout);
+  return releaser(lock);
+}
+
+/** Async acquire that resolves to a `Disposable` release, or rejects with `TimeoutError`. */
+export async function guardAsync(lock: Acquirable, options: GuardOptions = {}): Promise<Disposable> {
+  if (!await lock.acquireAsync(options)) throw timedOut(lock, options.timeout);
+  return releaser(lock);
+}
+
+/** Validates `blocking` and returns the deadline of a blocking acquire (`undefined`: try once). */
+export function acquireDeadline(options: AcquireOptions, method: string): number | undefined {
+  const { blocking = true, timeout } = options;
+  if (typeof blocking !== "boolean") {
+    throw new TypeError(`The blocking option must be a boolean, got ${String(blocking)}`);
+  }
+  const deadline = deadlineOf(timeout);
+  if (!blocking) return undefined;
+  assertCanBlock(method, `${method}Async`);
+  return deadline;
+}
+

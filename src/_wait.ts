@@ -1,0 +1,149 @@
+/**
+ * The one place that waits. Every blocking or async wait in sabkit goes
+ * through {@linkcode waitSync} or {@linkcode waitAsync}, so deadlines,
+ * keep-alive, abort and termination behave the same everywhere.
+ *
+ * @module
+ */
+
+import { describe } from "./_describe.ts";
+
+/** A deadline on the `performance.now()` clock; `Infinity` means never. */
+export type Deadline = number;
+
+/** Validates a timeout (ms) and turns it into an absolute deadline. */
+export function deadlineOf(timeout: number | undefined, what = "timeout"): Deadline {
+  if (timeout === undefined || timeout === Infinity) return Infinity;
+  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
+    throw new TypeError(`The ${what} must be a number of milliseconds, got ${describe(timeout)}`);
+  }
+  return performance.now() + Math.max(0, timeout);
+}
+
+/** Milliseconds left until `deadline` (never negative). */
+export function remaining(deadline: Deadline): number {
+  return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
+}
+
+/**
+ * Termination support for workers started by `Process`: Deno's
+ * `worker.terminate()` cannot interrupt `Atomics.wait`, so a worker that has
+ * a stop word sleeps in bounded slices and gives up once the word is set.
+ */
+let stopWord: Int32Array | undefined;
+const SLICE_MS = 50;
+
+/** Thrown inside a worker whose `Process` was terminated while it waited. */
+export class TerminatedError extends Error {
+  /** Creates the error. */
+  constructor() {
+    super("The worker was terminated while it waited");
+    this.name = "TerminatedError";
+  }
+}
+
+/** Installs the stop word of this agent (called once by the worker bootstrap). */
+export function setStopWord(word: Int32Array): void {
+  stopWord = word;
+}
+
+/** The stop word's index inside its `Int32Array`. */
+export const STOP_INDEX = 0;
+
+function checkStop(): void {
+  if (stopWord !== undefined && Atomics.load(stopWord, STOP_INDEX) !== 0) {
+    throw new TerminatedError();
+  }
+}
+
+let canBlockCache: boolean | undefined;
+
+/** Whether this agent may call `Atomics.wait` (not a browser window's main thread). */
+export function canBlock(): boolean {
+  if (canBlockCache === undefined) {
+    const g = globalThis as { document?: unknown; Deno?: unknown; Bun?: unknown };
+    if (g.document === undefined || g.Deno !== undefined || g.Bun !== undefined) {
+      canBlockCache = true;
+    } else {
+      try {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+        canBlockCache = true;
+      } catch {
+        canBlockCache = false;
+      }
+    }
+  }
+  return canBlockCache;
+}
+
+/** Throws a clear error where blocking is forbidden, naming the async variant. */
+export function assertCanBlock(method: string, asyncMethod: string): void {
+  if (!canBlock()) {
+    throw new TypeError(
+      `${method}() would block, which this thread does not allow (a browser window's main thread); use ${asyncMethod}() instead`,
+    );
+  }
+}
+
+/**
+ * Sleeps while `i32[index] === value`, until woken or `deadline`. May return
+ * early (a spurious wake-up or a slice boundary): callers re-check their
+ * condition and call again. Returns `false` only once the deadline has passed.
+ */
+export function waitSync(i32: Int32Array, index: number, value: number, deadline: Deadline): boolean {
+  checkStop();
+  let ms = remaining(deadline);
+  if (ms <= 0) return false;
+  if (stopWord !== undefined && ms > SLICE_MS) ms = SLICE_MS;
+  Atomics.wait(i32, index, value, ms);
+  checkStop();
+  return deadline === Infinity || performance.now() < deadline;
+}
+
+/**
+ * Holds a ref'd timer so a pending `Atomics.waitAsync` keeps Node and Deno
+ * alive (on their own they exit with the promise unsettled).
+ */
+function keepAlive(ms: number): () => void {
+  const t = setTimeout(() => {}, Math.min(ms, 2 ** 31 - 1));
+  return () => clearTimeout(t);
+}
+
+/**
+ * The async form of {@linkcode waitSync}: resolves `true` when woken (or
+ * spuriously), `false` once the deadline has passed, and rejects with
+ * `signal.reason` when `signal` aborts.
+ */
+export function waitAsync(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  deadline: Deadline,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const ms = remaining(deadline);
+  if (ms <= 0) return Promise.resolve(false);
+  const result = Atomics.waitAsync(i32, index, value, ms);
+  if (!result.async) return Promise.resolve(true);
+  const release = keepAlive(ms === Infinity ? 2 ** 31 - 1 : ms + 1);
+  return new Promise<boolean>((resolve, reject) => {
+    let abandoned = false;
+    const onAbort = () => {
+      abandoned = true;
+      release();
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    result.value.then((outcome) => {
+      if (abandoned) {
+        // The futex may have spent a wake-up on this abandoned waiter: pass it on.
+        if (outcome === "ok") Atomics.notify(i32, index, 1);
+        return;
+      }
+      signal?.removeEventListener("abort", onAbort);
+      release();
+      resolve(deadline === Infinity || performance.now() < deadline);
+    });
+  });
+}

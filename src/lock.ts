@@ -1,0 +1,174 @@
+/**
+ * `Lock`: Python's `multiprocessing.Lock` for workers.
+ *
+ * @module
+ */
+
+import { acquireDeadline, guard, guardAsync } from "./_guard.ts";
+import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
+import { defineReentry, lockAsync, lockSync, tryLock, unlock } from "./_mutex.ts";
+import { deadlineOf } from "./_wait.ts";
+import type { AcquireOptions, AsyncWaitOptions, GuardOptions, Lockable } from "./protocol.ts";
+
+const STATE = 1;
+const BYTES = 8;
+
+let reviving: Handle | undefined;
+const LOCK: Kind<Lock> = defineKind({
+  name: "Lock",
+  tag: 1,
+  byteLength: () => BYTES,
+  revive: (h: Handle) => {
+    reviving = h;
+    return new Lock();
+  },
+});
+
+/**
+ * A non-recursive lock shared by every worker it is posted to. Any thread may
+ * release it, as with Python's `multiprocessing.Lock`.
+ *
+ * @example Guarding a shared counter across a worker
+ * ```ts
+ * import { Lock } from "@sabkit/sabkit";
+ * const lock = new Lock();
+ * const counter = new Int32Array(new SharedArrayBuffer(4));
+ * {
+ *   using _ = lock.guard();
+ *   counter[0] += 1;
+ * }
+ * console.assert(!lock.locked());
+ * ```
+ */
+export class Lock implements Lockable {
+  #i32: Int32Array;
+
+  /** Creates an unlocked lock. */
+  constructor() {
+    const handle = reviving;
+    reviving = undefined;
+    this.#i32 = handle
+      ? new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4)
+      : allocate(LOCK, BYTES);
+    brand(this, LOCK, this.#i32.buffer as SharedArrayBuffer, this.#i32.byteOffset, BYTES);
+    defineReentry(this, {
+      owned: () => this.locked(),
+      releaseAll: () => (this.release(), 1),
+      restore: () => {},
+    });
+  }
+
+  /**
+   * Acquires the lock.
+   *
+   * @param options `blocking: false` tries once; `timeout` in ms (negative counts as 0).
+   * @returns `true` once acquired, `false` if it timed out or would have blocked.
+   * @throws {TypeError} Where this thread may not block; use `acquireAsync()`.
+   *
+   * @example Trying without blocking
+   * ```ts
+   * import { Lock } from "@sabkit/sabkit";
+   * const lock = new Lock();
+   * console.assert(lock.acquire({ blocking: false }));
+   * console.assert(!lock.acquire({ timeout: 5 }));
+   * ```
+   */
+  acquire(options: AcquireOptions = {}): boolean {
+    const deadline = acquireDeadline(options, "Lock.acquire");
+    if (deadline === undefined) return tryLock(this.#i32, STATE);
+    return lockSync(this.#i32, STATE, deadline);
+  }
+
+  /**
+   * Acquires the lock without blocking the thread.
+   *
+   * @param options `timeout` in ms; `signal` rejects the wait with its reason.
+   * @returns `true` once acquired, `false` on timeout.
+   *
+   * @example Waiting in an async function
+   * ```ts
+   * import { Lock } from "@sabkit/sabkit";
+   * const lock = new Lock();
+   * if (await lock.acquireAsync({ timeout: 100 })) lock.release();
+   * ```
+   */
+  acquireAsync(options: AsyncWaitOptions = {}): Promise<boolean> {
+    try {
+      return lockAsync(this.#i32, STATE, deadlineOf(options.timeout), options.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Releases the lock; any thread may release it.
+   *
+   * @throws {Error} If the lock is not locked.
+   *
+   * @example Releasing
+   * ```ts
+   * import { Lock } from "@sabkit/sabkit";
+   * const lock = new Lock();
+   * lock.acquire();
+   * lock.release();
+   * ```
+   */
+  release(): void {
+    if (!unlock(this.#i32, STATE)) throw new Error("Cannot release an unlocked Lock");
+  }
+
+  /**
+   * Whether some thread holds the lock right now.
+   *
+   * @returns `true` while held.
+   *
+   * @example Checking
+   * ```ts
+   * import { Lock } from "@sabkit/sabkit";
+   * console.assert(!new Lock().locked());
+   * ```
+   */
+  locked(): boolean {
+    return Atomics.load(this.#i32, STATE) !== 0;
+  }
+
+  /**
+   * Acquires and returns a `Disposable` that releases: `using _ = lock.guard()`.
+   *
+   * @param options `timeout` in ms.
+   * @returns The release, for `using`.
+   * @throws {TimeoutError} If not acquired within `timeout`.
+   *
+   * @example A critical section
+   * ```ts
+   * import { Lock } from "@sabkit/sabkit";
+   * const lock = new Lock();
+   * {
+   *   using _ = lock.guard({ timeout: 1000 });
+   * }
+   * ```
+   */
+  guard(options?: GuardOptions): Disposable {
+    return guard(this, options);
+  }
+
+  /**
+   * Acquires asynchronously and resolves to a `Disposable` that releases.
+   *
+   * @param options `timeout` in ms and `signal`.
+   * @returns The release, for `using`.
+   * @throws {TimeoutError} If not acquired within `timeout`.
+   *
+   * @example An async critical section
+   * ```ts
+   * import { Lock } from "@sabkit/sabkit";
+   * const lock = new Lock();
+   * {
+   *   using _ = await lock.guardAsync();
+   * }
+   * ```
+   */
+  guardAsync(options?: GuardOptions): Promise<Disposable> {
+    return guardAsync(this, options);
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * `Process`: Python's `multiprocessing.Process`, on a worker thread.
+ *
+ * @module
+ */
+
+import { drawId, domainBuffer } from "./_agent.ts";
+import {
+  newControl,
+  readError,
+  STATE,
+  STATE_FAILED,
+  STATE_RETURNED,
+  type StartMessage,
+  STOP,
+} from "./_control.ts";
+import { describe } from "./_describe.ts";
+import { deadlineOf, waitAsync } from "./_wait.ts";
+import { reportsExit, spawn, type SpawnedWorker } from "./runtime/mod.ts";
+
+/** The exit code of a terminated process, as Python reports it: `-SIGTERM`. */
+const TERMINATED = -15;
+
+/** Options of {@linkcode Process}. */
+export interface ProcessOptions {
+  /** Arguments for the target; sabkit objects arrive revived. Default `[]`. */
+  args?: readonly unknown[];
+  /** A name for the process and its worker thread. Default `Process-N`. */
+  name?: string;
+  /** Which export of the module to call. Default `"default"`. */
+  exportName?: string;
+}
+
+/**
+ * The error `join()` rejects with when the worker's target threw: it carries
+ * the worker's error name, message and stack.
+ *
+ * @example Reporting a worker's failure
+ * ```ts ignore
+ * import { Process, ProcessError } from "@sabkit/sabkit";
+ * const p = new Process(new URL("./task.ts", import.meta.url)).start();
+ * try {
+ *   await p.join();
+ * } catch (e) {
+ *   if (e instanceof ProcessError) console.error(e.remoteName, e.message, e.stack);
+ * }
+ * ```
+ */
+export class ProcessError extends Error {
+  /** The `name` of the error thrown in the worker. */
+  readonly remoteName: string;
+  /** Creates the error from the worker's report. */
+  constructor(name: string, message: string, stack?: string) {
+    super(message);
+    this.name = "ProcessError";
+    this.remoteName = name;
+    if (stack !== undefined) this.stack = stack;
+  }
+}
+
+let counter = 0;
+
+function bootstrapUrl(): URL {
+  // The npm build renames modules to .js; the URL must follow.
+  const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
+  return new URL(`./runtime/bootstrap.${ext}`, import.meta.url);
+}
+
+/**
+ * Runs a module's export in a new worker, as Python's `Process(target, args)`.
+ * The module's default export (or `exportName`) is called with the revived
+ * `args` and awaited; `join()` then resolves with the exit code.
+ *
+ * @example Sharing a lock with a worker
+ * ```ts ignore
+ * import { Lock, Process } from "@sabkit/sabkit";
+ * const lock = new Lock();
+ * const p = new Process(new URL("./worker.ts", import.meta.url), { args: [lock] }).start();
+ * console.log(await p.join()); // 0
+ * // worker.ts: export default function (lock: Lock) { using _ = lock.guard(); }
+ * ```
+ */
+export class Process {
+  #url: URL;
+  #args: readonly unknown[];
+  #exportName: string;
+  #name: string;
+  #worker: SpawnedWorker | undefined;
+  #control: Int32Array = newControl();
+  #exitCode: number | null = null;
+  #error: ProcessError | undefined;
+  #exited: Promise<void> | undefined;
+  #onExit: () => void = () => {};
+
+  /**
+   * Describes the process; nothing runs until `start()`.
+   *
+   * @param module The worker module (a URL, or a string resolved as a URL).
+   * @param options `args`, `name`, `exportName`.
+   * @throws {TypeError} If `module` is not a URL or `args` is not an array.
+   */
+  constructor(module: URL | string, options: ProcessOptions = {}) {
+    if (typeof module === "string") module = new URL(module);
+    if (!(module instanceof URL)) {
+      throw new TypeError(`The process module must be a URL, got ${describe(module)}`);
+    }
+    const { args = [], name = `Process-${++counter}`, exportName = "default" } = options;
+    if (!Array.isArray(args)) throw new TypeError(`The args must be an array, got ${describe(args)}`);
+    if (typeof name !== "string") throw new TypeError(`The name must be a string, got ${describe(name)}`);
+    if (typeof exportName !== "string") {
+      throw new TypeError(`The exportName must be a string, got ${describe(exportName)}`);
+    }
+    this.#url = module;
+    this.#args = args;
+    this.#name = name;
+    this.#exportName = exportName;
+  }
+
+  /** The process name. */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** `null` while running (or before `start()`); then 0, 1 after a throw, -15 after `terminate()`. */
+  get exitCode(): number | null {
+    return this.#exitCode;
+  }
+
+  /** Whether the process was started and has not ended. */
+  get alive(): boolean {
+    return this.#worker !== undefined && this.#exitCode === null;
+  }
+
+  /**
+   * Starts the worker and hands it the target and args.
+   *
+   * @returns This process, for chaining.
+   * @throws {Error} If the process was started already.
+   * @throws {DataCloneError} If an argument cannot be posted.
+   */
+  start(): this {
+    if (this.#worker !== undefined) throw new Error(`Process ${this.#name} was started already`);
+    this.#exited = new Promise((resolve) => (this.#onExit = resolve));
+    const worker = spawn(bootstrapUrl(), this.#name, {
+      onError: (e) => this.#finish(1, e),
+      onExit: (code) => this.#finish(code),
+    });
+    this.#worker = worker;
+    const message: StartMessage = {
+      sabkit: "start",
+      url: this.#url.href,
+      exportName: this.#exportName,
+      args: [...this.#args],
+      control: this.#control.buffer as SharedArrayBuffer,
+      domain: domainBuffer(),
+      agentId: drawId(),
+    };
+    try {
+      worker.post(message);
+    } catch (e) {
+      this.terminate();
+      throw e;
+    }
+    if (!reportsExit) void this.#watch();
+    return this;
+  }
+
+  /** Where the runtime reports no exit, the control block says when the target is done. */
+  async #watch(): Promise<void> {
+    let state = Atomics.load(this.#control, STATE);
+    while (state < STATE_RETURNED && this.#exitCode === null) {
+      await waitAsync(this.#control, STATE, state, Infinity);
+      state = Atomics.load(this.#control, STATE);
+    }
+    if (this.#exitCode !== null) return;
+    this.#worker!.terminate();
+    this.#finish(state === STATE_RETURNED ? 0 : 1);
+  }
+
+  #finish(code: number, uncaught?: unknown): void {
+    if (this.#exitCode !== null) return;
+    if (Atomics.load(this.#control, STATE) === STATE_FAILED) {
+      const r = readError(this.#control);
+      this.#error = new ProcessError(r?.name ?? "Error", r?.message ?? "The worker failed", r?.stack);
+    } else if (uncaught !== undefined) {
+      const e = uncaught instanceof Error ? uncaught : new Error(String(uncaught));
+      this.#error = new ProcessError(e.name, e.message, e.stack);
+    }
+    this.#exitCode = this.#error !== undefined && code === 0 ? 1 : code;
+    this.#onExit();
+  }
+
+  /**
+   * Waits for the process to end.
+   *
+   * @param timeout Milliseconds to wait at most. Default `Infinity`.
+   * @returns The exit code, or `null` if it is still running after `timeout`.
+   * @throws {ProcessError} If the target threw (message and stack from the worker).
+   * @throws {Error} If the process was never started.
+   */
+  async join(timeout?: number): Promise<number | null> {
+    const deadline = deadlineOf(timeout);
+    if (this.#exited === undefined) throw new Error(`Process ${this.#name} was not started`);
+    if (this.#exitCode === null && deadline !== Infinity) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - performance.now()))));
+      await Promise.race([this.#exited, late]);
+      clearTimeout(timer);
+    } else {
+      await this.#exited;
+    }
+    if (this.#error !== undefined) throw this.#error;
+    return this.#exitCode;
+  }
+
+  /**
+   * Stops the worker, even while it is blocked in a sabkit wait. `join()`
+   * then resolves with -15 (Python's `-SIGTERM`).
+   */
+  terminate(): void {
+    if (this.#worker === undefined || this.#exitCode !== null) return;
+    Atomics.store(this.#control, STOP, 1);
+    Atomics.notify(this.#control, STOP);
+    this.#worker.terminate();
+    this.#finish(TERMINATED);
+  }
+}
+
+export { cpuCount } from "./runtime/mod.ts";

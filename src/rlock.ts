@@ -1,0 +1,226 @@
+/**
+ * `RLock`: Python's `multiprocessing.RLock` for workers.
+ *
+ * @module
+ */
+
+import { agentId } from "./_agent.ts";
+import { acquireDeadline, guard, guardAsync } from "./_guard.ts";
+import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
+import { defineReentry, lockAsync, lockSync, tryLock, unlock } from "./_mutex.ts";
+import { deadlineOf } from "./_wait.ts";
+import type { AcquireOptions, AsyncWaitOptions, GuardOptions, Lockable } from "./protocol.ts";
+
+const STATE = 1;
+/** The owning agent's id (0: none); written only by the holder. */
+const OWNER = 2;
+/** How many times the owner holds it; touched only by the holder. */
+const COUNT = 3;
+const BYTES = 16;
+
+let reviving: Handle | undefined;
+const RLOCK: Kind<RLock> = defineKind({
+  name: "RLock",
+  tag: 2,
+  byteLength: () => BYTES,
+  revive: (h: Handle) => {
+    reviving = h;
+    return new RLock();
+  },
+});
+
+/**
+ * A re-entrant lock: the thread (agent) that holds it may acquire it again,
+ * and must release it as many times. Ownership is exact across every worker
+ * of the program.
+ *
+ * @example Re-entering from nested calls
+ * ```ts
+ * import { RLock } from "@sabkit/sabkit";
+ * const lock = new RLock();
+ * using outer = lock.guard();
+ * using inner = lock.guard();
+ * console.assert(lock.locked());
+ * ```
+ */
+export class RLock implements Lockable {
+  #i32: Int32Array;
+
+  /** Creates an unowned re-entrant lock. */
+  constructor() {
+    const handle = reviving;
+    reviving = undefined;
+    this.#i32 = handle
+      ? new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4)
+      : allocate(RLOCK, BYTES);
+    brand(this, RLOCK, this.#i32.buffer as SharedArrayBuffer, this.#i32.byteOffset, BYTES);
+    defineReentry(this, {
+      owned: () => this.#owned(),
+      releaseAll: () => {
+        const depth = this.#checkOwner();
+        this.#i32[COUNT] = 1;
+        this.release();
+        return depth;
+      },
+      restore: (depth) => {
+        this.#i32[COUNT] = depth;
+      },
+    });
+  }
+
+  #owned(): boolean {
+    return Atomics.load(this.#i32, OWNER) === agentId();
+  }
+
+  /** Returns the depth held by the caller, or throws if it is not the owner. */
+  #checkOwner(): number {
+    if (!this.#owned()) {
+      throw new Error(
+        Atomics.load(this.#i32, OWNER) === 0
+          ? "Cannot release an RLock that is not held"
+          : "Cannot release an RLock held by another thread",
+      );
+    }
+    return this.#i32[COUNT];
+  }
+
+  #enter(): void {
+    Atomics.store(this.#i32, OWNER, agentId());
+    this.#i32[COUNT] = 1;
+  }
+
+  /**
+   * Acquires the lock, or adds one level if this thread already holds it.
+   *
+   * @param options `blocking: false` tries once; `timeout` in ms (negative counts as 0).
+   * @returns `true` once held, `false` if it timed out or would have blocked.
+   * @throws {TypeError} Where this thread may not block; use `acquireAsync()`.
+   *
+   * @example Acquiring twice, releasing twice
+   * ```ts
+   * import { RLock } from "@sabkit/sabkit";
+   * const lock = new RLock();
+   * lock.acquire();
+   * lock.acquire();
+   * lock.release();
+   * lock.release();
+   * console.assert(!lock.locked());
+   * ```
+   */
+  acquire(options: AcquireOptions = {}): boolean {
+    const deadline = acquireDeadline(options, "RLock.acquire");
+    if (this.#owned()) {
+      this.#i32[COUNT]++;
+      return true;
+    }
+    const ok = deadline === undefined
+      ? tryLock(this.#i32, STATE)
+      : lockSync(this.#i32, STATE, deadline);
+    if (ok) this.#enter();
+    return ok;
+  }
+
+  /**
+   * Acquires without blocking the thread, or adds one level if already held.
+   *
+   * @param options `timeout` in ms; `signal` rejects the wait with its reason.
+   * @returns `true` once held, `false` on timeout.
+   *
+   * @example Waiting in an async function
+   * ```ts
+   * import { RLock } from "@sabkit/sabkit";
+   * const lock = new RLock();
+   * if (await lock.acquireAsync({ timeout: 100 })) lock.release();
+   * ```
+   */
+  async acquireAsync(options: AsyncWaitOptions = {}): Promise<boolean> {
+    const deadline = deadlineOf(options.timeout);
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (this.#owned()) {
+      this.#i32[COUNT]++;
+      return true;
+    }
+    const ok = await lockAsync(this.#i32, STATE, deadline, options.signal);
+    if (ok) this.#enter();
+    return ok;
+  }
+
+  /**
+   * Releases one level; the last release frees the lock for other threads.
+   *
+   * @throws {Error} If the calling thread does not hold the lock.
+   *
+   * @example Releasing
+   * ```ts
+   * import { RLock } from "@sabkit/sabkit";
+   * const lock = new RLock();
+   * lock.acquire();
+   * lock.release();
+   * ```
+   */
+  release(): void {
+    const depth = this.#checkOwner();
+    if (depth > 1) {
+      this.#i32[COUNT] = depth - 1;
+      return;
+    }
+    this.#i32[COUNT] = 0;
+    Atomics.store(this.#i32, OWNER, 0);
+    unlock(this.#i32, STATE);
+  }
+
+  /**
+   * Whether some thread holds the lock right now.
+   *
+   * @returns `true` while held by anyone.
+   *
+   * @example Checking
+   * ```ts
+   * import { RLock } from "@sabkit/sabkit";
+   * console.assert(!new RLock().locked());
+   * ```
+   */
+  locked(): boolean {
+    return Atomics.load(this.#i32, STATE) !== 0;
+  }
+
+  /**
+   * Acquires and returns a `Disposable` that releases one level.
+   *
+   * @param options `timeout` in ms.
+   * @returns The release, for `using`.
+   * @throws {TimeoutError} If not acquired within `timeout`.
+   *
+   * @example A critical section
+   * ```ts
+   * import { RLock } from "@sabkit/sabkit";
+   * const lock = new RLock();
+   * {
+   *   using _ = lock.guard();
+   * }
+   * ```
+   */
+  guard(options?: GuardOptions): Disposable {
+    return guard(this, options);
+  }
+
+  /**
+   * Acquires asynchronously and resolves to a `Disposable` that releases one level.
+   *
+   * @param options `timeout` in ms and `signal`.
+   * @returns The release, for `using`.
+   * @throws {TimeoutError} If not acquired within `timeout`.
+   *
+   * @example An async critical section
+   * ```ts
+   * import { RLock } from "@sabkit/sabkit";
+   * const lock = new RLock();
+   * {
+   *   using _ = await lock.guardAsync();
+   * }
+   * ```
+   */
+  guardAsync(options?: GuardOptions): Promise<Disposable> {
+    return guardAsync(this, options);
+  }
+}

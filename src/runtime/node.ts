@@ -1,0 +1,45 @@
+/**
+ * Node's `worker_threads`, loaded without a static import so the module
+ * graph also loads where `node:` specifiers do not exist.
+ *
+ * @module
+ */
+
+import type * as WorkerThreads from "node:worker_threads";
+import type { SpawnedWorker, WorkerEvents, WorkerPort } from "./mod.ts";
+
+/** A Node built-in module, without a static `node:` import (browsers have none). */
+export function builtin<T>(name: string): T | undefined {
+  const p = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
+  return p?.getBuiltinModule?.(name) as T | undefined;
+}
+
+function threads(): typeof WorkerThreads {
+  const mod = builtin<typeof WorkerThreads>("node:worker_threads");
+  if (mod === undefined) throw new TypeError("This runtime has no node:worker_threads");
+  return mod;
+}
+
+/** Starts a `worker_threads` worker on a module URL. */
+export function spawnNode(url: URL, name: string, events: WorkerEvents): SpawnedWorker {
+  const worker = new (threads().Worker)(url, { name });
+  worker.on("error", (e) => events.onError(e));
+  worker.on("exit", (code) => events.onExit(code));
+  return {
+    post: (message) => worker.postMessage(message),
+    terminate: () => void worker.terminate(),
+  };
+}
+
+/** The parent port of this `worker_threads` worker. */
+export function workerPortNode(): WorkerPort {
+  const port = threads().parentPort;
+  if (port === null) throw new TypeError("This code is not running in a worker thread");
+  return {
+    onMessage: (listener) => port.on("message", listener),
+    exit: (code) => {
+      port.close();
+      (globalThis as unknown as { process: { exit(code: number): never } }).process.exit(code);
+    },
+  };
+}
