@@ -20,4 +20,3 @@ export * from "./src/lock.ts";
 export * from "./src/rlock.ts";
 export * from "./src/process.ts";
 export * from "./src/revive.ts";
-

@@ -13,4 +13,3 @@ export function describe(x: unknown): string {
   const name = Object.getPrototypeOf(x)?.constructor?.name;
   return name ? `a ${name}` : "an object";
 }
-

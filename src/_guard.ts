@@ -56,4 +56,3 @@ export function acquireDeadline(options: AcquireOptions, method: string): number
   assertCanBlock(method, `${method}Async`);
   return deadline;
 }
-

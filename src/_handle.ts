@@ -120,7 +120,9 @@ function reviveHandle(record: unknown, seen: Map<object, unknown>): object {
   }
   if (byteOffset + expected > buffer.byteLength) {
     forged(
-      `the ${kind.name} spans bytes ${byteOffset}..${byteOffset + expected} of a ${buffer.byteLength}-byte buffer`,
+      `the ${kind.name} spans bytes ${byteOffset}..${
+        byteOffset + expected
+      } of a ${buffer.byteLength}-byte buffer`,
     );
   }
   const word = Atomics.load(new Int32Array(buffer, byteOffset, 1), 0);

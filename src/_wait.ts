@@ -100,19 +100,17 @@ export function waitSync(i32: Int32Array, index: number, value: number, deadline
   return deadline === Infinity || performance.now() < deadline;
 }
 
-/**
- * Holds a ref'd timer so a pending `Atomics.waitAsync` keeps Node and Deno
- * alive (on their own they exit with the promise unsettled).
- */
-function keepAlive(ms: number): () => void {
-  const t = setTimeout(() => {}, Math.min(ms, 2 ** 31 - 1));
-  return () => clearTimeout(t);
-}
+/** The longest delay `setTimeout` takes. */
+const MAX_TIMER = 2 ** 31 - 1;
 
 /**
  * The async form of {@linkcode waitSync}: resolves `true` when woken (or
  * spuriously), `false` once the deadline has passed, and rejects with
  * `signal.reason` when `signal` aborts.
+ *
+ * The timeout is our own ref'd timer, not only V8's: a pending
+ * `Atomics.waitAsync` neither keeps Node or Deno alive nor gets its own
+ * timeout served once nothing else is pending (both verified).
  */
 export function waitAsync(
   i32: Int32Array,
@@ -124,26 +122,42 @@ export function waitAsync(
   if (signal?.aborted) return Promise.reject(signal.reason);
   const ms = remaining(deadline);
   if (ms <= 0) return Promise.resolve(false);
-  const result = Atomics.waitAsync(i32, index, value, ms);
-  if (!result.async) return Promise.resolve(true);
-  const release = keepAlive(ms === Infinity ? 2 ** 31 - 1 : ms + 1);
+  const result = ms === Infinity
+    ? Atomics.waitAsync(i32, index, value)
+    : Atomics.waitAsync(i32, index, value, ms);
+  if (!result.async) return Promise.resolve(result.value === "not-equal");
   return new Promise<boolean>((resolve, reject) => {
-    let abandoned = false;
-    const onAbort = () => {
-      abandoned = true;
-      release();
+    let settled = false;
+    const settle = (): void => {
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    // At the deadline: `false`; past the longest timer of an endless wait: a spurious wake-up.
+    // Timers may fire a little early (a loop's cached clock): re-arm until the deadline is real.
+    const onTimer = (): void => {
+      const left = remaining(deadline);
+      if (left > 0 && left !== Infinity) {
+        timer = setTimeout(onTimer, left);
+        return;
+      }
+      settle();
+      resolve(ms === Infinity);
+    };
+    let timer = setTimeout(onTimer, Math.min(ms, MAX_TIMER));
+    const onAbort = (): void => {
+      settle();
       reject(signal!.reason);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     result.value.then((outcome) => {
-      if (abandoned) {
-        // The futex may have spent a wake-up on this abandoned waiter: pass it on.
-        if (outcome === "ok") Atomics.notify(i32, index, 1);
-        return;
+      if (!settled) {
+        settle();
+        resolve(outcome === "ok" || deadline === Infinity || performance.now() < deadline);
+      } else if (outcome === "ok") {
+        // This abandoned waiter spent a wake-up meant for a live one: pass it on.
+        Atomics.notify(i32, index, 1);
       }
-      signal?.removeEventListener("abort", onAbort);
-      release();
-      resolve(deadline === Infinity || performance.now() < deadline);
     });
   });
 }

@@ -27,4 +27,3 @@ export class TimeoutError extends Error {
     this.name = "TimeoutError";
   }
 }
-

@@ -47,9 +47,7 @@ export class Lock implements Lockable {
   constructor() {
     const handle = reviving;
     reviving = undefined;
-    this.#i32 = handle
-      ? new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4)
-      : allocate(LOCK, BYTES);
+    this.#i32 = handle ? new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4) : allocate(LOCK, BYTES);
     brand(this, LOCK, this.#i32.buffer as SharedArrayBuffer, this.#i32.byteOffset, BYTES);
     defineReentry(this, {
       owned: () => this.locked(),

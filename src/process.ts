@@ -4,14 +4,14 @@
  * @module
  */
 
-import { drawId, domainBuffer } from "./_agent.ts";
+import { domainBuffer, drawId } from "./_agent.ts";
 import {
   newControl,
   readError,
+  type StartMessage,
   STATE,
   STATE_FAILED,
   STATE_RETURNED,
-  type StartMessage,
   STOP,
 } from "./_control.ts";
 import { describe } from "./_describe.ts";
@@ -203,7 +203,9 @@ export class Process {
     if (this.#exited === undefined) throw new Error(`Process ${this.#name} was not started`);
     if (this.#exitCode === null && deadline !== Infinity) {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - performance.now()))));
+      const late = new Promise<void>((
+        r,
+      ) => (timer = setTimeout(r, Math.max(0, deadline - performance.now()))));
       await Promise.race([this.#exited, late]);
       clearTimeout(timer);
     } else {

@@ -50,9 +50,7 @@ export class RLock implements Lockable {
   constructor() {
     const handle = reviving;
     reviving = undefined;
-    this.#i32 = handle
-      ? new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4)
-      : allocate(RLOCK, BYTES);
+    this.#i32 = handle ? new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4) : allocate(RLOCK, BYTES);
     brand(this, RLOCK, this.#i32.buffer as SharedArrayBuffer, this.#i32.byteOffset, BYTES);
     defineReentry(this, {
       owned: () => this.#owned(),
@@ -113,9 +111,7 @@ export class RLock implements Lockable {
       this.#i32[COUNT]++;
       return true;
     }
-    const ok = deadline === undefined
-      ? tryLock(this.#i32, STATE)
-      : lockSync(this.#i32, STATE, deadline);
+    const ok = deadline === undefined ? tryLock(this.#i32, STATE) : lockSync(this.#i32, STATE, deadline);
     if (ok) this.#enter();
     return ok;
   }

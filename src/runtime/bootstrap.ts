@@ -9,12 +9,12 @@
 import "../../mod.ts";
 import { setAgent } from "../_agent.ts";
 import {
+  type StartMessage,
   STATE,
   STATE_FAILED,
   STATE_RETURNED,
   STATE_RUNNING,
   STATE_STARTING,
-  type StartMessage,
   writeError,
 } from "../_control.ts";
 import { revive } from "../_handle.ts";
@@ -40,7 +40,9 @@ async function run(message: StartMessage): Promise<void> {
     const mod = await import(message.url) as Record<string, unknown>;
     const target = mod[message.exportName];
     if (typeof target !== "function") {
-      throw new TypeError(`The module ${message.url} has no function export ${JSON.stringify(message.exportName)}`);
+      throw new TypeError(
+        `The module ${message.url} has no function export ${JSON.stringify(message.exportName)}`,
+      );
     }
     await target(...revive(message.args));
   } catch (error) {

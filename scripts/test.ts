@@ -1,0 +1,103 @@
+/**
+ * `npm test`: the one command that checks everything. Static checks, the test
+ * suite on Deno, Bun and Node (TypeScript sources), the npm build, and a smoke
+ * test of `dist/` on the machine's own Node. Ends with `N passed, N failed`.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+
+const RESULTS = ".test-results";
+rmSync(RESULTS, { recursive: true, force: true });
+mkdirSync(RESULTS);
+
+// Inside npm scripts node_modules/.bin comes first: `node` is the LTS devDependency.
+const systemNode = process.env.npm_node_execpath ?? "node";
+let passed = 0;
+let failed = 0;
+const summary: string[] = [];
+
+function run(cmd: string, args: string[]): number {
+  console.log(`\n$ ${[cmd, ...args].join(" ")}`);
+  const r = spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, NO_COLOR: "1" } });
+  if (r.error) console.error(r.error);
+  return r.status ?? 1;
+}
+
+function check(name: string, cmd: string, args: string[]): void {
+  const ok = run(cmd, args) === 0;
+  if (ok) passed++;
+  else failed++;
+  summary.push(`${ok ? "ok  " : "FAIL"} ${name}`);
+}
+
+/** Counts leaf test cases in a JUnit report (Deno also lists each describe as a case). */
+function countJunit(file: string): { pass: number; fail: number } {
+  const xml = readFileSync(file, "utf8");
+  const cases = [...xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)].map((m) => ({
+    name: /\bname="([^"]*)"/.exec(m[1])?.[1] ?? "",
+    failed: /\bfailure=/.test(m[1]) || /<(failure|error)\b/.test(m[3] ?? ""),
+    skipped: /<skipped\b/.test(m[3] ?? ""),
+  }));
+  const names = cases.map((c) => c.name);
+  let pass = 0;
+  let fail = 0;
+  for (const c of cases) {
+    if (names.some((n) => n.startsWith(`${c.name} &gt; `))) continue;
+    if (c.skipped) continue;
+    if (c.failed) fail++;
+    else pass++;
+  }
+  return { pass, fail };
+}
+
+function suite(name: string, cmd: string, args: string[], junit: string): void {
+  const status = run(cmd, args);
+  let { pass, fail } = existsSync(junit) ? countJunit(junit) : { pass: 0, fail: 0 };
+  // A crash, a missing report or an empty run is a failure, whatever was counted.
+  if (status !== 0 && fail === 0) fail = 1;
+  if (pass + fail === 0) fail = 1;
+  passed += pass;
+  failed += fail;
+  summary.push(`${fail === 0 ? "ok  " : "FAIL"} ${name}: ${pass} passed, ${fail} failed`);
+}
+
+check("deno fmt --check", "deno", ["fmt", "--check"]);
+check("deno lint", "deno", ["lint"]);
+check("deno check", "deno", ["check", "mod.ts", "tests/*.ts", "tests/workers/", "tests/scripts/", "examples/", "scripts/"]);
+check("tsc (isolatedDeclarations)", "tsc", ["-p", "tsconfig.json"]);
+
+suite("deno test", "deno", [
+  "test",
+  "--no-check",
+  "--allow-read",
+  "--allow-env",
+  "--allow-run",
+  `--junit-path=${RESULTS}/deno.xml`,
+  "tests/",
+], `${RESULTS}/deno.xml`);
+suite(
+  "bun test",
+  "bun",
+  ["test", "--reporter=junit", `--reporter-outfile=${RESULTS}/bun.xml`],
+  `${RESULTS}/bun.xml`,
+);
+const reporters = ["--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit"];
+suite(`node ${process.version} --test`, "node", [
+  "--test",
+  ...reporters,
+  `--test-reporter-destination=${RESULTS}/node.xml`,
+  "tests/*_test.ts",
+], `${RESULTS}/node.xml`);
+
+check("npm build (dist/)", "node", ["scripts/build.ts"]);
+const nodeVersion = spawnSync(systemNode, ["--version"], { encoding: "utf8" }).stdout.trim();
+suite(`dist/ smoke on the machine's node ${nodeVersion}`, systemNode, [
+  "--test",
+  ...reporters,
+  `--test-reporter-destination=${RESULTS}/smoke.xml`,
+  "tests/smoke/dist_smoke.mjs",
+], `${RESULTS}/smoke.xml`);
+
+console.log(`\n${summary.join("\n")}\n`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

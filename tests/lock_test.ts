@@ -1,0 +1,125 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Lock, TimeoutError } from "../mod.ts";
+import { sleep, until, withProcesses } from "./_util.ts";
+
+test("Lock: 4 workers x 20,000 plain increments under one lock give exactly 80,000", async () => {
+  const lock = new Lock();
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  await withProcesses(async (start) => {
+    const procs = [0, 1, 2, 3].map(() => start("increment", { args: [lock, counter, 20000] }));
+    assert.deepEqual(await Promise.all(procs.map((p) => p.join())), [0, 0, 0, 0]);
+  });
+  assert.equal(counter[0], 80000);
+  assert.equal(lock.locked(), false);
+});
+
+test("Lock: acquire, locked, release and release misuse", () => {
+  const lock = new Lock();
+  assert.equal(lock.locked(), false);
+  assert.equal(lock.acquire(), true);
+  assert.equal(lock.locked(), true);
+  assert.equal(lock.acquire({ blocking: false }), false);
+  lock.release();
+  assert.equal(lock.locked(), false);
+  assert.throws(() => lock.release(), { name: "Error", message: /unlocked Lock/ });
+  assert.equal(lock.locked(), false);
+});
+
+test("Lock: a timed acquire returns false after at least its timeout", () => {
+  const lock = new Lock();
+  lock.acquire();
+  for (const timeout of [0, -5, 30, 80]) {
+    const t0 = performance.now();
+    assert.equal(lock.acquire({ timeout }), false);
+    assert.ok(performance.now() - t0 >= Math.max(0, timeout), `timeout ${timeout}`);
+  }
+  assert.equal(lock.locked(), true);
+  lock.release();
+});
+
+test("Lock: bad options are TypeErrors that change nothing", () => {
+  const lock = new Lock();
+  assert.throws(() => lock.acquire({ timeout: "5" as unknown as number }), {
+    name: "TypeError",
+    message: /"5"/,
+  });
+  assert.throws(() => lock.acquire({ timeout: NaN }), { name: "TypeError", message: /NaN/ });
+  assert.throws(() => lock.acquire({ blocking: 0 as unknown as boolean }), {
+    name: "TypeError",
+    message: /0/,
+  });
+  assert.equal(lock.locked(), false);
+});
+
+test("Lock: a timed acquire in a worker fails while main holds it, succeeds after release", async () => {
+  const lock = new Lock();
+  const out = new Int32Array(new SharedArrayBuffer(4));
+  lock.acquire();
+  await withProcesses(async (start) => {
+    assert.equal(await start("try_acquire", { args: [lock, out, 50] }).join(), 0);
+    assert.equal(out[0], 2);
+    lock.release();
+    assert.equal(await start("try_acquire", { args: [lock, out, 5000] }).join(), 0);
+    assert.equal(out[0], 1);
+  });
+});
+
+test("Lock: an async acquire resolves when a worker releases", async () => {
+  const lock = new Lock();
+  const flags = new Int32Array(new SharedArrayBuffer(8));
+  await withProcesses(async (start) => {
+    const p = start("hold", { args: [lock, flags] });
+    await until(() => Atomics.load(flags, 0) === 1);
+    let resolved = false;
+    const pending = lock.acquireAsync().then((ok) => (resolved = ok));
+    await sleep(30);
+    assert.equal(resolved, false);
+    Atomics.store(flags, 1, 1);
+    assert.equal(await pending, true);
+    assert.equal(await p.join(), 0);
+    lock.release();
+  });
+});
+
+test("Lock: an aborted signal rejects a pending and an already-aborted async acquire", async () => {
+  const lock = new Lock();
+  lock.acquire();
+  const controller = new AbortController();
+  const pending = lock.acquireAsync({ signal: controller.signal });
+  const reason = new Error("stop waiting");
+  controller.abort(reason);
+  await assert.rejects(pending, (e) => e === reason);
+  await assert.rejects(lock.acquireAsync({ signal: AbortSignal.abort(reason) }), (e) => e === reason);
+  assert.equal(await lock.acquireAsync({ timeout: 20 }), false);
+  // The abandoned wait must not swallow the wake-up of a later waiter.
+  const later = lock.acquireAsync({ timeout: 5000 });
+  lock.release();
+  assert.equal(await later, true);
+  lock.release();
+});
+
+test("Lock: guard releases on dispose, throws TimeoutError when it cannot acquire", async () => {
+  const lock = new Lock();
+  {
+    using _ = lock.guard();
+    assert.equal(lock.locked(), true);
+    assert.throws(() => lock.guard({ timeout: 10 }), TimeoutError);
+    await assert.rejects(lock.guardAsync({ timeout: 10 }), TimeoutError);
+  }
+  assert.equal(lock.locked(), false);
+  {
+    using _ = await lock.guardAsync();
+    assert.equal(lock.locked(), true);
+  }
+  assert.equal(lock.locked(), false);
+});
+
+test("Lock: any thread may release it, as in Python", async () => {
+  const lock = new Lock();
+  lock.acquire();
+  await withProcesses(async (start) => {
+    assert.equal(await start("release", { args: [lock] }).join(), 0);
+  });
+  assert.equal(lock.locked(), false);
+});
