@@ -63,7 +63,15 @@ function suite(name: string, cmd: string, args: string[], junit: string): void {
 
 check("deno fmt --check", "deno", ["fmt", "--check"]);
 check("deno lint", "deno", ["lint"]);
-check("deno check", "deno", ["check", "mod.ts", "tests/*.ts", "tests/workers/", "tests/scripts/", "examples/", "scripts/"]);
+check("deno check", "deno", [
+  "check",
+  "mod.ts",
+  "tests/*.ts",
+  "tests/workers/",
+  "tests/scripts/",
+  "examples/",
+  "scripts/",
+]);
 check("tsc (isolatedDeclarations)", "tsc", ["-p", "tsconfig.json"]);
 
 suite("deno test", "deno", [

@@ -151,10 +151,12 @@ export function waitAsync(
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     result.value.then((outcome) => {
+      // V8's own timeout is left to our timer, which goes by the same clock as the deadline.
+      if (outcome !== "ok") return;
       if (!settled) {
         settle();
-        resolve(outcome === "ok" || deadline === Infinity || performance.now() < deadline);
-      } else if (outcome === "ok") {
+        resolve(true);
+      } else {
         // This abandoned waiter spent a wake-up meant for a live one: pass it on.
         Atomics.notify(i32, index, 1);
       }
