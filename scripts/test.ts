@@ -50,9 +50,16 @@ function countJunit(file: string): { pass: number; fail: number } {
   return { pass, fail };
 }
 
-function suite(name: string, cmd: string, args: string[], junit: string): void {
+/** Counts a suite's report: JUnit XML, or `{ pass, fail }` JSON from our own scripts. */
+function count(report: string): { pass: number; fail: number } {
+  if (!existsSync(report)) return { pass: 0, fail: 0 };
+  if (report.endsWith(".json")) return JSON.parse(readFileSync(report, "utf8"));
+  return countJunit(report);
+}
+
+function suite(name: string, cmd: string, args: string[], report: string): void {
   const status = run(cmd, args);
-  let { pass, fail } = existsSync(junit) ? countJunit(junit) : { pass: 0, fail: 0 };
+  let { pass, fail } = count(report);
   // A crash, a missing report or an empty run is a failure, whatever was counted.
   if (status !== 0 && fail === 0) fail = 1;
   if (pass + fail === 0) fail = 1;
@@ -105,6 +112,8 @@ suite(`dist/ smoke on the machine's node ${nodeVersion}`, systemNode, [
   `--test-reporter-destination=${RESULTS}/smoke.xml`,
   "tests/smoke/dist_smoke.mjs",
 ], `${RESULTS}/smoke.xml`);
+
+suite("check:publish (JSR, npm, tarball)", "node", ["scripts/check_publish.ts"], `${RESULTS}/publish.json`);
 
 console.log(`\n${summary.join("\n")}\n`);
 console.log(`${passed} passed, ${failed} failed`);

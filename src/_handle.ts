@@ -181,7 +181,7 @@ function walk(x: unknown, seen: Map<object, unknown>): unknown {
  *
  * @example Reviving a lock received from the main thread
  * ```ts ignore
- * import { revive, type Lock } from "./mod.ts";
+ * import { type Lock, revive } from "@sabkit/sabkit";
  * self.onmessage = (e: MessageEvent) => {
  *   const { lock } = revive(e.data) as { lock: Lock };
  *   using _ = lock.guard();

@@ -10,7 +10,7 @@
  *
  * @example Catching a timed-out guard
  * ```ts
- * import { Lock, TimeoutError } from "./mod.ts";
+ * import { Lock, TimeoutError } from "@sabkit/sabkit";
  * const lock = new Lock();
  * lock.acquire();
  * try {

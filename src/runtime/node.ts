@@ -5,7 +5,6 @@
  * @module
  */
 
-import type * as WorkerThreads from "node:worker_threads";
 import type { SpawnedWorker, WorkerEvents, WorkerPort } from "./mod.ts";
 
 /** A Node built-in module, without a static `node:` import (browsers have none). */
@@ -14,8 +13,22 @@ export function builtin<T>(name: string): T | undefined {
   return p?.getBuiltinModule?.(name) as T | undefined;
 }
 
-function threads(): typeof WorkerThreads {
-  const mod = builtin<typeof WorkerThreads>("node:worker_threads");
+/** The part of `node:worker_threads` used here (typed locally: no @types/node for users). */
+interface WorkerThreads {
+  Worker: new (url: URL, options: { name: string }) => {
+    on(event: "error", listener: (error: unknown) => void): void;
+    on(event: "exit", listener: (code: number) => void): void;
+    postMessage(message: unknown): void;
+    terminate(): Promise<number>;
+  };
+  parentPort: {
+    on(event: "message", listener: (data: unknown) => void): void;
+    close(): void;
+  } | null;
+}
+
+function threads(): WorkerThreads {
+  const mod = builtin<WorkerThreads>("node:worker_threads");
   if (mod === undefined) throw new TypeError("This runtime has no node:worker_threads");
   return mod;
 }
