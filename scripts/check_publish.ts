@@ -33,7 +33,9 @@ step("attw", "attw", ["--pack", ".", "--profile", "esm-only"]);
 // The tarball, installed offline into a scratch project, as a user would get it.
 const scratch = mkdtempSync(join(tmpdir(), "sabkit-pack-"));
 try {
-  const pack = spawnSync("npm", ["pack", "--ignore-scripts", "--pack-destination", scratch, "--json"], { encoding: "utf8" });
+  const pack = spawnSync("npm", ["pack", "--ignore-scripts", "--pack-destination", scratch, "--json"], {
+    encoding: "utf8",
+  });
   const tarball = join(scratch, (JSON.parse(pack.stdout) as Array<{ filename: string }>)[0].filename);
   writeFileSync(
     join(scratch, "package.json"),
