@@ -8,9 +8,12 @@
  */
 
 const DOMAIN_MAGIC = 0x5ab0d0;
-const DOMAIN_BYTES = 64;
 const MAGIC = 0;
 const NEXT_ID = 1;
+const HEADER_WORDS = 16;
+/** Agents with ids below this have an exit bit; later ones are never reported dead. */
+const TRACKED_IDS = 1 << 20;
+const DOMAIN_BYTES = HEADER_WORDS * 4 + TRACKED_IDS / 8;
 
 let domain: Int32Array | undefined;
 let adopted = false;
@@ -61,4 +64,17 @@ export function setAgent(buffer: SharedArrayBuffer, agentId: number): void {
 export function agentId(): number {
   if (id === 0) id = drawId();
   return id;
+}
+
+/** Records that an agent has ended (called by `Process` when its worker exits). */
+export function markExited(agent: number): void {
+  if (agent <= 0 || agent >= TRACKED_IDS) return;
+  domainBuffer();
+  Atomics.or(domain!, HEADER_WORDS + (agent >>> 5), 1 << (agent & 31));
+}
+
+/** Whether an agent is known to have ended. Untracked ids never are. */
+export function hasExited(agent: number): boolean {
+  if (agent <= 0 || agent >= TRACKED_IDS || domain === undefined) return false;
+  return (Atomics.load(domain, HEADER_WORDS + (agent >>> 5)) & (1 << (agent & 31))) !== 0;
 }

@@ -11,5 +11,6 @@ export function describe(x: unknown): string {
   if (x === null || typeof x !== "object" && typeof x !== "function") return String(x);
   if (typeof x === "function") return `function ${x.name || "(anonymous)"}`;
   const name = Object.getPrototypeOf(x)?.constructor?.name;
-  return name ? `a ${name}` : "an object";
+  if (!name) return "an object";
+  return /^[AEIOU]/.test(name) ? `an ${name}` : `a ${name}`;
 }

@@ -2,40 +2,69 @@
  * A futex mutex on one Int32 word (Drepper's "mutex 3"): 0 unlocked,
  * 1 locked, 2 locked with possible sleepers. Uncontended lock and unlock are
  * one atomic operation each; `unlock` calls `notify` only when someone may
- * sleep. Shared by `Lock` and `RLock`.
+ * sleep. The next word holds the holder's agent id, so a waiter can tell
+ * that the holder's worker has exited (robust mutex). Shared by `Lock` and
+ * `RLock`.
  *
  * @module
  */
 
+import { agentId, hasExited } from "./_agent.ts";
+import { OwnerDiedError } from "./errors.ts";
 import { type Deadline, waitAsync, waitSync } from "./_wait.ts";
 
 const SPINS = 64;
+/** Sleepers re-check the holder this often: nobody notifies when a worker dies. */
+const OWNER_POLL_MS = 100;
+
+/** `lockSync` / `lockAsync` outcomes. */
+export const TIMED_OUT = 0;
+/** The mutex is now held by the caller. */
+export const ACQUIRED = 1;
+/** The holder's worker has exited; the mutex is still locked. */
+export const OWNER_DIED = 2;
+/** One of {@linkcode TIMED_OUT}, {@linkcode ACQUIRED}, {@linkcode OWNER_DIED}. */
+export type LockOutcome = 0 | 1 | 2;
 const pause: (n?: number) => void = (Atomics as unknown as { pause?: (n?: number) => void }).pause ??
   (() => {});
 
 /** Takes the mutex if it is free. */
 export function tryLock(i32: Int32Array, i: number): boolean {
-  return Atomics.compareExchange(i32, i, 0, 1) === 0;
+  if (Atomics.compareExchange(i32, i, 0, 1) !== 0) return false;
+  i32[i + 1] = agentId();
+  return true;
 }
 
 /** Spins briefly: a holder that releases within a few hundred ns saves two syscalls. */
 function spin(i32: Int32Array, i: number): boolean {
   for (let n = 0; n < SPINS; n++) {
     const c = Atomics.load(i32, i);
-    if (c === 0 && Atomics.compareExchange(i32, i, 0, 1) === 0) return true;
+    if (c === 0 && tryLock(i32, i)) return true;
     if (c === 2) return false;
     pause(n);
   }
   return false;
 }
 
-/** Takes the mutex, sleeping until `deadline`; `false` if it timed out. */
-export function lockSync(i32: Int32Array, i: number, deadline: Deadline): boolean {
-  if (tryLock(i32, i) || spin(i32, i)) return true;
-  while (Atomics.exchange(i32, i, 2) !== 0) {
-    if (!waitSync(i32, i, 2, deadline)) return Atomics.compareExchange(i32, i, 0, 2) === 0;
-  }
+function ownerDied(i32: Int32Array, i: number): boolean {
+  return hasExited(Atomics.load(i32, i + 1));
+}
+
+/** Marks the mutex contended; `true` if that took it (it was free). */
+function grab(i32: Int32Array, i: number): boolean {
+  if (Atomics.exchange(i32, i, 2) !== 0) return false;
+  i32[i + 1] = agentId();
   return true;
+}
+
+/** Takes the mutex, sleeping until `deadline`. */
+export function lockSync(i32: Int32Array, i: number, deadline: Deadline): LockOutcome {
+  if (tryLock(i32, i) || spin(i32, i)) return ACQUIRED;
+  while (!grab(i32, i)) {
+    if (ownerDied(i32, i)) return OWNER_DIED;
+    if (!waitSync(i32, i, 2, deadline, OWNER_POLL_MS)) return grab(i32, i) ? ACQUIRED : TIMED_OUT;
+  }
+  return ACQUIRED;
 }
 
 /** The async form of {@linkcode lockSync}. */
@@ -44,19 +73,76 @@ export async function lockAsync(
   i: number,
   deadline: Deadline,
   signal?: AbortSignal,
-): Promise<boolean> {
+): Promise<LockOutcome> {
   if (signal?.aborted) throw signal.reason;
-  if (tryLock(i32, i)) return true;
-  while (Atomics.exchange(i32, i, 2) !== 0) {
-    if (!await waitAsync(i32, i, 2, deadline, signal)) {
-      return Atomics.compareExchange(i32, i, 0, 2) === 0;
+  if (tryLock(i32, i)) return ACQUIRED;
+  while (!grab(i32, i)) {
+    if (ownerDied(i32, i)) return OWNER_DIED;
+    if (!await waitAsync(i32, i, 2, deadline, signal, OWNER_POLL_MS)) {
+      return grab(i32, i) ? ACQUIRED : TIMED_OUT;
     }
   }
+  return ACQUIRED;
+}
+
+/**
+ * Takes over a mutex whose holder's worker has exited. Only one caller wins;
+ * the mutex stays locked (now by the caller) and marked contended.
+ */
+export function takeOver(i32: Int32Array, i: number): boolean {
+  const dead = Atomics.load(i32, i + 1);
+  if (!hasExited(dead)) return false;
+  if (Atomics.compareExchange(i32, i + 1, dead, agentId()) !== dead) return false;
+  Atomics.store(i32, i, 2);
   return true;
+}
+
+/** The agent id of the holder (0 if none or not yet recorded). */
+export function holder(i32: Int32Array, i: number): number {
+  return Atomics.load(i32, i + 1);
+}
+
+/**
+ * `lockSync` for a lock protocol: `true` acquired, `false` timed out. A dead
+ * holder is an {@linkcode OwnerDiedError}, or is taken over with `recover`.
+ */
+export function lockRobust(
+  i32: Int32Array,
+  i: number,
+  deadline: Deadline,
+  recover: boolean,
+  kind: string,
+): boolean {
+  for (;;) {
+    const outcome = lockSync(i32, i, deadline);
+    if (outcome !== OWNER_DIED) return outcome === ACQUIRED;
+    if (!recover) throw new OwnerDiedError(kind, holder(i32, i));
+    if (takeOver(i32, i)) return true;
+  }
+}
+
+/** The async form of {@linkcode lockRobust}. */
+export async function lockRobustAsync(
+  i32: Int32Array,
+  i: number,
+  deadline: Deadline,
+  signal: AbortSignal | undefined,
+  recover: boolean,
+  kind: string,
+): Promise<boolean> {
+  for (;;) {
+    const outcome = await lockAsync(i32, i, deadline, signal);
+    if (outcome !== OWNER_DIED) return outcome === ACQUIRED;
+    if (!recover) throw new OwnerDiedError(kind, holder(i32, i));
+    if (takeOver(i32, i)) return true;
+  }
 }
 
 /** Releases the mutex; `false` (and nothing changed) if it was not locked. */
 export function unlock(i32: Int32Array, i: number): boolean {
+  // The holder word is cleared first (the CAS below publishes it): a locked
+  // mutex never names a stale holder.
+  i32[i + 1] = 0;
   const c = Atomics.compareExchange(i32, i, 1, 0);
   if (c === 1) return true;
   if (c === 0) return false;

@@ -87,26 +87,40 @@ export function assertCanBlock(method: string, asyncMethod: string): void {
 
 /**
  * Sleeps while `i32[index] === value`, until woken or `deadline`. May return
- * early (a spurious wake-up or a slice boundary): callers re-check their
- * condition and call again. Returns `false` only once the deadline has passed.
+ * early (a spurious wake-up, or after `sliceMs` for callers that poll
+ * something no one notifies): callers re-check their condition and call
+ * again. Returns `false` only once the deadline has passed.
  */
-export function waitSync(i32: Int32Array, index: number, value: number, deadline: Deadline): boolean {
+export function waitSync(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  deadline: Deadline,
+  sliceMs: number = Infinity,
+): boolean {
   checkStop();
-  let ms = remaining(deadline);
+  let ms = Math.min(remaining(deadline), sliceMs);
   if (ms <= 0) return false;
+  // A wake-up may land on an abandoned async waiter of this very thread, which
+  // cannot pass it on while this thread blocks: re-check often until they are gone.
+  if (abandoned > 0 && ms > ABANDONED_SLICE_MS) ms = ABANDONED_SLICE_MS;
   if (stopWord !== undefined && ms > SLICE_MS) ms = SLICE_MS;
   Atomics.wait(i32, index, value, ms);
   checkStop();
   return deadline === Infinity || performance.now() < deadline;
 }
 
+/** Async waiters of this agent that gave up (abort, timeout) but are still queued in V8. */
+let abandoned = 0;
+const ABANDONED_SLICE_MS = 10;
+
 /** The longest delay `setTimeout` takes. */
 const MAX_TIMER = 2 ** 31 - 1;
 
 /**
  * The async form of {@linkcode waitSync}: resolves `true` when woken (or
- * spuriously), `false` once the deadline has passed, and rejects with
- * `signal.reason` when `signal` aborts.
+ * spuriously, or after `sliceMs`), `false` once the deadline has passed, and
+ * rejects with `signal.reason` when `signal` aborts.
  *
  * The timeout is our own ref'd timer, not only V8's: a pending
  * `Atomics.waitAsync` neither keeps Node or Deno alive nor gets its own
@@ -118,47 +132,51 @@ export function waitAsync(
   value: number,
   deadline: Deadline,
   signal?: AbortSignal,
+  sliceMs: number = Infinity,
 ): Promise<boolean> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   const ms = remaining(deadline);
   if (ms <= 0) return Promise.resolve(false);
-  const result = ms === Infinity
-    ? Atomics.waitAsync(i32, index, value)
-    : Atomics.waitAsync(i32, index, value, ms);
+  const sleep = Math.min(ms, sliceMs, MAX_TIMER);
+  // V8 gets the same timeout so a slice's waiter leaves its queue when the slice ends.
+  const result = Atomics.waitAsync(i32, index, value, sleep);
   if (!result.async) return Promise.resolve(result.value === "not-equal");
   return new Promise<boolean>((resolve, reject) => {
     let settled = false;
+    let queued = true;
     const settle = (): void => {
       settled = true;
+      if (queued) abandoned++;
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     };
-    // At the deadline: `false`; past the longest timer of an endless wait: a spurious wake-up.
-    // Timers may fire a little early (a loop's cached clock): re-arm until the deadline is real.
+    // At the deadline: `false`; at a slice's end: a spurious wake-up. Timers may
+    // fire a little early (a loop's cached clock): re-arm until the deadline is real.
     const onTimer = (): void => {
       const left = remaining(deadline);
-      if (left > 0 && left !== Infinity) {
+      if (left > 0 && left <= sleep) {
         timer = setTimeout(onTimer, left);
         return;
       }
       settle();
-      resolve(ms === Infinity);
+      resolve(left > 0);
     };
-    let timer = setTimeout(onTimer, Math.min(ms, MAX_TIMER));
+    let timer = setTimeout(onTimer, sleep);
     const onAbort = (): void => {
       settle();
       reject(signal!.reason);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     result.value.then((outcome) => {
-      // V8's own timeout is left to our timer, which goes by the same clock as the deadline.
-      if (outcome !== "ok") return;
-      if (!settled) {
+      queued = false;
+      if (settled) {
+        abandoned--;
+        // This abandoned waiter spent a wake-up meant for a live one: pass it on.
+        if (outcome === "ok") Atomics.notify(i32, index, 1);
+      } else if (outcome === "ok") {
+        // V8's own timeout is left to our timer, which goes by the same clock as the deadline.
         settle();
         resolve(true);
-      } else {
-        // This abandoned waiter spent a wake-up meant for a live one: pass it on.
-        Atomics.notify(i32, index, 1);
       }
     });
   });

@@ -27,3 +27,36 @@ export class TimeoutError extends Error {
     this.name = "TimeoutError";
   }
 }
+
+/**
+ * Thrown by `acquire()` of a `Lock` or `RLock` whose holder's worker has
+ * exited without releasing it (a robust mutex's "owner died"). The lock stays
+ * locked; after repairing the shared state it guards, take it over with
+ * `acquire({ recover: true })`.
+ *
+ * @example Recovering a lock whose holder died
+ * ```ts
+ * import { Lock, OwnerDiedError } from "@sabkit/sabkit";
+ * const lock = new Lock();
+ * try {
+ *   lock.acquire({ timeout: 100 });
+ * } catch (e) {
+ *   if (!(e instanceof OwnerDiedError)) throw e;
+ *   // …repair what the lock protects, then:
+ *   lock.acquire({ recover: true });
+ * }
+ * lock.release();
+ * ```
+ */
+export class OwnerDiedError extends Error {
+  /** The agent id of the exited holder. */
+  readonly holder: number;
+  /** Creates the error for a lock whose holder `holder` has exited. */
+  constructor(kind: string, holder: number) {
+    super(
+      `The ${kind} is held by a worker that has exited (agent ${holder}); repair the state it guards, then acquire({ recover: true })`,
+    );
+    this.name = "OwnerDiedError";
+    this.holder = holder;
+  }
+}

@@ -6,12 +6,13 @@
 
 import { acquireDeadline, guard, guardAsync } from "./_guard.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
-import { defineReentry, lockAsync, lockSync, tryLock, unlock } from "./_mutex.ts";
+import { defineReentry, lockRobust, lockRobustAsync, tryLock, unlock } from "./_mutex.ts";
 import { deadlineOf } from "./_wait.ts";
-import type { AcquireOptions, AsyncWaitOptions, GuardOptions, Lockable } from "./protocol.ts";
+import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "./protocol.ts";
 
 const STATE = 1;
-const BYTES = 8;
+/** Words: magic, futex state, holder agent id, spare. */
+const BYTES = 16;
 
 let reviving: Handle | undefined;
 const LOCK: Kind<Lock> = defineKind({
@@ -59,9 +60,11 @@ export class Lock implements Lockable {
   /**
    * Acquires the lock.
    *
-   * @param options `blocking: false` tries once; `timeout` in ms (negative counts as 0).
+   * @param options `blocking: false` tries once; `timeout` in ms (negative counts as 0);
+   *   `recover` takes over a lock whose holder's worker has exited.
    * @returns `true` once acquired, `false` if it timed out or would have blocked.
    * @throws {TypeError} Where this thread may not block; use `acquireAsync()`.
+   * @throws {OwnerDiedError} If the holder's worker exited without releasing it.
    *
    * @example Trying without blocking
    * ```ts
@@ -71,17 +74,18 @@ export class Lock implements Lockable {
    * console.assert(!lock.acquire({ timeout: 5 }));
    * ```
    */
-  acquire(options: AcquireOptions = {}): boolean {
+  acquire(options: RobustAcquireOptions = {}): boolean {
     const deadline = acquireDeadline(options, "Lock.acquire");
     if (deadline === undefined) return tryLock(this.#i32, STATE);
-    return lockSync(this.#i32, STATE, deadline);
+    return lockRobust(this.#i32, STATE, deadline, options.recover === true, "Lock");
   }
 
   /**
    * Acquires the lock without blocking the thread.
    *
-   * @param options `timeout` in ms; `signal` rejects the wait with its reason.
+   * @param options `timeout` in ms; `signal` rejects the wait with its reason; `recover`.
    * @returns `true` once acquired, `false` on timeout.
+   * @throws {OwnerDiedError} If the holder's worker exited without releasing it.
    *
    * @example Waiting in an async function
    * ```ts
@@ -90,9 +94,10 @@ export class Lock implements Lockable {
    * if (await lock.acquireAsync({ timeout: 100 })) lock.release();
    * ```
    */
-  acquireAsync(options: AsyncWaitOptions = {}): Promise<boolean> {
+  acquireAsync(options: RobustAsyncOptions = {}): Promise<boolean> {
     try {
-      return lockAsync(this.#i32, STATE, deadlineOf(options.timeout), options.signal);
+      const deadline = deadlineOf(options.timeout);
+      return lockRobustAsync(this.#i32, STATE, deadline, options.signal, options.recover === true, "Lock");
     } catch (e) {
       return Promise.reject(e);
     }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { domainBuffer, drawId } from "./_agent.ts";
+import { domainBuffer, drawId, markExited } from "./_agent.ts";
 import {
   newControl,
   readError,
@@ -90,6 +90,7 @@ export class Process {
   #exitCode: number | null = null;
   #error: ProcessError | undefined;
   #exited: Promise<void> | undefined;
+  #agent = 0;
   #onExit: () => void = () => {};
 
   /**
@@ -153,7 +154,7 @@ export class Process {
       args: [...this.#args],
       control: this.#control.buffer as SharedArrayBuffer,
       domain: domainBuffer(),
-      agentId: drawId(),
+      agentId: this.#agent = drawId(),
     };
     try {
       worker.post(message);
@@ -187,6 +188,8 @@ export class Process {
       this.#error = new ProcessError(e.name, e.message, e.stack);
     }
     this.#exitCode = this.#error !== undefined && code === 0 ? 1 : code;
+    // Locks it still holds now report OwnerDiedError instead of blocking forever.
+    markExited(this.#agent);
     this.#onExit();
   }
 

@@ -55,3 +55,18 @@ export interface Lockable {
   /** Acquires asynchronously and resolves to a `Disposable` that releases. */
   guardAsync(options?: GuardOptions): Promise<Disposable>;
 }
+
+/** Acquire options of `Lock` and `RLock`, which detect a holder whose worker exited. */
+export interface RobustAcquireOptions extends AcquireOptions {
+  /**
+   * Take the lock over when its holder's worker has exited, instead of
+   * throwing `OwnerDiedError`. Repair the state it guards first. Default `false`.
+   */
+  recover?: boolean;
+}
+
+/** Async acquire options of `Lock` and `RLock`. */
+export interface RobustAsyncOptions extends AsyncWaitOptions {
+  /** As {@linkcode RobustAcquireOptions.recover}. Default `false`. */
+  recover?: boolean;
+}

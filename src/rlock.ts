@@ -7,12 +7,12 @@
 import { agentId } from "./_agent.ts";
 import { acquireDeadline, guard, guardAsync } from "./_guard.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
-import { defineReentry, lockAsync, lockSync, tryLock, unlock } from "./_mutex.ts";
+import { defineReentry, lockRobust, lockRobustAsync, tryLock, unlock } from "./_mutex.ts";
 import { deadlineOf } from "./_wait.ts";
-import type { AcquireOptions, AsyncWaitOptions, GuardOptions, Lockable } from "./protocol.ts";
+import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "./protocol.ts";
 
 const STATE = 1;
-/** The owning agent's id (0: none); written only by the holder. */
+/** The owning agent's id (0: none); kept by the mutex in `_mutex.ts`. */
 const OWNER = 2;
 /** How many times the owner holds it; touched only by the holder. */
 const COUNT = 3;
@@ -83,16 +83,17 @@ export class RLock implements Lockable {
   }
 
   #enter(): void {
-    Atomics.store(this.#i32, OWNER, agentId());
     this.#i32[COUNT] = 1;
   }
 
   /**
    * Acquires the lock, or adds one level if this thread already holds it.
    *
-   * @param options `blocking: false` tries once; `timeout` in ms (negative counts as 0).
+   * @param options `blocking: false` tries once; `timeout` in ms (negative counts as 0);
+   *   `recover` takes over a lock whose holder's worker has exited (at depth 1).
    * @returns `true` once held, `false` if it timed out or would have blocked.
    * @throws {TypeError} Where this thread may not block; use `acquireAsync()`.
+   * @throws {OwnerDiedError} If the holder's worker exited without releasing it.
    *
    * @example Acquiring twice, releasing twice
    * ```ts
@@ -105,13 +106,15 @@ export class RLock implements Lockable {
    * console.assert(!lock.locked());
    * ```
    */
-  acquire(options: AcquireOptions = {}): boolean {
+  acquire(options: RobustAcquireOptions = {}): boolean {
     const deadline = acquireDeadline(options, "RLock.acquire");
     if (this.#owned()) {
       this.#i32[COUNT]++;
       return true;
     }
-    const ok = deadline === undefined ? tryLock(this.#i32, STATE) : lockSync(this.#i32, STATE, deadline);
+    const ok = deadline === undefined
+      ? tryLock(this.#i32, STATE)
+      : lockRobust(this.#i32, STATE, deadline, options.recover === true, "RLock");
     if (ok) this.#enter();
     return ok;
   }
@@ -119,8 +122,9 @@ export class RLock implements Lockable {
   /**
    * Acquires without blocking the thread, or adds one level if already held.
    *
-   * @param options `timeout` in ms; `signal` rejects the wait with its reason.
+   * @param options `timeout` in ms; `signal` rejects the wait with its reason; `recover`.
    * @returns `true` once held, `false` on timeout.
+   * @throws {OwnerDiedError} If the holder's worker exited without releasing it.
    *
    * @example Waiting in an async function
    * ```ts
@@ -129,14 +133,21 @@ export class RLock implements Lockable {
    * if (await lock.acquireAsync({ timeout: 100 })) lock.release();
    * ```
    */
-  async acquireAsync(options: AsyncWaitOptions = {}): Promise<boolean> {
+  async acquireAsync(options: RobustAsyncOptions = {}): Promise<boolean> {
     const deadline = deadlineOf(options.timeout);
     if (options.signal?.aborted) throw options.signal.reason;
     if (this.#owned()) {
       this.#i32[COUNT]++;
       return true;
     }
-    const ok = await lockAsync(this.#i32, STATE, deadline, options.signal);
+    const ok = await lockRobustAsync(
+      this.#i32,
+      STATE,
+      deadline,
+      options.signal,
+      options.recover === true,
+      "RLock",
+    );
     if (ok) this.#enter();
     return ok;
   }
@@ -161,7 +172,6 @@ export class RLock implements Lockable {
       return;
     }
     this.#i32[COUNT] = 0;
-    Atomics.store(this.#i32, OWNER, 0);
     unlock(this.#i32, STATE);
   }
 

@@ -51,8 +51,8 @@ test("revive: forged and truncated handles are TypeErrors", () => {
     ["not shared", forge((h) => (h.buffer = new ArrayBuffer(8))), /ArrayBuffer, not a SharedArrayBuffer/],
     ["misaligned", forge((h) => (h.byteOffset = 4)), /byte offset 4/],
     ["negative offset", forge((h) => (h.byteOffset = -8)), /byte offset -8/],
-    ["out of range", forge((h) => (h.byteOffset = 64)), /spans bytes 64\.\.72 of a 8-byte buffer/],
-    ["truncated", forge((h) => (h.byteLength = 4)), /byte length is 4, expected 8/],
+    ["out of range", forge((h) => (h.byteOffset = 64)), /spans bytes 64\.\.80 of a 16-byte buffer/],
+    ["truncated", forge((h) => (h.byteLength = 4)), /byte length is 4, expected 16/],
     [
       "other kind's memory",
       forge((h) => {
@@ -61,7 +61,7 @@ test("revive: forged and truncated handles are TypeErrors", () => {
       }),
       /does not hold a Lock/,
     ],
-    ["zeroed memory", forge((h) => (h.buffer = new SharedArrayBuffer(8))), /does not hold a Lock/],
+    ["zeroed memory", forge((h) => (h.buffer = new SharedArrayBuffer(16))), /does not hold a Lock/],
     ["bad domain", forge((h) => (h.domain = new SharedArrayBuffer(64))), /agent domain/],
     ["not an object", { __sabkit: 5 }, /handle is 5/],
   ];

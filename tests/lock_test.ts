@@ -123,3 +123,20 @@ test("Lock: any thread may release it, as in Python", async () => {
   });
   assert.equal(lock.locked(), false);
 });
+
+test("Lock: a wake-up spent on an abandoned async waiter still reaches a blocked acquire here", async () => {
+  const lock = new Lock();
+  const flags = new Int32Array(new SharedArrayBuffer(4));
+  await withProcesses(async (start) => {
+    const p = start("hold_for", { args: [lock, flags, 150] });
+    await until(() => Atomics.load(flags, 0) === 1);
+    const controller = new AbortController();
+    const abandoned = lock.acquireAsync({ signal: controller.signal });
+    controller.abort();
+    await assert.rejects(abandoned);
+    // The worker's release may notify the abandoned waiter, which cannot run while we block.
+    assert.equal(lock.acquire({ timeout: 10000 }), true);
+    lock.release();
+    assert.equal(await p.join(), 0);
+  });
+});
