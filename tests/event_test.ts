@@ -100,7 +100,7 @@ test("Event: isSet, set, clear, and timed waits that return false after at least
   assert.equal(event.isSet(), false);
 });
 
-test("Event: round-trips through revive onto the same memory; forged handles are TypeErrors", async () => {
+test("Event: round-trips through revive onto the same memory; forged handles are TypeErrors", () => {
   const event = new Event();
   assert.deepEqual(Object.keys(event), ["__sabkit"]);
   const got = revive(structuredClone({ nested: [event] })).nested[0];
