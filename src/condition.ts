@@ -30,6 +30,13 @@ const CONDITION: Kind<Condition> = defineKind({
   },
 });
 
+function checkWaitFor(predicate: unknown, timeout: number | undefined): number {
+  if (typeof predicate !== "function") {
+    throw new TypeError(`The Condition predicate must be a function, got ${describe(predicate)}`);
+  }
+  return deadlineOf(timeout);
+}
+
 /** Options of {@linkcode Condition.waitAsync} and {@linkcode Condition.waitForAsync}. */
 export interface ConditionWaitOptions {
   /** Aborting it ends the wait: the lock is re-acquired, then the promise rejects with `signal.reason`. */
@@ -44,16 +51,12 @@ export interface ConditionWaitOptions {
  * never woken by it. An `RLock` is owned by a thread, not by an async task:
  * async tasks of one thread that wait on the same condition should use a `Lock`.
  *
- * @example Waiting for a shared flag
+ * @example Waiting for a flag another thread sets
  * ```ts
  * import { Condition } from "@sabkit/sabkit";
  * const cond = new Condition();
  * const ready = new Int32Array(new SharedArrayBuffer(4));
- * setTimeout(() => {
- *   using _ = cond.guard();
- *   ready[0] = 1;
- *   cond.notifyAll();
- * }, 5);
+ * setTimeout(() => (cond.acquire(), ready[0] = 1, cond.notifyAll(), cond.release()), 5);
  * using _ = await cond.guardAsync();
  * await cond.waitForAsync(() => ready[0] === 1);
  * ```
@@ -245,11 +248,9 @@ export class Condition implements Lockable {
    * ```
    */
   waitFor<T>(predicate: () => T, timeout?: number): T {
-    const deadline = this.#checkWaitFor(predicate, timeout);
+    const deadline = checkWaitFor(predicate, timeout);
     let result = predicate();
-    while (!result) {
-      const left = remaining(deadline);
-      if (left <= 0) break;
+    for (let left = remaining(deadline); !result && left > 0; left = remaining(deadline)) {
       this.wait(left);
       result = predicate();
     }
@@ -275,22 +276,13 @@ export class Condition implements Lockable {
    * ```
    */
   async waitForAsync<T>(predicate: () => T, timeout?: number, options?: ConditionWaitOptions): Promise<T> {
-    const deadline = this.#checkWaitFor(predicate, timeout);
+    const deadline = checkWaitFor(predicate, timeout);
     let result = predicate();
-    while (!result) {
-      const left = remaining(deadline);
-      if (left <= 0) break;
+    for (let left = remaining(deadline); !result && left > 0; left = remaining(deadline)) {
       await this.waitAsync(left, options);
       result = predicate();
     }
     return result;
-  }
-
-  #checkWaitFor(predicate: unknown, timeout: number | undefined): number {
-    if (typeof predicate !== "function") {
-      throw new TypeError(`The Condition predicate must be a function, got ${describe(predicate)}`);
-    }
-    return deadlineOf(timeout);
   }
 
   /**
