@@ -50,6 +50,7 @@ export interface ConditionWaitOptions {
  * (fewer only if fewer wait), and a thread that starts waiting later is
  * never woken by it. An `RLock` is owned by a thread, not by an async task:
  * async tasks of one thread that wait on the same condition should use a `Lock`.
+ * A `Lock` has no owner, so with one "held by the caller" can only mean "locked".
  *
  * @example Waiting for a flag another thread sets
  * ```ts
