@@ -20,3 +20,8 @@ export * from "./src/lock.ts";
 export * from "./src/rlock.ts";
 export * from "./src/process.ts";
 export * from "./src/revive.ts";
+export * from "./src/semaphore.ts";
+export * from "./src/bounded_semaphore.ts";
+export * from "./src/condition.ts";
+export * from "./src/event.ts";
+export * from "./src/barrier.ts";

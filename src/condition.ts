@@ -1,0 +1,325 @@
+/**
+ * `Condition`: Python's `multiprocessing.Condition` for workers.
+ *
+ * @module
+ */
+
+import { BYTES, notify, waitNotified, waitNotifiedAsync } from "./_condvar.ts";
+import { checkCount } from "./_count.ts";
+import { describe } from "./_describe.ts";
+import { guard, guardAsync } from "./_guard.ts";
+import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
+import { type Reentry, reentryOf } from "./_mutex.ts";
+import { assertCanBlock, deadlineOf, remaining } from "./_wait.ts";
+import type { Lock } from "./lock.ts";
+import type { AcquireOptions, AsyncWaitOptions, GuardOptions, Lockable } from "./protocol.ts";
+import { RLock } from "./rlock.ts";
+
+let reviving: Handle | undefined;
+const CONDITION: Kind<Condition> = defineKind({
+  name: "Condition",
+  tag: 5,
+  byteLength: () => BYTES,
+  revive: (h: Handle) => {
+    const lock = (h.meta as { lock?: unknown } | null)?.lock;
+    if (reentryOf(lock) === undefined) {
+      throw new TypeError(`Cannot revive a sabkit object: the Condition lock is ${describe(lock)}`);
+    }
+    reviving = h;
+    return new Condition(lock as Lock | RLock);
+  },
+});
+
+function checkWaitFor(predicate: unknown, timeout: number | undefined): number {
+  if (typeof predicate !== "function") {
+    throw new TypeError(`The Condition predicate must be a function, got ${describe(predicate)}`);
+  }
+  return deadlineOf(timeout);
+}
+
+/** Options of {@linkcode Condition.waitAsync} and {@linkcode Condition.waitForAsync}. */
+export interface ConditionWaitOptions {
+  /** Aborting it ends the wait: the lock is re-acquired, then the promise rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A condition variable: threads holding its lock `wait` until another
+ * `notify`s them. Shared by every worker it is posted to, together with its
+ * lock. `notify(n)` wakes exactly `n` of the threads waiting at that moment
+ * (fewer only if fewer wait), and a thread that starts waiting later is
+ * never woken by it. An `RLock` is owned by a thread, not by an async task:
+ * async tasks of one thread that wait on the same condition should use a `Lock`.
+ * A `Lock` has no owner, so with one "held by the caller" can only mean "locked".
+ *
+ * @example Waiting for a flag another thread sets
+ * ```ts
+ * import { Condition } from "@sabkit/sabkit";
+ * const cond = new Condition();
+ * const ready = new Int32Array(new SharedArrayBuffer(4));
+ * setTimeout(() => (cond.acquire(), ready[0] = 1, cond.notifyAll(), cond.release()), 5);
+ * using _ = await cond.guardAsync();
+ * await cond.waitForAsync(() => ready[0] === 1);
+ * ```
+ */
+export class Condition implements Lockable {
+  #i32: Int32Array;
+  #lock: Lock | RLock;
+  #reentry: Reentry;
+
+  /**
+   * Creates a condition on `lock`.
+   *
+   * @param lock A `Lock` or `RLock`. Default: a new `RLock`, as in Python.
+   * @throws {TypeError} If `lock` is something else.
+   */
+  constructor(lock?: Lock | RLock) {
+    const handle = reviving;
+    reviving = undefined;
+    const chosen = lock ?? new RLock();
+    const reentry = reentryOf(chosen);
+    if (reentry === undefined) {
+      throw new TypeError(`The Condition lock must be a Lock or an RLock, got ${describe(lock)}`);
+    }
+    this.#lock = chosen;
+    this.#reentry = reentry;
+    this.#i32 = handle
+      ? new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4)
+      : allocate(CONDITION, BYTES);
+    brand(this, CONDITION, this.#i32.buffer as SharedArrayBuffer, this.#i32.byteOffset, BYTES, {
+      lock: chosen,
+    });
+  }
+
+  /**
+   * Acquires the underlying lock.
+   *
+   * @param options `blocking: false` tries once; `timeout` in ms.
+   * @returns `true` once held, `false` if it timed out or would have blocked.
+   * @throws {TypeError} On bad options, or where this thread may not block.
+   *
+   * @example Acquiring and releasing
+   * ```ts
+   * import { Condition } from "@sabkit/sabkit";
+   * const cond = new Condition();
+   * if (cond.acquire({ timeout: 100 })) cond.release();
+   * ```
+   */
+  acquire(options?: AcquireOptions): boolean {
+    return this.#lock.acquire(options);
+  }
+
+  /**
+   * Acquires the underlying lock without blocking the thread.
+   *
+   * @param options `timeout` in ms; `signal` rejects the wait with its reason.
+   * @returns `true` once held, `false` on timeout.
+   *
+   * @example Acquiring in an async function
+   * ```ts
+   * import { Condition } from "@sabkit/sabkit";
+   * const cond = new Condition();
+   * if (await cond.acquireAsync({ timeout: 100 })) cond.release();
+   * ```
+   */
+  acquireAsync(options?: AsyncWaitOptions): Promise<boolean> {
+    return this.#lock.acquireAsync(options);
+  }
+
+  /**
+   * Releases the underlying lock once.
+   *
+   * @throws {Error} If it is not held (by this thread, for an `RLock`).
+   *
+   * @example Releasing
+   * ```ts
+   * import { Condition } from "@sabkit/sabkit";
+   * const cond = new Condition();
+   * cond.acquire();
+   * cond.release();
+   * ```
+   */
+  release(): void {
+    this.#lock.release();
+  }
+
+  /**
+   * Acquires the underlying lock and returns a `Disposable` that releases it.
+   *
+   * @param options `timeout` in ms.
+   * @returns The release, for `using`.
+   * @throws {TimeoutError} If not acquired within `timeout`.
+   *
+   * @example Python's `with cond:`
+   * ```ts
+   * import { Condition } from "@sabkit/sabkit";
+   * const cond = new Condition();
+   * using _ = cond.guard();
+   * cond.notifyAll();
+   * ```
+   */
+  guard(options?: GuardOptions): Disposable {
+    return guard(this, options);
+  }
+
+  /**
+   * Acquires the underlying lock asynchronously and resolves to a `Disposable` that releases it.
+   *
+   * @param options `timeout` in ms and `signal`.
+   * @returns The release, for `using`.
+   * @throws {TimeoutError} If not acquired within `timeout`.
+   *
+   * @example An async critical section
+   * ```ts
+   * import { Condition } from "@sabkit/sabkit";
+   * const cond = new Condition();
+   * using _ = await cond.guardAsync();
+   * cond.notify();
+   * ```
+   */
+  guardAsync(options?: GuardOptions): Promise<Disposable> {
+    return guardAsync(this, options);
+  }
+
+  /**
+   * Releases the lock, sleeps until notified or until `timeout` ms have
+   * passed, and re-acquires the lock (to its former depth) before returning,
+   * also on timeout.
+   *
+   * @param timeout Milliseconds to wait at most; negative counts as 0. Default `Infinity`.
+   * @returns `true` if notified, `false` on timeout.
+   * @throws {Error} If the calling thread does not hold the lock.
+   * @throws {TypeError} On a bad timeout, or where this thread may not block (use `waitAsync()`).
+   *
+   * @example Waiting with a timeout
+   * ```ts
+   * import { Condition } from "@sabkit/sabkit";
+   * const cond = new Condition();
+   * using _ = cond.guard();
+   * console.assert(cond.wait(10) === false);
+   * ```
+   */
+  wait(timeout?: number): boolean {
+    const deadline = deadlineOf(timeout);
+    assertCanBlock("Condition.wait", "Condition.waitAsync");
+    return waitNotified(this.#i32, this.#lock, this.#reentry, deadline);
+  }
+
+  /**
+   * The async form of {@linkcode Condition.wait}.
+   *
+   * @param timeout Milliseconds to wait at most; negative counts as 0. Default `Infinity`.
+   * @param options `signal` ends the wait: the lock is re-acquired, then it rejects with `signal.reason`.
+   * @returns `true` if notified, `false` on timeout.
+   * @throws {Error} If the calling thread does not hold the lock.
+   *
+   * @example Waiting in an async function
+   * ```ts
+   * import { Condition, Lock } from "@sabkit/sabkit";
+   * const cond = new Condition(new Lock());
+   * using _ = await cond.guardAsync();
+   * console.assert((await cond.waitAsync(10)) === false);
+   * ```
+   */
+  waitAsync(timeout?: number, options: ConditionWaitOptions = {}): Promise<boolean> {
+    try {
+      return waitNotifiedAsync(this.#i32, this.#lock, this.#reentry, deadlineOf(timeout), options.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Waits until `predicate()` is truthy, as Python's `wait_for`: the
+   * predicate is called with the lock held, first before any wait.
+   *
+   * @param predicate Checked after every wake-up.
+   * @param timeout Milliseconds to wait at most, in total. Default `Infinity`.
+   * @returns The predicate's last value (falsy only on timeout).
+   * @throws {Error} If it must wait and the calling thread does not hold the lock.
+   * @throws {TypeError} If `predicate` is not a function, or on a bad timeout.
+   *
+   * @example Waiting for a shared counter
+   * ```ts
+   * import { Condition } from "@sabkit/sabkit";
+   * const cond = new Condition();
+   * const count = new Int32Array(new SharedArrayBuffer(4));
+   * using _ = cond.guard();
+   * console.assert(cond.waitFor(() => count[0] > 0, 10) === false);
+   * ```
+   */
+  waitFor<T>(predicate: () => T, timeout?: number): T {
+    const deadline = checkWaitFor(predicate, timeout);
+    let result = predicate();
+    for (let left = remaining(deadline); !result && left > 0; left = remaining(deadline)) {
+      this.wait(left);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * The async form of {@linkcode Condition.waitFor}.
+   *
+   * @param predicate Checked after every wake-up, with the lock held.
+   * @param timeout Milliseconds to wait at most, in total. Default `Infinity`.
+   * @param options `signal`, as for `waitAsync`.
+   * @returns The predicate's last value (falsy only on timeout).
+   * @throws {Error} If it must wait and the calling thread does not hold the lock.
+   *
+   * @example Waiting for a shared counter in an async function
+   * ```ts
+   * import { Condition, Lock } from "@sabkit/sabkit";
+   * const cond = new Condition(new Lock());
+   * const count = new Int32Array(new SharedArrayBuffer(4));
+   * using _ = await cond.guardAsync();
+   * console.assert((await cond.waitForAsync(() => count[0] > 0, 10)) === false);
+   * ```
+   */
+  async waitForAsync<T>(predicate: () => T, timeout?: number, options?: ConditionWaitOptions): Promise<T> {
+    const deadline = checkWaitFor(predicate, timeout);
+    let result = predicate();
+    for (let left = remaining(deadline); !result && left > 0; left = remaining(deadline)) {
+      await this.waitAsync(left, options);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Wakes exactly `n` of the threads waiting right now (all of them if fewer wait).
+   *
+   * @param n How many to wake. Default 1.
+   * @throws {Error} If the calling thread does not hold the lock.
+   * @throws {RangeError} If `n` is not a non-negative integer or `Infinity`.
+   *
+   * @example Handing over one item
+   * ```ts
+   * import { Condition } from "@sabkit/sabkit";
+   * const cond = new Condition();
+   * using _ = cond.guard();
+   * cond.notify();
+   * ```
+   */
+  notify(n: number = 1): void {
+    checkCount(n, "The number of threads to notify", 0, Infinity, true);
+    notify(this.#i32, this.#reentry, n);
+  }
+
+  /**
+   * Wakes every thread waiting right now.
+   *
+   * @throws {Error} If the calling thread does not hold the lock.
+   *
+   * @example Broadcasting a change
+   * ```ts
+   * import { Condition } from "@sabkit/sabkit";
+   * const cond = new Condition();
+   * using _ = cond.guard();
+   * cond.notifyAll();
+   * ```
+   */
+  notifyAll(): void {
+    this.notify(Infinity);
+  }
+}
