@@ -1,9 +1,10 @@
 import type { SynchronizedArray } from "../../mod.ts";
 
 /**
- * `writer`: fills the array with k for k = 1..count, each with one `setFrom`.
- * `reader`: takes `slice()` snapshots until it sees `count` everywhere, and
- * counts in `out[0]` the snapshots that were not uniform (a torn copy).
+ * `reader`: takes `slice()` snapshots until it sees `count` everywhere,
+ * counting snapshots in `out[1]` and the non-uniform (torn) ones in `out[0]`.
+ * `writer`: once the reader has taken a snapshot, fills the array with k for
+ * k = 1..count, one `setFrom` each.
  */
 export default function snapshot(
   xs: SynchronizedArray<"i">,
@@ -12,14 +13,19 @@ export default function snapshot(
   out: Int32Array,
 ): void {
   if (role === "writer") {
+    // Bounded waits keep the worker terminable on every runtime.
+    while (Atomics.load(out, 1) === 0) Atomics.wait(out, 1, 0, 5);
     const fill = new Int32Array(xs.length);
     for (let k = 1; k <= count; k++) xs.setFrom(fill.fill(k));
     return;
   }
   for (;;) {
     const s = xs.slice();
-    if (s.some((x) => x !== s[0])) Atomics.add(out, 0, 1);
+    let torn = false;
+    for (let i = 1; i < s.length; i++) torn ||= s[i] !== s[0];
+    if (torn) Atomics.add(out, 0, 1);
     Atomics.add(out, 1, 1);
+    Atomics.notify(out, 1);
     if (s[0] === count) return;
   }
 }
