@@ -54,11 +54,13 @@ export function SharedArray<N extends TypeName>(
   sizeOrInit: number | ArrayInit<N>,
   options?: { lock?: true | Lock | RLock },
 ): SynchronizedArrayOf<CodeOf<N>>;
+/** With `lock: false`: the shared typed array itself (a `RawArray`), as in Python. */
 export function SharedArray<N extends TypeName>(
   typecode: N,
   sizeOrInit: number | ArrayInit<N>,
   options: { lock: false },
 ): ElementArray<N>;
+/** With a `lock` option known only at run time: either kind. */
 export function SharedArray<N extends TypeName>(
   typecode: N,
   sizeOrInit: number | ArrayInit<N>,

@@ -39,9 +39,13 @@ import { SynchronizedValue } from "./value.ts";
  * ```
  */
 export function copy<T extends "c" | "u">(obj: SynchronizedString<T>): SynchronizedString<T>;
+/** A synchronized array: a new one with the same elements and a new `RLock`. */
 export function copy<T extends Typecode>(obj: SynchronizedArray<T>): SynchronizedArray<T>;
+/** A synchronized value: a new one with the same value and a new `RLock`. */
 export function copy<T extends Typecode>(obj: SynchronizedValue<T>): SynchronizedValue<T>;
+/** A `RawValue`: a new one with the same value. */
 export function copy<T extends Typecode>(obj: RawValue<T>): RawValue<T>;
+/** A typed array (shared or not): a shared one of the same class with the same elements. */
 export function copy<A extends AnyElementArray>(obj: A): TypecodeArrays<SharedArrayBuffer>[CodeOfArray<A>];
 export function copy(obj: unknown): unknown {
   if (obj instanceof SynchronizedArray) {
@@ -78,6 +82,7 @@ export function copy(obj: unknown): unknown {
  * ```
  */
 export function synchronized<T extends Typecode>(obj: RawValue<T>, lock?: Lock | RLock): SynchronizedValue<T>;
+/** A typed array on a `SharedArrayBuffer`: a {@linkcode SynchronizedArray} of its class's typecode. */
 export function synchronized<A extends AnyElementArray<SharedArrayBuffer>>(
   obj: A,
   lock?: Lock | RLock,

@@ -30,7 +30,7 @@ export type Typecode =
   | "?";
 
 /** Every spelling a typecode accepts, mapped to its one-letter code. */
-export interface TypeNames {
+export type TypeNames = {
   b: "b";
   B: "B";
   h: "h";
@@ -79,7 +79,7 @@ export interface TypeNames {
   biguint64: "Q";
   float32: "f";
   float64: "d";
-}
+};
 
 /** A typecode in any spelling: `"d"`, `"c_double"` or `"float64"`. */
 export type TypeName = keyof TypeNames;
@@ -88,7 +88,7 @@ export type TypeName = keyof TypeNames;
 export type CodeOf<N extends TypeName> = TypeNames[N];
 
 /** What one element of each typecode holds in JavaScript. */
-export interface TypecodeValues {
+export type TypecodeValues = {
   b: number;
   B: number;
   h: number;
@@ -104,13 +104,13 @@ export interface TypecodeValues {
   c: string;
   u: string;
   "?": boolean;
-}
+};
 
 /** The JavaScript type of one element: `ElementValue<"q">` is `bigint`. */
 export type ElementValue<N extends TypeName> = TypecodeValues[CodeOf<N>];
 
 /** The typed array that holds each typecode's elements, on buffer `B`. */
-export interface TypecodeArrays<B extends ArrayBufferLike> {
+export type TypecodeArrays<B extends ArrayBufferLike> = {
   b: Int8Array<B>;
   B: Uint8Array<B>;
   h: Int16Array<B>;
@@ -126,7 +126,7 @@ export interface TypecodeArrays<B extends ArrayBufferLike> {
   c: Uint8Array<B>;
   u: Uint16Array<B>;
   "?": Uint8Array<B>;
-}
+};
 
 /** The typed array a `RawArray` of this typecode is: `ElementArray<"d">` is a shared `Float64Array`. */
 export type ElementArray<N extends TypeName, B extends ArrayBufferLike = SharedArrayBuffer> = TypecodeArrays<

@@ -150,11 +150,13 @@ export function Value<N extends TypeName>(
   init?: ElementValue<N>,
   options?: { lock?: true | Lock | RLock },
 ): SynchronizedValue<CodeOf<N>>;
+/** With `lock: false`: the {@linkcode RawValue} itself, as in Python. */
 export function Value<N extends TypeName>(
   typecode: N,
   init: ElementValue<N> | undefined,
   options: { lock: false },
 ): RawValue<CodeOf<N>>;
+/** With a `lock` option known only at run time: either kind. */
 export function Value<N extends TypeName>(
   typecode: N,
   init?: ElementValue<N>,
