@@ -8,7 +8,8 @@
  * @module
  */
 
-import { forgedMeta, type Spec, specOf } from "./_codec.ts";
+import { type Spec, specOf } from "./_codec.ts";
+import { forgedMeta } from "./_options.ts";
 import { describe } from "./_describe.ts";
 import { defineKind, type Handle, type Kind } from "./_handle.ts";
 import { Lock } from "./lock.ts";

@@ -6,7 +6,9 @@
  */
 
 import { buildArray } from "./_array_kind.ts";
-import { lockOption, newShared, optionsOf, specOf } from "./_codec.ts";
+import { specOf } from "./_codec.ts";
+import { newShared } from "./_elements.ts";
+import { lockOption, optionsOf } from "./_options.ts";
 import { describe } from "./_describe.ts";
 import type { Lock } from "./lock.ts";
 import type { RLock } from "./rlock.ts";

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { newShared, specOf } from "./_codec.ts";
+import { specOf } from "./_codec.ts";
+import { newShared } from "./_elements.ts";
 import { describe } from "./_describe.ts";
 import type { ArrayInit, ElementArray, TypeName } from "./typecodes.ts";
 

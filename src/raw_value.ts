@@ -5,7 +5,8 @@
  * @module
  */
 
-import { decode, encode, forgedMeta, type Spec, specOf } from "./_codec.ts";
+import { decode, encode, type Spec, specOf } from "./_codec.ts";
+import { forgedMeta } from "./_options.ts";
 import { describe } from "./_describe.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
 import type { CodeOf, ElementValue, Typecode, TypecodeValues, TypeName } from "./typecodes.ts";

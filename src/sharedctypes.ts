@@ -6,7 +6,8 @@
  */
 
 import { buildArray } from "./_array_kind.ts";
-import { newShared, specOf, specOfArray } from "./_codec.ts";
+import { specOf, specOfArray } from "./_codec.ts";
+import { newShared } from "./_elements.ts";
 import { describe } from "./_describe.ts";
 import type { Lock } from "./lock.ts";
 import { RawValue } from "./raw_value.ts";

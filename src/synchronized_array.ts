@@ -6,16 +6,9 @@
  */
 
 import { ARRAY_BYTES, ARRAY_KIND, takeArrayParts } from "./_array_kind.ts";
-import {
-  checkIndex,
-  decode,
-  encode,
-  locked,
-  lockOption,
-  type Spec,
-  specOfArray,
-  toElements,
-} from "./_codec.ts";
+import { decode, encode, type Spec, specOfArray } from "./_codec.ts";
+import { checkIndex, toElements } from "./_elements.ts";
+import { locked, lockOption } from "./_options.ts";
 import { describe } from "./_describe.ts";
 import { allocate, brand } from "./_handle.ts";
 import type { Lock } from "./lock.ts";

@@ -6,7 +6,9 @@
  */
 
 import { type ArrayParts, hasArrayParts, presetArrayParts, setArrayFactory } from "./_array_kind.ts";
-import { locked, lockOption, specOf, toElements } from "./_codec.ts";
+import { specOf } from "./_codec.ts";
+import { toElements } from "./_elements.ts";
+import { locked, lockOption } from "./_options.ts";
 import { describe } from "./_describe.ts";
 import { encodeText, readText, writeText } from "./_text.ts";
 import type { Lock } from "./lock.ts";

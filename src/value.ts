@@ -4,7 +4,8 @@
  * @module
  */
 
-import { encode, forgedMeta, locked, lockOption, optionsOf, specOf } from "./_codec.ts";
+import { encode, specOf } from "./_codec.ts";
+import { forgedMeta, locked, lockOption, optionsOf } from "./_options.ts";
 import { describe } from "./_describe.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
 import { Lock } from "./lock.ts";

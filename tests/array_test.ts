@@ -171,86 +171,6 @@ test("SharedArray: bad sizes and contents are RangeErrors or TypeErrors", () => 
   );
 });
 
-test("SharedArray: c arrays have UTF-8 .value and .raw, u arrays .value; a worker's text is seen", async () => {
-  const c = SharedArray("c", 8);
-  const u = SharedArray("u", "wide");
-  assert.ok(c instanceof SynchronizedString && c instanceof SynchronizedArray);
-  assert.equal(c.value, "");
-  c.value = "héllo";
-  assert.equal(c.value, "héllo");
-  assert.deepEqual([...c.raw], [104, 195, 169, 108, 108, 111, 0, 0]);
-  assert.equal(c.get(0), "h");
-  assert.throws(() => (c.value = "123456789"), {
-    name: "RangeError",
-    message: /at most 8 UTF-8 bytes, got 9/,
-  });
-  assert.equal(c.value, "héllo", "a too-long value changes nothing");
-  c.value = "12345678";
-  assert.equal(c.value, "12345678");
-  c.value = "ab";
-  assert.deepEqual([...c.raw], [97, 98, 0, 52, 53, 54, 55, 56], "ctypes writes one NUL and keeps the rest");
-  c.raw = new Uint8Array([120, 121]);
-  assert.equal(c.value, "xy");
-  assert.throws(() => (c.raw = new Uint8Array(9) as never), RangeError);
-  assert.throws(() => (c.raw = [300] as never), RangeError);
-  assert.equal(c.value, "xy");
-  assert.equal(u.value, "wide");
-  assert.equal(u.length, 4);
-  assert.throws(() => (u.value = "wider"), { name: "RangeError", message: /4 UTF-16 code units/ });
-  assert.throws(() => u.raw, { name: "TypeError", message: /Only c arrays/ });
-  assert.throws(() => (u.value = 5 as never), TypeError);
-  assert.equal(SharedArray("c", "abc").value, "abc");
-  assert.equal(SharedArray("u", "😀").length, 2);
-  await withProcesses(async (start) => {
-    assert.equal(await start("data_set_values", { args: [[c, u], ["日本", "😀"]] }).join(), 0);
-  });
-  assert.equal(c.value, "日本");
-  assert.equal(u.value, "😀");
-});
-
-const CLASSES: Array<[TypeName, unknown]> = [
-  ["b", Int8Array],
-  ["B", Uint8Array],
-  ["h", Int16Array],
-  ["H", Uint16Array],
-  ["i", Int32Array],
-  ["I", Uint32Array],
-  ["l", BigInt64Array],
-  ["L", BigUint64Array],
-  ["q", BigInt64Array],
-  ["Q", BigUint64Array],
-  ["f", Float32Array],
-  ["d", Float64Array],
-  ["c", Uint8Array],
-  ["u", Uint16Array],
-  ["?", Uint8Array],
-  ["c_double", Float64Array],
-  ["biguint64", BigUint64Array],
-];
-
-test("RawArray: a plain typed array on shared memory, shared by postMessage with no revive", async () => {
-  for (const [code, cls] of CLASSES) {
-    const a = RawArray(code, 2);
-    assert.equal(Object.getPrototypeOf(a), (cls as { prototype: object }).prototype, code);
-    assert.ok(a.buffer instanceof SharedArrayBuffer);
-  }
-  assert.deepEqual([...RawArray("c", "hé")], [104, 195, 169]);
-  assert.deepEqual([...RawArray("?", [true, false])], [1, 0]);
-  const xs = RawArray("d", [0.5, -1, 3]);
-  const qs = RawArray(
-    "q",
-    (function* () {
-      yield 1n;
-      yield -(2n ** 62n);
-    })(),
-  );
-  await withProcesses(async (start) => {
-    assert.equal(await start("data_raw_double", { args: [xs, qs] }).join(), 0);
-  });
-  assert.deepEqual([...xs], [1, -2, 6]);
-  assert.deepEqual([...qs], [2n, -(2n ** 63n)]);
-});
-
 test("SharedArray: a worker holding the array's lock excludes the main thread; the lock comes along", async () => {
   const xs = SharedArray("i", [1, 2]);
   const flags = new Int32Array(new SharedArrayBuffer(8));
@@ -307,42 +227,6 @@ test("SharedArray: structuredClone + revive gives live arrays on the same memory
     [(m) => (m.lock = null), /lock is null/],
   ];
   for (const [f, message] of cases) assert.throws(() => revive(forge(f)), { name: "TypeError", message });
-});
-
-test("copy and synchronized: new memory with the same contents; a lock around raw data", () => {
-  const raw = RawArray("i", [1, 2, 3]);
-  const c = mp.copy(raw);
-  assert.ok(c instanceof Int32Array && c.buffer instanceof SharedArrayBuffer && c.buffer !== raw.buffer);
-  assert.deepEqual([...c], [1, 2, 3]);
-  assert.deepEqual([...mp.copy(new Float32Array([0.5]))], [0.5]);
-  const sa = SharedArray("c", "héllo");
-  const sc = mp.copy(sa);
-  assert.ok(sc instanceof SynchronizedString && sc.getLock() !== sa.getLock());
-  sc.value = "x";
-  assert.equal(sa.value, "héllo");
-  assert.equal(sc.value, "x");
-  const v = mp.Value("q", 5n);
-  const vc = mp.copy(v);
-  assert.ok(vc instanceof mp.SynchronizedValue && vc.value === 5n && vc.getLock() !== v.getLock());
-  const rv = mp.copy(mp.RawValue("d", -0));
-  assert.ok(rv instanceof mp.RawValue && Object.is(rv.value, -0));
-  assert.throws(() => mp.copy({} as never), { name: "TypeError", message: /copy\(\) takes/ });
-  assert.throws(() => mp.copy(new Uint8ClampedArray(1) as never), TypeError);
-
-  const s = mp.synchronized(raw);
-  assert.ok(s instanceof SynchronizedArray);
-  assert.equal(s.typecode, "i");
-  assert.equal(s.getObj(), raw);
-  s.set(0, 9);
-  assert.equal(raw[0], 9);
-  const lock = new Lock();
-  assert.equal(mp.synchronized(RawArray("c", 2), lock).typecode, "B");
-  assert.equal(mp.synchronized(mp.RawValue("d"), lock).getLock(), lock);
-  assert.throws(() => mp.synchronized(new Int32Array(2) as never), {
-    name: "TypeError",
-    message: /SharedArrayBuffer/,
-  });
-  assert.throws(() => mp.synchronized(s as never), { name: "TypeError", message: /synchronized already/ });
 });
 
 test("SharedArray: TypeScript infers element and array types from the typecode", () => {
