@@ -68,7 +68,7 @@ export function toElements(
   ) {
     items = source as ArrayLike<unknown>;
   } else if (typeof obj === "object" && obj !== null && typeof obj[Symbol.iterator] === "function") {
-    items = globalThis.Array.from(source as Iterable<unknown>);
+    items = Array.from(source as Iterable<unknown>);
   } else {
     throw new TypeError(`${what} must be made from an array-like or an iterable, got ${describe(source)}`);
   }

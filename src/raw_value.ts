@@ -50,8 +50,9 @@ const KIND: Kind<object> = defineKind({
   tag: 8,
   byteLength: (meta: unknown) => (codeOf(meta), BYTES),
   revive: (h: Handle) => {
+    const code = codeOf(h.meta);
     reviving = h;
-    return new Impl(codeOf(h.meta));
+    return new Impl(code);
   },
 });
 

@@ -13,6 +13,8 @@ import type { Lock } from "./lock.ts";
 import { RawValue } from "./raw_value.ts";
 import { RLock } from "./rlock.ts";
 import { SynchronizedArray } from "./synchronized_array.ts";
+// Installs the factory that builds the right class of synchronized array.
+import "./synchronized_string.ts";
 import type { SynchronizedString } from "./synchronized_string.ts";
 import type { AnyElementArray, CodeOfArray, Typecode, TypecodeArrays } from "./typecodes.ts";
 import { SynchronizedValue } from "./value.ts";

@@ -28,8 +28,8 @@ const KIND: Kind<SynchronizedValue> = defineKind({
   tag: 9,
   byteLength: (meta: unknown) => (parts(meta), BYTES),
   revive: (h: Handle) => {
-    reviving = h;
     const { obj, lock } = parts(h.meta);
+    reviving = h;
     return new SynchronizedValue(obj, lock);
   },
 });
