@@ -1,0 +1,105 @@
+/**
+ * Sizes, indices and contents of shared arrays, all checked before any
+ * shared memory is written: a rejected input changes nothing.
+ *
+ * @module
+ */
+
+import { encode, type Spec } from "./_codec.ts";
+import { describe } from "./_describe.ts";
+import type { AnyElementArray } from "./typecodes.ts";
+
+/** The most elements one shared array may have. */
+export const MAX_LENGTH: number = 2 ** 32 - 1;
+
+/** Checks an array size. */
+export function checkLength(size: unknown, what: string): number {
+  if (typeof size !== "number") throw new TypeError(`${what} must be a number, got ${describe(size)}`);
+  if (!Number.isInteger(size) || size < 0 || size > MAX_LENGTH) {
+    throw new RangeError(`${what} must be an integer from 0 to ${MAX_LENGTH}, got ${size}`);
+  }
+  return size;
+}
+
+/** Zeroed shared memory for `length` elements of `what`; a `RangeError` when it cannot be had. */
+export function allocShared(s: Spec, length: number, what: string): AnyElementArray {
+  checkLength(length, `The size of ${what}`);
+  let buffer: SharedArrayBuffer;
+  try {
+    buffer = new SharedArrayBuffer(length * s.bytes);
+  } catch (cause) {
+    throw new RangeError(`Cannot allocate ${length * s.bytes} bytes of shared memory for ${what}`, { cause });
+  }
+  return new s.Array(buffer);
+}
+
+/** Checks an index (negative counts from the end) and returns it in `0..length-1`. */
+export function checkIndex(index: unknown, length: number, what: string): number {
+  if (typeof index !== "number" || !Number.isInteger(index)) {
+    throw new TypeError(`The index into ${what} must be an integer, got ${describe(index)}`);
+  }
+  const i = index < 0 ? index + length : index;
+  if (i < 0 || i >= length) {
+    throw new RangeError(`Index ${index} is out of range for ${what} of length ${length}`);
+  }
+  return i;
+}
+
+/**
+ * Checks every element of `source` and returns them stored: `source` itself
+ * when it is a typed array of the element class (raw, valid by construction),
+ * else a new array from `alloc`.
+ */
+export function toElements(
+  s: Spec,
+  source: unknown,
+  what: string,
+  alloc: (length: number) => AnyElementArray,
+): AnyElementArray {
+  if (source instanceof s.Array) return source;
+  if (typeof source === "string") {
+    if (s.kind === "char") return copied(new TextEncoder().encode(source), alloc);
+    if (s.kind !== "wchar") throw new TypeError(`${what} cannot be made from a string`);
+  }
+  let items: ArrayLike<unknown>;
+  const obj = source as { length?: unknown; [Symbol.iterator]?: unknown } | null | undefined;
+  if (
+    typeof source === "string" || (typeof obj === "object" && obj !== null && typeof obj.length === "number")
+  ) {
+    items = source as ArrayLike<unknown>;
+  } else if (typeof obj === "object" && obj !== null && typeof obj[Symbol.iterator] === "function") {
+    items = Array.from(source as Iterable<unknown>);
+  } else {
+    throw new TypeError(`${what} must be made from an array-like or an iterable, got ${describe(source)}`);
+  }
+  const n = checkLength(items.length, `The length of the contents of ${what}`);
+  const out = alloc(n);
+  if (typeof source === "string") {
+    for (let i = 0; i < n; i++) out[i] = source.charCodeAt(i);
+    return out;
+  }
+  for (let i = 0; i < n; i++) {
+    (out as { [i: number]: number | bigint })[i] = encode(s, items[i], `Element ${i} of ${what}`);
+  }
+  return out;
+}
+
+function copied(bytes: Uint8Array, alloc: (length: number) => AnyElementArray): AnyElementArray {
+  const out = alloc(bytes.length) as Uint8Array;
+  out.set(bytes);
+  return out;
+}
+
+/** Shared memory for `sizeOrInit`: a size (zero-filled) or the contents, checked before anything is shared. */
+export function newShared(spec: Spec, sizeOrInit: unknown, what: string): AnyElementArray {
+  if (typeof sizeOrInit === "number") return allocShared(spec, sizeOrInit, what);
+  if (sizeOrInit === undefined || sizeOrInit === null) {
+    throw new TypeError(`${what} needs a size or initial contents, got ${describe(sizeOrInit)}`);
+  }
+  const elements = toElements(spec, sizeOrInit, what, (n) => allocShared(spec, n, what));
+  if (elements !== sizeOrInit) return elements;
+  // A typed array of the element class is copied raw into new memory.
+  const out = allocShared(spec, elements.length, what);
+  (out as Uint8Array).set(elements as Uint8Array);
+  return out;
+}
