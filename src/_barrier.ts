@@ -9,18 +9,19 @@
  * @module
  */
 
-import { lockAsync, lockSync, unlock } from "./_mutex.ts";
+import { lockInternal, lockInternalAsync, unlock } from "./_mutex.ts";
 import { type Deadline, waitAsync, waitSync } from "./_wait.ts";
 
+/** The futex mutex; the word after it names its holder (see `_mutex.ts`). */
 const MUTEX = 1;
 /** Bumped and notified on every state change. */
-const SEQ = 2;
-const STATE = 3;
+const SEQ = 3;
+const STATE = 4;
 /** Parties inside `wait` (counted from arrival until they leave). */
-export const COUNT = 4;
-export const PARTIES = 5;
+export const COUNT = 5;
+export const PARTIES = 6;
 /** Byte length of a barrier's memory. */
-export const BYTES = 24;
+export const BYTES = 28;
 
 /** Parties arrive; the last one releases them all. */
 export const FILLING = 0;
@@ -96,7 +97,7 @@ function step(i32: Int32Array, turn: Turn, action: (() => void) | undefined, lat
 
 /** Runs `fn` under the barrier's mutex. */
 export function locked<T>(i32: Int32Array, fn: () => T): T {
-  lockSync(i32, MUTEX, Infinity);
+  lockInternal(i32, MUTEX);
   try {
     return fn();
   } finally {
@@ -128,7 +129,7 @@ export async function passAsync(
 ): Promise<Turn> {
   if (signal?.aborted) throw signal.reason;
   const lockedAsync = async <T>(fn: () => T): Promise<T> => {
-    await lockAsync(i32, MUTEX, Infinity);
+    await lockInternalAsync(i32, MUTEX);
     try {
       return fn();
     } finally {

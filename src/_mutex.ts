@@ -138,6 +138,19 @@ export async function lockRobustAsync(
   }
 }
 
+/**
+ * Takes an internal mutex (a primitive's own short critical sections, which
+ * leave its state consistent): a dead holder is simply taken over.
+ */
+export function lockInternal(i32: Int32Array, i: number): void {
+  while (lockSync(i32, i, Infinity) === OWNER_DIED) if (takeOver(i32, i)) return;
+}
+
+/** The async form of {@linkcode lockInternal}. */
+export async function lockInternalAsync(i32: Int32Array, i: number): Promise<void> {
+  while (await lockAsync(i32, i, Infinity) === OWNER_DIED) if (takeOver(i32, i)) return;
+}
+
 /** Releases the mutex; `false` (and nothing changed) if it was not locked. */
 export function unlock(i32: Int32Array, i: number): boolean {
   // The holder word is cleared first (the CAS below publishes it): a locked
