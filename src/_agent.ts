@@ -10,6 +10,8 @@
 const DOMAIN_MAGIC = 0x5ab0d0;
 const MAGIC = 0;
 const NEXT_ID = 1;
+/** How many agents have been marked exited: lets waiters notice a death cheaply. */
+const EXITS = 2;
 const HEADER_WORDS = 16;
 /** Agents with ids below this have an exit bit; later ones are never reported dead. */
 const TRACKED_IDS = 1 << 20;
@@ -70,7 +72,16 @@ export function agentId(): number {
 export function markExited(agent: number): void {
   if (agent <= 0 || agent >= TRACKED_IDS) return;
   domainBuffer();
-  Atomics.or(domain!, HEADER_WORDS + (agent >>> 5), 1 << (agent & 31));
+  const bit = 1 << (agent & 31);
+  if ((Atomics.or(domain!, HEADER_WORDS + (agent >>> 5), bit) & bit) === 0) Atomics.add(domain!, EXITS, 1);
+}
+
+/**
+ * How many agents have exited so far. Nobody notifies a waiter when a
+ * worker dies: a waiter that polls this learns when to look for dead peers.
+ */
+export function exitCount(): number {
+  return domain === undefined ? 0 : Atomics.load(domain, EXITS);
 }
 
 /** Whether an agent is known to have ended. Untracked ids never are. */

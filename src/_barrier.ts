@@ -6,9 +6,16 @@
  * built by the caller (a `Turn` says why), which keeps this module free of
  * the public classes.
  *
+ * Each seat (a party's index in the round) records the agent sitting in it,
+ * so a party whose worker died can be told apart: it breaks a filling round
+ * (as a failed party does) and counts as having left a draining or
+ * resetting one, which would otherwise wait for it forever. Nobody notifies
+ * a death, so sleepers poll the domain's exit count.
+ *
  * @module
  */
 
+import { agentId, exitCount, hasExited } from "./_agent.ts";
 import { lockInternal, lockInternalAsync, unlock } from "./_mutex.ts";
 import { type Deadline, waitAsync, waitSync } from "./_wait.ts";
 
@@ -20,8 +27,19 @@ const STATE = 4;
 /** Parties inside `wait` (counted from arrival until they leave). */
 export const COUNT = 5;
 export const PARTIES = 6;
-/** Byte length of a barrier's memory. */
-export const BYTES = 28;
+/** The domain's exit count when seats were last checked for dead agents. */
+const REAPED = 7;
+/** Seat k holds the agent id of the party with index k, 0 when empty. */
+const SEATS = 8;
+/** Seats beyond this many are not tracked: a party there that dies is not noticed. */
+export const TRACKED_SEATS = 1024;
+/** How often sleepers look for dead parties (ms). */
+const POLL_MS = 100;
+
+/** Byte length of the memory of a barrier of `parties` (a multiple of 8). */
+export function bytesOf(parties: number): number {
+  return Math.ceil((SEATS + Math.min(parties, TRACKED_SEATS)) / 2) * 8;
+}
 
 /** Parties arrive; the last one releases them all. */
 export const FILLING = 0;
@@ -29,7 +47,7 @@ export const FILLING = 0;
 const DRAINING = 1;
 /** `reset()` came while parties waited: they fail; newcomers wait until they have left. */
 const RESETTING = 2;
-/** Aborted, timed out or failed: every wait fails until `reset()`. */
+/** Aborted, timed out, failed or a party died: every wait fails until `reset()`. */
 export const BROKEN = 3;
 
 /** Where a party stands after a step under the mutex. */
@@ -50,9 +68,32 @@ function setState(i32: Int32Array, state: number): void {
   Atomics.notify(i32, SEQ);
 }
 
-function leave(i32: Int32Array): void {
+/** The party at seat `index` leaves; the last to leave a drained or reset round reopens it. */
+function leave(i32: Int32Array, index: number): void {
+  if (index < TRACKED_SEATS) i32[SEATS + index] = 0;
   const state = i32[STATE];
   if (Atomics.sub(i32, COUNT, 1) === 1 && (state === DRAINING || state === RESETTING)) setState(i32, FILLING);
+}
+
+/** Whether an agent has exited since the seats were last checked (read without the mutex). */
+function deathsToReap(i32: Int32Array): boolean {
+  return exitCount() > Atomics.load(i32, REAPED);
+}
+
+/**
+ * Clears the seats of parties whose worker exited: one that was filling
+ * breaks the barrier; otherwise it simply leaves.
+ */
+function reap(i32: Int32Array): void {
+  if (!deathsToReap(i32)) return;
+  Atomics.store(i32, REAPED, exitCount());
+  const seats = Math.min(i32[PARTIES], TRACKED_SEATS);
+  for (let index = 0; index < seats; index++) {
+    const agent = i32[SEATS + index];
+    if (agent === 0 || !hasExited(agent)) continue;
+    if (i32[STATE] === FILLING) setState(i32, BROKEN);
+    leave(i32, index);
+  }
 }
 
 function sleeping(i32: Int32Array, index: number): Turn {
@@ -61,25 +102,28 @@ function sleeping(i32: Int32Array, index: number): Turn {
 
 /** A party arrives; the last one runs `action` and releases the round. */
 function arrive(i32: Int32Array, action: (() => void) | undefined): Turn {
+  reap(i32);
   const state = i32[STATE];
   if (state === DRAINING || state === RESETTING) return sleeping(i32, -1);
   if (state === BROKEN) return { index: -1, seq: 0, why: "broken" };
   const index = Atomics.add(i32, COUNT, 1);
+  if (index < TRACKED_SEATS) i32[SEATS + index] = agentId();
   if (index + 1 < i32[PARTIES]) return sleeping(i32, index);
   try {
     action?.();
   } catch (e) {
     setState(i32, BROKEN);
-    leave(i32);
+    leave(i32, index);
     throw e;
   }
   setState(i32, DRAINING);
-  leave(i32);
+  leave(i32, index);
   return { index, seq: 0, done: true };
 }
 
 /** A counted party looks again, and breaks the barrier if its time is up (`late`). */
 function check(i32: Int32Array, index: number, late: boolean): Turn {
+  reap(i32);
   let state = i32[STATE];
   let why = state === RESETTING ? "reset" : "broken";
   if (state === FILLING) {
@@ -87,7 +131,7 @@ function check(i32: Int32Array, index: number, late: boolean): Turn {
     setState(i32, BROKEN);
     [state, why] = [BROKEN, "timeout"];
   }
-  leave(i32);
+  leave(i32, index);
   return state === DRAINING ? { index, seq: 0, done: true } : { index, seq: 0, why };
 }
 
@@ -113,7 +157,9 @@ export function pass(i32: Int32Array, action: (() => void) | undefined, deadline
     // Waiting for a round to drain has no deadline, as in Python.
     const until = turn.index < 0 ? Infinity : deadline;
     let late = false;
-    while (!late && Atomics.load(i32, SEQ) === seq) late = !waitSync(i32, SEQ, seq, until);
+    while (!late && Atomics.load(i32, SEQ) === seq && !deathsToReap(i32)) {
+      late = !waitSync(i32, SEQ, seq, until, POLL_MS);
+    }
     const before = turn;
     turn = locked(i32, () => step(i32, before, action, late));
   }
@@ -144,7 +190,9 @@ export async function passAsync(
     let aborted = false;
     let reason: unknown;
     try {
-      while (!late && Atomics.load(i32, SEQ) === seq) late = !await waitAsync(i32, SEQ, seq, until, signal);
+      while (!late && Atomics.load(i32, SEQ) === seq && !deathsToReap(i32)) {
+        late = !await waitAsync(i32, SEQ, seq, until, signal, POLL_MS);
+      }
     } catch (e) {
       if (turn.index < 0) throw e;
       [late, aborted, reason] = [true, true, e];
@@ -159,6 +207,7 @@ export async function passAsync(
 /** Python's `reset()`: waiting parties fail, the barrier fills again once they have left. */
 export function reset(i32: Int32Array): void {
   locked(i32, () => {
+    reap(i32);
     const state = i32[STATE];
     if (i32[COUNT] === 0) setState(i32, FILLING);
     else setState(i32, state === DRAINING ? DRAINING : RESETTING);

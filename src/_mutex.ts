@@ -11,7 +11,7 @@
 
 import { agentId, hasExited } from "./_agent.ts";
 import { OwnerDiedError } from "./errors.ts";
-import { type Deadline, waitAsync, waitSync } from "./_wait.ts";
+import { checkStop, type Deadline, waitAsync, waitSync } from "./_wait.ts";
 
 const SPINS = 64;
 /** Sleepers re-check the holder this often: nobody notifies when a worker dies. */
@@ -153,6 +153,9 @@ export async function lockInternalAsync(i32: Int32Array, i: number): Promise<voi
 
 /** Releases the mutex; `false` (and nothing changed) if it was not locked. */
 export function unlock(i32: Int32Array, i: number): boolean {
+  // A terminated worker that still unwinds (Deno ends a wait only at its next slice)
+  // releases nothing: it is already reported dead, and the lock may be recovered by now.
+  checkStop();
   // The holder word is cleared first (the CAS below publishes it): a locked
   // mutex never names a stale holder.
   i32[i + 1] = 0;

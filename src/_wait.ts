@@ -50,7 +50,8 @@ export function setStopWord(word: Int32Array): void {
 /** The stop word's index inside its `Int32Array`. */
 export const STOP_INDEX = 0;
 
-function checkStop(): void {
+/** Throws {@linkcode TerminatedError} once this agent's `Process` was terminated. */
+export function checkStop(): void {
   if (stopWord !== undefined && Atomics.load(stopWord, STOP_INDEX) !== 0) {
     throw new TerminatedError();
   }

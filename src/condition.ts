@@ -12,7 +12,7 @@ import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.t
 import { type Reentry, reentryOf } from "./_mutex.ts";
 import { assertCanBlock, deadlineOf, remaining } from "./_wait.ts";
 import type { Lock } from "./lock.ts";
-import type { AcquireOptions, AsyncWaitOptions, GuardOptions, Lockable } from "./protocol.ts";
+import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "./protocol.ts";
 import { RLock } from "./rlock.ts";
 
 let reviving: Handle | undefined;
@@ -94,9 +94,11 @@ export class Condition implements Lockable {
   /**
    * Acquires the underlying lock.
    *
-   * @param options `blocking: false` tries once; `timeout` in ms.
+   * @param options `blocking: false` tries once; `timeout` in ms; `recover` takes over a
+   *   lock whose holder's worker has exited.
    * @returns `true` once held, `false` if it timed out or would have blocked.
    * @throws {TypeError} On bad options, or where this thread may not block.
+   * @throws {OwnerDiedError} If the lock's holder exited without releasing it.
    *
    * @example Acquiring and releasing
    * ```ts
@@ -105,15 +107,16 @@ export class Condition implements Lockable {
    * if (cond.acquire({ timeout: 100 })) cond.release();
    * ```
    */
-  acquire(options?: AcquireOptions): boolean {
+  acquire(options?: RobustAcquireOptions): boolean {
     return this.#lock.acquire(options);
   }
 
   /**
    * Acquires the underlying lock without blocking the thread.
    *
-   * @param options `timeout` in ms; `signal` rejects the wait with its reason.
+   * @param options `timeout` in ms; `signal` rejects the wait with its reason; `recover`.
    * @returns `true` once held, `false` on timeout.
+   * @throws {OwnerDiedError} If the lock's holder exited without releasing it.
    *
    * @example Acquiring in an async function
    * ```ts
@@ -122,7 +125,7 @@ export class Condition implements Lockable {
    * if (await cond.acquireAsync({ timeout: 100 })) cond.release();
    * ```
    */
-  acquireAsync(options?: AsyncWaitOptions): Promise<boolean> {
+  acquireAsync(options?: RobustAsyncOptions): Promise<boolean> {
     return this.#lock.acquireAsync(options);
   }
 

@@ -8,7 +8,7 @@
 
 import { guard, guardAsync } from "./_guard.ts";
 import type { Lock } from "./lock.ts";
-import type { AcquireOptions, AsyncWaitOptions, GuardOptions, Lockable } from "./protocol.ts";
+import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "./protocol.ts";
 import type { RLock } from "./rlock.ts";
 
 /**
@@ -55,9 +55,11 @@ export class SynchronizedBase implements Lockable {
   /**
    * Acquires the lock.
    *
-   * @param options `blocking: false` tries once; `timeout` in ms (negative counts as 0).
+   * @param options `blocking: false` tries once; `timeout` in ms (negative counts as 0);
+   *   `recover` takes over a lock whose holder's worker has exited.
    * @returns `true` once held, `false` on timeout (or if it would block with `blocking: false`).
    * @throws {TypeError} Where this thread may not block; use `acquireAsync()`.
+   * @throws {OwnerDiedError} If the lock's holder exited without releasing it.
    *
    * @example Manual acquire and release
    * ```ts
@@ -72,15 +74,16 @@ export class SynchronizedBase implements Lockable {
    * }
    * ```
    */
-  acquire(options?: AcquireOptions): boolean {
+  acquire(options?: RobustAcquireOptions): boolean {
     return this.#lock.acquire(options);
   }
 
   /**
    * Acquires the lock without blocking the thread.
    *
-   * @param options `timeout` in ms; `signal` rejects the wait with its reason.
+   * @param options `timeout` in ms; `signal` rejects the wait with its reason; `recover`.
    * @returns `true` once held, `false` on timeout.
+   * @throws {OwnerDiedError} If the lock's holder exited without releasing it.
    *
    * @example In an async function
    * ```ts
@@ -89,7 +92,7 @@ export class SynchronizedBase implements Lockable {
    * if (await v.acquireAsync({ timeout: 100 })) v.release();
    * ```
    */
-  acquireAsync(options?: AsyncWaitOptions): Promise<boolean> {
+  acquireAsync(options?: RobustAsyncOptions): Promise<boolean> {
     return this.#lock.acquireAsync(options);
   }
 
