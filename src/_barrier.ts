@@ -124,6 +124,8 @@ function arrive(i32: Int32Array, action: (() => void) | undefined): Turn {
 /** A counted party looks again, and breaks the barrier if its time is up (`late`). */
 function check(i32: Int32Array, index: number, late: boolean): Turn {
   reap(i32);
+  // Reaped already: this party's worker was reported dead and is going away.
+  if (index < TRACKED_SEATS && i32[SEATS + index] !== agentId()) return { index, seq: 0, why: "broken" };
   let state = i32[STATE];
   let why = state === RESETTING ? "reset" : "broken";
   if (state === FILLING) {

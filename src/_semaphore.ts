@@ -7,7 +7,7 @@
  */
 
 import type { Handle, Kind } from "./_handle.ts";
-import { type Deadline, waitAsync, waitSync } from "./_wait.ts";
+import { checkStop, type Deadline, waitAsync, waitSync } from "./_wait.ts";
 
 /** The count; sleepers wait on this word while it is 0. */
 export const VALUE = 1;
@@ -90,6 +90,8 @@ export async function takeAsync(i32: Int32Array, deadline: Deadline, signal?: Ab
  * nothing changed, if the count would pass its limit.
  */
 export function give(i32: Int32Array, n: number): boolean {
+  // As a mutex: a terminated worker that still unwinds gives back nothing.
+  checkStop();
   const limit = Atomics.load(i32, LIMIT);
   let v = Atomics.load(i32, VALUE);
   for (;;) {
