@@ -44,6 +44,8 @@ export interface Scenario {
   section: "100k" | "16" | "rt" | "lock";
   /** `baseline`: the postMessage (or Web Locks) peer ratios are taken against. */
   role: "baseline" | "sabkit" | "peer" | "limit" | "transfer";
+  /** The scenario this one's ratio is taken against (the postMessage peer, or Web Locks). */
+  vs?: string;
   /** Payload bytes per iteration (0: report operations per second). */
   bytes: number;
   /** Iterations per sample. */
@@ -263,7 +265,8 @@ try {
     writeFileSync(
       out,
       JSON.stringify(file, (k, v) => {
-        if (k === "debug") return undefined;
+        // mitata's generated code, and the millions of samples of its calibration (context.noop).
+        if (k === "debug" || k === "noop") return undefined;
         if (v instanceof Error) return { message: v.message, stack: v.stack };
         return v;
       }, 1),
