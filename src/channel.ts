@@ -17,6 +17,7 @@ import {
   elementOf,
   type NumericArray,
   strideOf,
+  typedArrayOf,
 } from "./_channel_types.ts";
 import { describe } from "./_describe.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
@@ -190,8 +191,10 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
 
   /** The message as something to copy from: a sabkit array is read through its raw view. */
   #source(values: ArrayLike<number | bigint>): ArrayLike<unknown> {
-    const obj = values as { getObj?: () => unknown; length?: unknown };
-    const source = (typeof obj?.getObj === "function" ? obj.getObj() : values) as ArrayLike<unknown>;
+    const obj = values as { getObj?: () => unknown };
+    const source = (typedArrayOf(values) === undefined && typeof obj?.getObj === "function"
+      ? obj.getObj()
+      : values) as ArrayLike<unknown>;
     if (typeof source !== "object" || source === null || typeof source.length !== "number") {
       throw new TypeError(`A Channel sends an array of numbers, got ${describe(values)}`);
     }
@@ -238,12 +241,12 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * ch.send([4, 5], { timeout: 100 });
    * ```
    */
-  send(values: ArrayLike<number | bigint>, options: ChannelWaitOptions = {}): void {
-    const deadline = deadlineOf(options.timeout);
+  send(values: ArrayLike<number | bigint>, options?: ChannelWaitOptions): void {
+    const deadline = deadlineOf(options?.timeout);
     const source = this.#source(values);
     const typed = checkSource(this.#el, source);
     assertCanBlock("Channel.send", "Channel.sendAsync");
-    this.#write(this.#ring.claimSync(SEND, 0, deadline), source, typed, options.timeout);
+    this.#write(this.#ring.claimSync(SEND, 0, deadline), source, typed, options?.timeout);
   }
 
   /**
@@ -265,8 +268,8 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * await ch.sendAsync([1, 2], { timeout: 100 });
    * ```
    */
-  async sendAsync(values: ArrayLike<number | bigint>, options: ChannelAsyncOptions = {}): Promise<void> {
-    const { timeout, signal } = options;
+  async sendAsync(values: ArrayLike<number | bigint>, options?: ChannelAsyncOptions): Promise<void> {
+    const { timeout, signal } = options ?? {};
     const deadline = deadlineOf(timeout);
     const source = this.#source(values);
     const typed = checkSource(this.#el, source);
@@ -305,11 +308,11 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * console.assert(ch.recv({ timeout: 100 })?.[2] === 3);
    * ```
    */
-  recv(options: ChannelWaitOptions = {}): ChannelArrays[C] | null {
-    const deadline = deadlineOf(options.timeout);
+  recv(options?: ChannelWaitOptions): ChannelArrays[C] | null {
+    const deadline = deadlineOf(options?.timeout);
     assertCanBlock("Channel.recv", "Channel.recvAsync");
     const pos = this.#ring.claimSync(RECV, Infinity, deadline);
-    return pos < 0 ? this.#ended(pos, "recv", options.timeout) : this.#read(pos);
+    return pos < 0 ? this.#ended(pos, "recv", options?.timeout) : this.#read(pos);
   }
 
   /**
@@ -327,8 +330,8 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * console.assert((await ch.recvAsync())?.[0] === 7);
    * ```
    */
-  async recvAsync(options: ChannelAsyncOptions = {}): Promise<ChannelArrays[C] | null> {
-    const { timeout, signal } = options;
+  async recvAsync(options?: ChannelAsyncOptions): Promise<ChannelArrays[C] | null> {
+    const { timeout, signal } = options ?? {};
     const deadline = deadlineOf(timeout);
     if (signal?.aborted) throw signal.reason;
     const pos = await this.#ring.claimAsync(RECV, Infinity, deadline, signal);
@@ -380,11 +383,11 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * console.assert(n === 2 && buf[1] === 2);
    * ```
    */
-  recvInto(target: NumericArray | Array<number | bigint>, options: ChannelWaitOptions = {}): number | null {
-    const deadline = deadlineOf(options.timeout);
+  recvInto(target: NumericArray | Array<number | bigint>, options?: ChannelWaitOptions): number | null {
+    const deadline = deadlineOf(options?.timeout);
     const limit = this.#limit(target);
     assertCanBlock("Channel.recvInto", "Channel.recvIntoAsync");
-    return this.#readInto(this.#ring.claimSync(RECV, limit, deadline), target, options.timeout);
+    return this.#readInto(this.#ring.claimSync(RECV, limit, deadline), target, options?.timeout);
   }
 
   /**
@@ -410,9 +413,9 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    */
   async recvIntoAsync(
     target: NumericArray | Array<number | bigint>,
-    options: ChannelAsyncOptions = {},
+    options?: ChannelAsyncOptions,
   ): Promise<number | null> {
-    const { timeout, signal } = options;
+    const { timeout, signal } = options ?? {};
     const deadline = deadlineOf(timeout);
     const limit = this.#limit(target);
     if (signal?.aborted) throw signal.reason;
