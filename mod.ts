@@ -20,3 +20,5 @@ export * from "./src/lock.ts";
 export * from "./src/rlock.ts";
 export * from "./src/process.ts";
 export * from "./src/revive.ts";
+export * from "./src/channel.ts";
+export * from "./src/float_channel.ts";
