@@ -9,7 +9,7 @@
  */
 
 import { RingBuffer } from "ringbuf.js";
-import { type Lock, revive } from "../mod.ts";
+import { type Channel, type FloatChannel, type Lock, revive } from "../mod.ts";
 import { parentPort } from "./_port.ts";
 import {
   ACK,
@@ -24,6 +24,7 @@ import {
   setError,
   STOP,
   Tally,
+  webLocks,
 } from "./_shared.ts";
 
 const port = parentPort();
@@ -113,6 +114,57 @@ const consumers: Record<string, Consumer> = {
     });
   },
 
+  /** A sabkit Channel, received with `recvInto` (no allocation per message). */
+  channel(init, ctl) {
+    const ch = revive(init.channel) as Channel<"d">;
+    const message = new Float64Array(init.length);
+    const tally = new Tally(ctl);
+    try {
+      for (;;) {
+        const n = ch.recvInto(message);
+        if (n === null) return;
+        verify(message, n, init, tally.count);
+        tally.one();
+      }
+    } catch (e) {
+      setError(ctl, e);
+      ch.close(); // the producer's blocked send throws instead of waiting forever
+    }
+  },
+
+  /** The seed's FloatChannel, received with `recv` (a copy per message). */
+  floatChannel(init, ctl) {
+    const ch = revive(init.channel) as FloatChannel;
+    const tally = new Tally(ctl);
+    try {
+      for (;;) {
+        const m = ch.recv();
+        if (m === null) return;
+        verify(m, m.length, init, tally.count);
+        tally.one();
+      }
+    } catch (e) {
+      setError(ctl, e);
+      ch.close();
+    }
+  },
+
+  /** Ping-pong over two sabkit Channels: receive on one, send it back on the other. */
+  channelEcho(init, ctl) {
+    const [ping, pong] = revive(init.channels) as Channel<"d">[];
+    const message = new Float64Array(1);
+    try {
+      for (;;) {
+        const n = ping.recvInto(message);
+        if (n === null) return;
+        pong.send(message);
+      }
+    } catch (e) {
+      setError(ctl, e);
+      pong.close();
+    }
+  },
+
   /** Ping-pong over postMessage: echo a number. */
   echo(_init, ctl) {
     onMessages(ctl, (data) => port.post(data));
@@ -138,7 +190,8 @@ const consumers: Record<string, Consumer> = {
 
   /** Two threads hammer one Web Lock (`navigator.locks`). */
   webLocksContended(init, ctl) {
-    const locks = (globalThis as unknown as { navigator: { locks: LockManager } }).navigator.locks;
+    const locks = webLocks();
+    if (locks === undefined) throw new Error("This runtime has no navigator.locks");
     const name = init.name as string;
     onMessages(ctl, async (data) => {
       const n = data as number;

@@ -228,13 +228,17 @@ export async function openMtMutexContended(what: string): Promise<Session> {
       Atomics.notify(ctl, GO);
       for (let i = 0; i < n; i++) {
         const guard = mutex.blockingLock();
-        if (Atomics.exchange(ctl, INSIDE, 1) !== 0) throw new Error("Two threads were inside the Mutex at once");
+        if (Atomics.exchange(ctl, INSIDE, 1) !== 0) {
+          throw new Error("Two threads were inside the Mutex at once");
+        }
         ctl[COUNTER] = ctl[COUNTER] + 1;
         Atomics.store(ctl, INSIDE, 0);
         guard.dispose();
       }
       waitAtLeast(ctl, DONE, sent, BATCH_MS, what);
-      if (ctl[COUNTER] !== 2 * sent) throw new Error(`${what}: the counter is ${ctl[COUNTER]}, expected ${2 * sent}`);
+      if (ctl[COUNTER] !== 2 * sent) {
+        throw new Error(`${what}: the counter is ${ctl[COUNTER]}, expected ${2 * sent}`);
+      }
     },
     close: stop,
   };

@@ -55,7 +55,7 @@ export function startWorker(url: URL, name: string): BenchWorker {
       if (!stopped && code !== 0) fail(new Error(`The worker ${name} exited with code ${code}`));
     });
     worker = {
-      post: (m, t = []) => w.postMessage(m, t as threads.TransferListItem[]),
+      post: (m, t = []) => w.postMessage(m, t as Parameters<typeof w.postMessage>[1]),
       onMessage: (l) => void w.on("message", l),
       terminate: () => {
         if (stopped) return;
@@ -109,7 +109,7 @@ export function parentPort(): Port {
     const p = threads.parentPort;
     if (p === null) throw new TypeError("Not running in a worker thread");
     return {
-      post: (m, t = []) => p.postMessage(m, t as threads.TransferListItem[]),
+      post: (m, t = []) => p.postMessage(m, t as Parameters<typeof p.postMessage>[1]),
       onMessage: (l) => void p.on("message", l),
     };
   }

@@ -146,7 +146,9 @@ function compare(
   if (theirs.ns === undefined) return `n/a: peer failed (${truncate(theirs.error ?? "", 40)})`;
   const ratio = theirs.ns / ours.ns!;
   const pass = ratio >= factor;
-  return `${pass ? "PASS" : "FAIL"} ${num(ratio)}× (${label(ours)} vs ${label(theirs)}; ${truncate(ours.scenario.name, 40)})`;
+  return `${pass ? "PASS" : "FAIL"} ${num(ratio)}× (${label(ours)} vs ${label(theirs)}; ${
+    truncate(ours.scenario.name, 40)
+  })`;
 }
 
 const byGbps = (c: Cell): string => `${num(gbps(c))} GB/s`;
@@ -156,7 +158,8 @@ const byTime = (c: Cell): string => time(c.ns!);
 const TARGETS: Target[] = [
   {
     text: "100k-f64: best sabkit channel ≥ 5× postMessage(Float64Array)",
-    check: (c) => compare(best(c, "100k"), find(c, (s) => s.section === "100k" && s.role === "baseline"), 5, byGbps),
+    check: (c) =>
+      compare(best(c, "100k"), find(c, (s) => s.section === "100k" && s.role === "baseline"), 5, byGbps),
   },
   {
     text: "100k-f64: best sabkit channel ≥ transfer pool",
@@ -169,11 +172,13 @@ const TARGETS: Target[] = [
   },
   {
     text: "16-f64: best sabkit channel ≥ 10× postMessage",
-    check: (c) => compare(best(c, "16"), find(c, (s) => s.section === "16" && s.role === "baseline"), 10, byRate),
+    check: (c) =>
+      compare(best(c, "16"), find(c, (s) => s.section === "16" && s.role === "baseline"), 10, byRate),
   },
   {
     text: "16-f64: best sabkit channel ahead of multithreading's channel",
-    check: (c) => compare(best(c, "16"), find(c, (s) => s.name.startsWith("multithreading channel")), 1, byRate),
+    check: (c) =>
+      compare(best(c, "16"), find(c, (s) => s.name.startsWith("multithreading channel")), 1, byRate),
   },
   {
     text: "Lock hand-off ≥ 5× Web Locks (issue target; Web Locks contended = FIFO hand-offs)",
@@ -199,11 +204,15 @@ export function report(results: RuntimeResult[], notes: string[] = []): string {
   const m = results[0]?.machine;
   const quick = results.some((r) => r.quick);
   if (m !== undefined) {
-    const load = results.map((r) => `${r.runtime} ${r.machine.loadavg.before[0].toFixed(2)}→${r.machine.loadavg.after[0].toFixed(2)}`);
+    const load = results.map((r) =>
+      `${r.runtime} ${r.machine.loadavg.before[0].toFixed(2)}→${r.machine.loadavg.after[0].toFixed(2)}`
+    );
     lines.push(
       `Machine: ${m.cores} cores, ${m.cpu}. Load average (1 min) before→after each run: ${load.join(", ")}.`,
       `Figures are medians of mitata's samples; each sample is a batch of messages, verified by the consumer.${
-        quick ? " **Quick run** (`--quick`): small batches and a 60 ms budget per benchmark; rough figures." : ""
+        quick
+          ? " **Quick run** (`--quick`): small batches and a 60 ms budget per benchmark; rough figures."
+          : ""
       }`,
       "",
     );

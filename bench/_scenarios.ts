@@ -10,7 +10,7 @@
 
 import { do_not_optimize } from "mitata";
 import { RingBuffer } from "ringbuf.js";
-import { Lock } from "../mod.ts";
+import { Channel, FloatChannel, Lock } from "../mod.ts";
 import { type BenchWorker, startWorker } from "./_port.ts";
 import {
   ACK,
@@ -30,6 +30,7 @@ import {
   throwIfFailed,
   waitAtLeast,
   waitAtLeastAsync,
+  webLocks,
 } from "./_shared.ts";
 
 type Ctl = Int32Array<SharedArrayBuffer>;
@@ -214,7 +215,9 @@ function watchdog(c: Consumer): () => void {
   const deadline = performance.now() + BATCH_MS;
   return () => {
     throwIfFailed(c.ctl, c.what);
-    if (c.worker.error !== undefined) throw new Error(`${c.what}: the worker failed: ${c.worker.error.message}`);
+    if (c.worker.error !== undefined) {
+      throw new Error(`${c.what}: the worker failed: ${c.worker.error.message}`);
+    }
     if (performance.now() > deadline) throw new Error(`${c.what}: timed out after ${BATCH_MS} ms`);
   };
 }
@@ -286,6 +289,84 @@ export async function openRingbuf(what: string, length: number, messages: number
   }, () => c.stop());
 }
 
+// --------------------------------------------------------------- sabkit ---
+
+/** Rethrows a producer-side failure, preferring the consumer's own report. */
+function rethrow(c: Consumer, e: unknown): never {
+  throwIfFailed(c.ctl, c.what);
+  throw e;
+}
+
+/**
+ * A sabkit `Channel("d", { capacity: length, slots })` (or, with `seed`,
+ * the seed's `FloatChannel(length)`), sending from a `number[]` or a
+ * `Float64Array`. The consumer receives with `recvInto` (`recv` for the seed).
+ */
+export async function openChannel(
+  what: string,
+  length: number,
+  options: { slots: number; array?: boolean; seed?: boolean },
+): Promise<Session> {
+  const ch = options.seed
+    ? new FloatChannel(length)
+    : new Channel("d", { capacity: length, slots: options.slots });
+  const c = await Consumer.start(what, options.seed ? "floatChannel" : "channel", length, { channel: ch });
+  const src: number[] | Float64Array = options.array ? new Array<number>(length) : new Float64Array(length);
+  fill(src);
+  let seq = 0;
+  const stop = (): void => {
+    ch.close();
+    c.stop();
+  };
+  return verified({
+    run(n) {
+      c.begin(n);
+      try {
+        for (let i = 0; i < n; i++) {
+          stamp(src, length, seq++);
+          ch.send(src);
+        }
+      } catch (e) {
+        rethrow(c, e);
+      }
+      c.end();
+    },
+    close: stop,
+  }, stop);
+}
+
+/** Round trip of a one-number message over two sabkit Channels (there and back). */
+export async function openPingPongChannel(what: string): Promise<Session> {
+  const ping = new Channel("d", { capacity: 1 });
+  const pong = new Channel("d", { capacity: 1 });
+  const c = await Consumer.start(what, "channelEcho", 1, { channels: [ping, pong] });
+  const one = new Float64Array(1);
+  const reply = new Float64Array(1);
+  let seq = 0;
+  const stop = (): void => {
+    ping.close();
+    pong.close();
+    c.stop();
+  };
+  return verified({
+    run(n) {
+      try {
+        for (let i = 0; i < n; i++) {
+          one[0] = ++seq;
+          ping.send(one);
+          const len = pong.recvInto(reply);
+          if (len !== 1 || reply[0] !== seq) {
+            throw new Error(`${what}: reply ${reply[0]} (${len}), expected ${seq}`);
+          }
+        }
+      } catch (e) {
+        rethrow(c, e);
+      }
+    },
+    close: stop,
+  }, stop);
+}
+
 // ------------------------------------------------------------ ping-pong ---
 
 /** Round trip of a one-number message over postMessage. */
@@ -308,11 +389,6 @@ export async function openPingPongPost(what: string): Promise<Session> {
 }
 
 // ----------------------------------------------------------------- locks ---
-
-/** The navigator.locks of this runtime, if it has Web Locks. */
-export function webLocks(): LockManager | undefined {
-  return (globalThis as unknown as { navigator?: { locks?: LockManager } }).navigator?.locks;
-}
 
 /** A critical section on the main thread (as the consumer's). */
 function section(ctl: Ctl): void {
@@ -427,11 +503,13 @@ export async function openLockHandoff(what: string): Promise<Session> {
           throwIfFailed(c.ctl, what);
           throw new Error(`${what}: timed out`);
         }
-        if (Atomics.load(c.ctl, ACK) !== seq) throw new Error(`${what}: acknowledged ${c.ctl[ACK]}, expected ${seq}`);
+        if (Atomics.load(c.ctl, ACK) !== seq) {
+          throw new Error(`${what}: acknowledged ${c.ctl[ACK]}, expected ${seq}`);
+        }
       }
     },
     close: () => c.stop(),
   }, () => c.stop());
 }
 
-export { sleep };
+export { sleep, webLocks };

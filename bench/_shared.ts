@@ -148,7 +148,9 @@ export function check(
   }
   if (full) {
     for (let i = 1; i < last; i++) {
-      if (i !== mid && a[i] !== base(i)) return `message ${seq}: element ${i} is ${a[i]}, expected ${base(i)}`;
+      if (i !== mid && a[i] !== base(i)) {
+        return `message ${seq}: element ${i} is ${a[i]}, expected ${base(i)}`;
+      }
     }
   }
   return undefined;
@@ -198,4 +200,15 @@ export interface Init {
   fullCheck: number;
   /** Scenario-specific data (sabkit objects, buffers). */
   [key: string]: unknown;
+}
+
+/** The part of the Web Locks API (`navigator.locks`) the benchmark uses. */
+export interface WebLocks {
+  /** Runs `callback` holding the lock `name`. */
+  request(name: string, callback: () => unknown): Promise<unknown>;
+}
+
+/** This runtime's `navigator.locks`, if it has Web Locks. */
+export function webLocks(): WebLocks | undefined {
+  return (globalThis as unknown as { navigator?: { locks?: WebLocks } }).navigator?.locks;
 }

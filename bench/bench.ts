@@ -97,7 +97,8 @@ function def(
 ): B {
   const n = quick ? meta.quick : meta.full;
   const per = meta.per ?? 1;
-  scenarios.push({ name: meta.name, section: meta.section, role: meta.role, bytes: meta.bytes, batch: n * per });
+  const { full: _f, quick: _q, per: _p, ...rest } = meta;
+  scenarios.push({ ...rest, batch: n * per });
   const b = bench(meta.name, async function* () {
     const session = await open();
     const sample = async (): Promise<number> => {
@@ -121,26 +122,31 @@ function def(
 }
 
 /** Records a scenario that does not run on this runtime. */
-function skip(meta: Omit<Scenario, "batch" | "skipped">, why: string): void {
-  scenarios.push({ ...meta, batch: 0, skipped: why });
+function skip(meta: Omit<Scenario, "batch" | "skipped"> & { per?: number }, why: string): void {
+  const { per: _, ...rest } = meta;
+  scenarios.push({ ...rest, batch: 0, skipped: why });
 }
 
 const BIG = 100_000;
 const SMALL = 16;
-const bigBytes = BIG * 8;
-const smallBytes = SMALL * 8;
+const WEB_LOCKS = "no navigator.locks (Web Locks) in this runtime";
 
 // 5. The memcpy ceiling, so every channel figure can be read as a fraction of it.
+const PM_BIG = "postMessage(Float64Array) clone";
+const big = { section: "100k", bytes: BIG * 8, vs: PM_BIG } as const;
 group("memcpy ceiling: 100,000 float64 (800 kB) per copy", () => {
   barplot(() => {
     def(
-      { name: "Float64Array.set → ArrayBuffer", section: "100k", role: "limit", bytes: bigBytes, full: 1000, quick: 100 },
+      { ...big, name: "memcpy: Float64Array.set → ArrayBuffer", role: "limit", full: 1000, quick: 100 },
       () => s.openMemcpy(BIG, false),
     );
-    def(
-      { name: "Float64Array.set → SharedArrayBuffer", section: "100k", role: "limit", bytes: bigBytes, full: 1000, quick: 100 },
-      () => s.openMemcpy(BIG, true),
-    );
+    def({
+      ...big,
+      name: "memcpy: Float64Array.set → SharedArrayBuffer",
+      role: "limit",
+      full: 1000,
+      quick: 100,
+    }, () => s.openMemcpy(BIG, true));
   });
 });
 
@@ -149,47 +155,77 @@ group("100,000 float64 (800 kB) per message, main → worker", () => {
   summary(() => {
     barplot(() => {
       def(
-        { name: "postMessage(number[]) clone", section: "100k", role: "peer", bytes: bigBytes, full: 10, quick: 2 },
+        { ...big, name: "postMessage(number[]) clone", role: "peer", full: 10, quick: 2 },
         () => s.openClone("postMessage(number[])", BIG, true),
       );
       def(
-        { name: "postMessage(Float64Array) clone", section: "100k", role: "baseline", bytes: bigBytes, full: 100, quick: 10 },
-        () => s.openClone("postMessage(Float64Array)", BIG, false),
+        { ...big, name: PM_BIG, role: "baseline", full: 100, quick: 10 },
+        () => s.openClone(PM_BIG, BIG, false),
       ).baseline();
       def(
-        { name: "transfer, pool of 4 buffers", section: "100k", role: "transfer", bytes: bigBytes, full: 1000, quick: 100 },
+        { ...big, name: "transfer, pool of 4 buffers", role: "transfer", full: 1000, quick: 100 },
         () => s.openTransferPool("transfer pool", BIG, 4),
+      );
+      def({
+        ...big,
+        name: "sabkit FloatChannel (seed: 1 slot, recv)",
+        role: "sabkit",
+        full: 1000,
+        quick: 100,
+      }, () => s.openChannel("FloatChannel", BIG, { slots: 1, seed: true }));
+      for (const slots of [2, 4, 8]) {
+        const name = `sabkit Channel ${slots} slots ← Float64Array`;
+        def(
+          { ...big, name, role: "sabkit", full: 1000, quick: 100 },
+          () => s.openChannel(name, BIG, { slots }),
+        );
+      }
+      const name = "sabkit Channel 4 slots ← number[]";
+      def(
+        { ...big, name, role: "sabkit", full: 1000, quick: 100 },
+        () => s.openChannel(name, BIG, { slots: 4, array: true }),
       );
     });
   });
 });
 
 // 3. Round trips.
+const PM_RT = "postMessage ping-pong";
+const rt = { section: "rt", bytes: 0, vs: PM_RT } as const;
 group("round trip (ping-pong) of a one-number message", () => {
   summary(() => {
     barplot(() => {
-      def(
-        { name: "postMessage ping-pong", section: "rt", role: "baseline", bytes: 0, full: 2000, quick: 200 },
-        () => s.openPingPongPost("postMessage ping-pong"),
-      ).baseline();
+      def({ ...rt, name: PM_RT, role: "baseline", full: 2000, quick: 200 }, () => s.openPingPongPost(PM_RT))
+        .baseline();
+      const name = "sabkit Channel ping-pong (2 Channels)";
+      def({ ...rt, name, role: "sabkit", full: 5000, quick: 500 }, () => s.openPingPongChannel(name));
     });
   });
 });
 
-// 2. Small messages.
+// 2. Small messages (multithreading last: importing it changes globals).
+const PM_SMALL = "postMessage(Float64Array(16)) clone";
+const small = { section: "16", bytes: SMALL * 8, vs: PM_SMALL } as const;
 group("16 float64 (128 B) per message, main → worker", () => {
   summary(() => {
     barplot(() => {
       def(
-        { name: "postMessage(Float64Array(16))", section: "16", role: "baseline", bytes: smallBytes, full: 20_000, quick: 2_000 },
-        () => s.openClone("postMessage(Float64Array(16))", SMALL, false),
+        { ...small, name: PM_SMALL, role: "baseline", full: 20_000, quick: 2_000 },
+        () => s.openClone(PM_SMALL, SMALL, false),
       ).baseline();
+      for (const slots of [256, 1024]) {
+        const name = `sabkit Channel ${slots} slots`;
+        def(
+          { ...small, name, role: "sabkit", full: 100_000, quick: 10_000 },
+          () => s.openChannel(name, SMALL, { slots }),
+        );
+      }
       def(
-        { name: "ringbuf.js SPSC ring (spins)", section: "16", role: "peer", bytes: smallBytes, full: 100_000, quick: 10_000 },
+        { ...small, name: "ringbuf.js SPSC ring (both spin)", role: "peer", full: 100_000, quick: 10_000 },
         () => s.openRingbuf("ringbuf.js", SMALL, 1024),
       );
       def(
-        { name: "multithreading channel() (32 slots)", section: "16", role: "peer", bytes: smallBytes, full: 20_000, quick: 2_000 },
+        { ...small, name: "multithreading channel() (32 slots)", role: "peer", full: 20_000, quick: 2_000 },
         () => mt.openMtChannel("multithreading channel", SMALL),
       );
     });
@@ -197,39 +233,49 @@ group("16 float64 (128 B) per message, main → worker", () => {
 });
 
 // 4. Locks.
+const WL = "navigator.locks.request";
+const lock1 = { section: "lock", bytes: 0, vs: WL } as const;
 group("locks: uncontended acquire + release (one thread)", () => {
   barplot(() => {
     def(
-      { name: "sabkit Lock acquire+release", section: "lock", role: "sabkit", bytes: 0, full: 100_000, quick: 10_000 },
+      { ...lock1, name: "sabkit Lock acquire+release", role: "sabkit", full: 100_000, quick: 10_000 },
       () => s.openLockUncontended(),
     );
-    const webLocks = { name: "navigator.locks.request", section: "lock", role: "peer", bytes: 0 } as const;
-    if (s.webLocks() !== undefined) def({ ...webLocks, full: 10_000, quick: 1_000 }, () => s.openWebLocksUncontended());
-    else skip(webLocks, "no navigator.locks (Web Locks) in this runtime");
-    def(
-      { name: "multithreading Mutex blockingLock+dispose", section: "lock", role: "peer", bytes: 0, full: 100_000, quick: 10_000 },
-      () => mt.openMtMutexUncontended(),
-    );
+    if (s.webLocks() !== undefined) {
+      def(
+        { ...lock1, name: WL, role: "baseline", full: 10_000, quick: 1_000 },
+        () => s.openWebLocksUncontended(),
+      );
+    } else skip({ ...lock1, name: WL, role: "baseline" }, WEB_LOCKS);
+    const name = "multithreading Mutex blockingLock+dispose";
+    def({ ...lock1, name, role: "peer", full: 100_000, quick: 10_000 }, () => mt.openMtMutexUncontended());
   });
 });
 
+const WL2 = "navigator.locks contended (FIFO: every grant a hand-off)";
+const lock2 = { section: "lock", bytes: 0, vs: WL2, per: 2 } as const;
 group("locks: main thread and a worker", () => {
   barplot(() => {
+    const handoff = "sabkit Lock hand-off (2 Locks, strict turns)";
     def(
-      { name: "sabkit Lock hand-off (2 Locks, strict turns)", section: "lock", role: "sabkit", bytes: 0, full: 5_000, quick: 500, per: 2 },
-      () => s.openLockHandoff("sabkit Lock hand-off"),
+      { ...lock2, name: handoff, role: "sabkit", full: 5_000, quick: 500 },
+      () => s.openLockHandoff(handoff),
     );
+    const contended = "sabkit Lock contended (both hammer it)";
     def(
-      { name: "sabkit Lock contended (both hammer)", section: "lock", role: "sabkit", bytes: 0, full: 20_000, quick: 2_000, per: 2 },
-      () => s.openLockContended("sabkit Lock contended"),
+      { ...lock2, name: contended, role: "sabkit", full: 20_000, quick: 2_000 },
+      () => s.openLockContended(contended),
     );
-    const webLocks = { name: "navigator.locks contended (FIFO hand-offs)", section: "lock", role: "baseline", bytes: 0 } as const;
     if (s.webLocks() !== undefined) {
-      def({ ...webLocks, full: 2_000, quick: 200, per: 2 }, () => s.openWebLocksContended("Web Locks contended"));
-    } else skip(webLocks, "no navigator.locks (Web Locks) in this runtime");
+      def(
+        { ...lock2, name: WL2, role: "baseline", full: 2_000, quick: 200 },
+        () => s.openWebLocksContended(WL2),
+      );
+    } else skip({ ...lock2, name: WL2, role: "baseline" }, WEB_LOCKS);
+    const mtName = "multithreading Mutex contended (both hammer it)";
     def(
-      { name: "multithreading Mutex contended (both hammer)", section: "lock", role: "peer", bytes: 0, full: 20_000, quick: 2_000, per: 2 },
-      () => mt.openMtMutexContended("multithreading Mutex contended"),
+      { ...lock2, name: mtName, role: "peer", full: 20_000, quick: 2_000 },
+      () => mt.openMtMutexContended(mtName),
     );
   });
 });

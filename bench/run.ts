@@ -35,14 +35,22 @@ function bin(name: string): string {
 }
 
 function command(runtime: string, out: string): [string, string[]] {
-  const args = ["bench/bench.ts", "--out", out, colors ? "--colors" : "--no-colors", ...(quick ? ["--quick"] : [])];
+  const args = [
+    "bench/bench.ts",
+    "--out",
+    out,
+    colors ? "--colors" : "--no-colors",
+    ...(quick ? ["--quick"] : []),
+  ];
   switch (runtime) {
     case "deno":
-      // Read: the modules and node_modules; write: only the results; sys: CPU model, core count, load average.
+      // Read: the modules and node_modules; write: only the results; env: tuning knobs read by the
+      // channel (MIN_SPINS); sys: CPU model, core count, load average.
       return [bin("deno"), [
         "run",
         "--allow-read",
         `--allow-write=${results}`,
+        "--allow-env",
         "--allow-sys=cpus,loadavg,osRelease",
         "--v8-flags=--expose-gc",
         ...args,

@@ -71,6 +71,7 @@ check("deno check", "deno", [
   "tests/scripts/",
   "examples/",
   "scripts/",
+  "bench/",
 ]);
 check("tsc (isolatedDeclarations)", "tsc", ["-p", "tsconfig.json"]);
 
