@@ -15,6 +15,7 @@ import {
   ACK,
   check,
   COUNTER,
+  deadlineSignal,
   DONE,
   type Init,
   INSIDE,
@@ -195,7 +196,12 @@ const consumers: Record<string, Consumer> = {
     const name = init.name as string;
     onMessages(ctl, async (data) => {
       const n = data as number;
-      for (let i = 0; i < n; i++) await locks.request(name, () => section(ctl));
+      const [signal, disarm] = deadlineSignal(60_000, "Web Locks (worker)");
+      try {
+        for (let i = 0; i < n; i++) await locks.request(name, { signal }, () => section(ctl));
+      } finally {
+        disarm();
+      }
       Atomics.add(ctl, DONE, n);
       Atomics.notify(ctl, DONE);
     });

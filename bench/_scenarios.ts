@@ -15,6 +15,7 @@ import { type BenchWorker, startWorker } from "./_port.ts";
 import {
   ACK,
   COUNTER,
+  deadlineSignal,
   DONE,
   fill,
   type Init,
@@ -424,7 +425,12 @@ export function openWebLocksUncontended(): Session {
   return {
     async run(n) {
       const before = count;
-      for (let i = 0; i < n; i++) await locks.request("sabkit-bench-uncontended", body);
+      const [signal, disarm] = deadlineSignal(BATCH_MS, "Web Locks");
+      try {
+        for (let i = 0; i < n; i++) await locks.request("sabkit-bench-uncontended", { signal }, body);
+      } finally {
+        disarm();
+      }
       if (count !== before + n) throw new Error("Web Locks: wrong count");
     },
     close() {},
@@ -473,7 +479,12 @@ export async function openWebLocksContended(what: string): Promise<Session> {
     async run(n) {
       c.sent += n;
       c.worker.post(n);
-      for (let i = 0; i < n; i++) await locks.request(name, body);
+      const [signal, disarm] = deadlineSignal(BATCH_MS, what);
+      try {
+        for (let i = 0; i < n; i++) await locks.request(name, { signal }, body);
+      } finally {
+        disarm();
+      }
       await waitAtLeastAsync(c.ctl, DONE, c.sent, BATCH_MS, what, () => c.worker.error);
       checkCounter(c, 2 * c.sent);
     },

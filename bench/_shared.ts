@@ -204,8 +204,18 @@ export interface Init {
 
 /** The part of the Web Locks API (`navigator.locks`) the benchmark uses. */
 export interface WebLocks {
-  /** Runs `callback` holding the lock `name`. */
-  request(name: string, callback: () => unknown): Promise<unknown>;
+  /** Runs `callback` holding the lock `name`; aborting `signal` withdraws a pending request. */
+  request(name: string, options: { signal?: AbortSignal }, callback: () => unknown): Promise<unknown>;
+}
+
+/**
+ * An AbortSignal that aborts after `ms` (a batch deadline for awaited
+ * requests), and the function that disarms it.
+ */
+export function deadlineSignal(ms: number, what: string): [AbortSignal, () => void] {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`${what}: timed out after ${ms} ms`)), ms);
+  return [controller.signal, () => clearTimeout(timer)];
 }
 
 /** This runtime's `navigator.locks`, if it has Web Locks. */

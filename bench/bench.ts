@@ -16,7 +16,7 @@
  * @module
  */
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname } from "node:path";
 import process from "node:process";
@@ -100,6 +100,7 @@ function def(
   const { full: _f, quick: _q, per: _p, ...rest } = meta;
   scenarios.push({ ...rest, batch: n * per });
   const b = bench(meta.name, async function* () {
+    progress(meta.name);
     const session = await open();
     const sample = async (): Promise<number> => {
       const t0 = performance.now();
@@ -119,6 +120,14 @@ function def(
   });
   if (quick) quicken(b, meta.name);
   return b;
+}
+
+/**
+ * Writes the scenario about to run next to the results (`<out>.progress`),
+ * so the runner can name the scenario if this process hangs or crashes.
+ */
+function progress(name: string): void {
+  if (out !== undefined) writeFileSync(`${out}.progress`, name);
 }
 
 /** Records a scenario that does not run on this runtime. */
@@ -288,6 +297,7 @@ const versions: Record<string, string | undefined> = {
 const runtime = versions.deno ? "deno" : versions.bun ? "bun" : "node";
 
 let failed = 0;
+if (out !== undefined) mkdirSync(dirname(out), { recursive: true });
 try {
   const loadBefore = os.loadavg();
   const started = Date.now();
@@ -307,7 +317,6 @@ try {
       scenarios,
       mitata: result,
     };
-    mkdirSync(dirname(out), { recursive: true });
     writeFileSync(
       out,
       JSON.stringify(file, (k, v) => {
@@ -320,6 +329,7 @@ try {
   }
 } finally {
   terminateAll();
+  if (out !== undefined) rmSync(`${out}.progress`, { force: true });
 }
 if (failed > 0) console.error(`\n${failed} benchmark(s) failed: a broken run is an error, not a number.`);
 // Workers that are still blocked must not keep the process alive.

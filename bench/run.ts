@@ -76,14 +76,20 @@ if (!reportOnly) {
     const r = spawnSync(cmd, args, {
       cwd: root,
       stdio: "inherit",
-      timeout: (quick ? 2 : 10) * 60_000,
+      // A full run takes about a minute per runtime here: a much longer one has hung.
+      timeout: (quick ? 2 : 6) * 60_000,
       env: { ...process.env, ...(colors ? {} : { NO_COLOR: "1" }) },
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (r.error !== undefined || r.status !== 0) {
       failed++;
       const why = r.error?.message ?? (r.signal !== null ? `killed by ${r.signal}` : `exit code ${r.status}`);
-      notes.push(`${runtime}: the benchmark failed (${why}) after ${seconds} s; see its output above.`);
+      const progress = join(root, `${out}.progress`);
+      const during = existsSync(progress) ? `, during "${readFileSync(progress, "utf8")}"` : "";
+      rmSync(progress, { force: true });
+      notes.push(
+        `${runtime}: the benchmark failed (${why}${during}) after ${seconds} s; see its output above.`,
+      );
     } else notes.push(`${runtime}: ${seconds} s.`);
   }
 }
