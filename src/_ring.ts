@@ -226,7 +226,6 @@ export class Ring {
       } finally {
         Atomics.sub(i32, waiters, 1);
       }
-      (globalThis as any).__parks = ((globalThis as any).__parks ?? 0) + 1;
       if (pos === NOT_READY) {
         // The wake-up that raced the deadline must not be lost: one last try.
         pos = this.#try(side, limit);
