@@ -69,8 +69,8 @@ export const RECV = 1;
  * it. So the budget adapts per side: doubled when a spin succeeds, halved
  * when it fails, between these bounds (one check ≈ 50–80 ns with a pause).
  */
-const MIN_SPINS = Number(globalThis.process?.env?.MIN_SPINS ?? 16);
-const MAX_SPINS = Number(globalThis.process?.env?.SPINS ?? 2048);
+const MIN_SPINS = 16;
+const MAX_SPINS = 2048;
 const pause: (n?: number) => void = (Atomics as unknown as { pause?: (n?: number) => void }).pause ??
   (() => {});
 

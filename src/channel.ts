@@ -192,9 +192,10 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
   /** The message as something to copy from: a sabkit array is read through its raw view. */
   #source(values: ArrayLike<number | bigint>): ArrayLike<unknown> {
     const obj = values as { getObj?: () => unknown };
-    const source = (typedArrayOf(values) === undefined && typeof obj?.getObj === "function"
-      ? obj.getObj()
-      : values) as ArrayLike<unknown>;
+    const source =
+      (typedArrayOf(values) === undefined && typeof obj?.getObj === "function"
+        ? obj.getObj()
+        : values) as ArrayLike<unknown>;
     if (typeof source !== "object" || source === null || typeof source.length !== "number") {
       throw new TypeError(`A Channel sends an array of numbers, got ${describe(values)}`);
     }
