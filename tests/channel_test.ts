@@ -320,3 +320,46 @@ test("Channel: an aborted async call rejects with the reason and takes nothing",
   await assert.rejects(ch.sendAsync([1], { signal: AbortSignal.abort(reason) }), (e) => e === reason);
   assert.throws(() => ch.recv({ timeout: 0 }), TimeoutError);
 });
+
+test("Channel: a receiver whose target is too short passes its wake-up on to one the message fits", async () => {
+  const ch = new Channel("d", { capacity: 4, slots: 2 });
+  const small = ch.recvIntoAsync(new Float64Array(1), { timeout: LONG });
+  const big = ch.recvAsync({ timeout: 5000 });
+  await sleep(20);
+  ch.send([1, 2, 3]);
+  await assert.rejects(small, RangeError);
+  assert.deepEqual(await big, new Float64Array([1, 2, 3]));
+});
+
+test("Channel: a source that fails while being copied withdraws its message; receivers never see it", async () => {
+  const ch = new Channel("q", { capacity: 2, slots: 2 });
+  let reads = 0;
+  const flaky = {
+    length: 2,
+    0: 1n,
+    get 1(): bigint {
+      if (++reads > 1) throw new Error("gone");
+      return 2n;
+    },
+  };
+  assert.throws(() => ch.send(flaky), { message: "gone" });
+  ch.send([3n]);
+  assert.deepEqual(ch.recv({ timeout: 0 }), new BigInt64Array([3n]));
+  // An array edited while sendAsync waited for room: the copy fails after the claim.
+  ch.send([4n]);
+  ch.send([40n]);
+  const edited: Array<bigint | number> = [5n];
+  const pending = ch.sendAsync(edited as bigint[], { timeout: LONG });
+  edited[0] = 5;
+  await sleep(10);
+  assert.deepEqual(ch.recv({ timeout: 0 }), new BigInt64Array([4n]));
+  await assert.rejects(pending, TypeError);
+  assert.deepEqual(ch.recv({ timeout: 0 }), new BigInt64Array([40n]));
+  assert.throws(() => ch.recv({ timeout: 0 }), TimeoutError);
+  ch.send([6n]);
+  ch.send([7n]);
+  assert.deepEqual([...(function* () {
+    for (let i = 0; i < 2; i++) yield ch.recv({ timeout: 0 })![0];
+  })()], [6n, 7n]);
+  assert.throws(() => ch.recvInto(Object.freeze([0n, 0n])), TypeError);
+});
