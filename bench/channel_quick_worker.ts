@@ -1,6 +1,6 @@
 import type { Channel } from "../mod.ts";
 
-/** Drains `ch` into one buffer, checking each message's stamp; raises `flags[0]` when ready and `flags[1]` when done. */
+/** Drains `ch` into one buffer, checking each message's stamps; raises `flags[0]` when ready, `flags[1]` when done. */
 export default function drain(ch: Channel<"d">, flags: Int32Array): void {
   const buf = new Float64Array(ch.capacity);
   Atomics.store(flags, 0, 1);
@@ -10,8 +10,6 @@ export default function drain(ch: Channel<"d">, flags: Int32Array): void {
     if (buf[0] !== i || buf[n - 1] !== i) throw new Error(`message ${i} arrived as ${buf[0]}`);
   }
   Atomics.store(flags, 2, i);
-  Atomics.store(flags, 3, (globalThis as any).__parks ?? 0);
-  Atomics.store(flags, 4, Math.round(((globalThis as any).__copy ?? 0) * 1000));
   Atomics.store(flags, 1, 1);
   Atomics.notify(flags, 1);
 }

@@ -69,8 +69,8 @@ export const RECV = 1;
  * it. So the budget adapts per side: doubled when a spin succeeds, halved
  * when it fails, between these bounds (one check ≈ 50–80 ns with a pause).
  */
-const MIN_SPINS = Number(globalThis.process?.env?.MIN_SPINS ?? 16);
-const MAX_SPINS = Number(globalThis.process?.env?.SPINS ?? 2048);
+const MIN_SPINS = 16;
+const MAX_SPINS = 2048;
 const pause: (n?: number) => void = (Atomics as unknown as { pause?: (n?: number) => void }).pause ??
   (() => {});
 
@@ -146,9 +146,23 @@ export class Ring {
     // A plain write: the sequence store below publishes it.
     i32[at + 1] = length;
     Atomics.store(i32, at, 2 * pos + 1);
-    if (Atomics.load(i32, RECV_WAITERS) !== 0) {
-      Atomics.add(i32, RECV_WAITERS + 1, 1);
-      Atomics.notify(i32, RECV_WAITERS + 1, 1);
+    this.wakeReceiver();
+  }
+
+  /**
+   * Gives up a claimed slot whose copy failed: it is published as a
+   * withdrawn message, which receivers skip, so nothing half-written is seen
+   * and the ring keeps moving. Until a receiver passes it, it holds its slot.
+   */
+  withdraw(pos: number): void {
+    this.publish(pos, -1);
+  }
+
+  /** Passes a wake-up on to another sleeping consumer (one that was woken but could not take the message). */
+  wakeReceiver(): void {
+    if (Atomics.load(this.i32, RECV_WAITERS) !== 0) {
+      Atomics.add(this.i32, RECV_WAITERS + 1, 1);
+      Atomics.notify(this.i32, RECV_WAITERS + 1, 1);
     }
   }
 
@@ -167,7 +181,9 @@ export class Ring {
         if (limit !== Infinity && i32[at + 1] > limit) {
           if (Atomics.load(i32, at) === q && Atomics.load(i32, TAIL) === t) return TOO_LONG;
         } else if (Atomics.compareExchange(i32, TAIL, t, this.#next(t)) === t) {
-          return t;
+          if (i32[at + 1] >= 0) return t;
+          // A sender failed mid-copy and withdrew its message: skip it.
+          this.release(t);
         }
       } else if (Atomics.load(i32, TAIL) === t) {
         if (Atomics.load(i32, SHUT) === 0) return NOT_READY;
@@ -226,7 +242,6 @@ export class Ring {
       } finally {
         Atomics.sub(i32, waiters, 1);
       }
-      (globalThis as any).__parks = ((globalThis as any).__parks ?? 0) + 1;
       if (pos === NOT_READY) {
         // The wake-up that raced the deadline must not be lost: one last try.
         pos = this.#try(side, limit);

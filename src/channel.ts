@@ -192,9 +192,10 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
   /** The message as something to copy from: a sabkit array is read through its raw view. */
   #source(values: ArrayLike<number | bigint>): ArrayLike<unknown> {
     const obj = values as { getObj?: () => unknown };
-    const source = (typedArrayOf(values) === undefined && typeof obj?.getObj === "function"
-      ? obj.getObj()
-      : values) as ArrayLike<unknown>;
+    const source =
+      (typedArrayOf(values) === undefined && typeof obj?.getObj === "function"
+        ? obj.getObj()
+        : values) as ArrayLike<unknown>;
     if (typeof source !== "object" || source === null || typeof source.length !== "number") {
       throw new TypeError(`A Channel sends an array of numbers, got ${describe(values)}`);
     }
@@ -213,11 +214,17 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     }
     const at = this.#at(pos);
     const n = source.length;
-    if (typed !== undefined) {
-      this.#data.set(typed as never, at);
-    } else {
-      const data = this.#data as unknown as Record<number, unknown>;
-      for (let i = 0; i < n; i++) data[at + i] = source[i];
+    try {
+      if (typed !== undefined) {
+        this.#data.set(typed as never, at);
+      } else {
+        const data = this.#data as unknown as Record<number, unknown>;
+        for (let i = 0; i < n; i++) data[at + i] = source[i];
+      }
+    } catch (e) {
+      // The source changed under us (a getter, or an array edited while sendAsync waited).
+      this.#ring.withdraw(pos);
+      throw e;
     }
     this.#ring.publish(pos, n);
   }
@@ -287,9 +294,12 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
 
   #read(pos: number): ChannelArrays[C] | null {
     const at = this.#at(pos);
-    const out = this.#data.slice(at, at + this.#ring.length(pos));
-    this.#ring.release(pos);
-    return out as ChannelArrays[C];
+    try {
+      return this.#data.slice(at, at + this.#ring.length(pos)) as ChannelArrays[C];
+    } finally {
+      // Even if the copy failed (out of memory), the slot must go back to the senders.
+      this.#ring.release(pos);
+    }
   }
 
   /**
@@ -340,25 +350,33 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
 
   #limit(target: NumericArray | Array<number | bigint>): number {
     checkTarget(this.#el, target);
+    if (Object.isFrozen(target) && target.length > 0) {
+      throw new TypeError("recvInto() cannot write into a frozen Array");
+    }
     return target.length >= this.#capacity ? Infinity : target.length;
   }
 
   #readInto(pos: number, target: NumericArray | Array<number | bigint>, timeout?: number): number | null {
     if (pos === TOO_LONG) {
+      // This call may have taken the wake-up meant for a receiver the message fits.
+      this.#ring.wakeReceiver();
       throw new RangeError(`The next message does not fit a target of ${target.length} elements`);
     }
     if (pos < 0) return this.#ended(pos, "recvInto", timeout);
     const n = this.#ring.length(pos);
     const at = this.#at(pos);
-    if (!Array.isArray(target)) {
-      const s = pos % this.#ring.slots;
-      let view = this.#views[s];
-      if (view === undefined || view.length !== n) view = this.#views[s] = this.#data.subarray(at, at + n);
-      target.set(view as never);
-    } else {
-      for (let i = 0; i < n; i++) target[i] = this.#data[at + i];
+    try {
+      if (!Array.isArray(target)) {
+        const s = pos % this.#ring.slots;
+        let view = this.#views[s];
+        if (view === undefined || view.length !== n) view = this.#views[s] = this.#data.subarray(at, at + n);
+        target.set(view as never);
+      } else {
+        for (let i = 0; i < n; i++) target[i] = this.#data[at + i];
+      }
+    } finally {
+      this.#ring.release(pos);
     }
-    this.#ring.release(pos);
     return n;
   }
 
