@@ -39,7 +39,35 @@ interface Cell {
   scenario: Scenario;
   /** Median ns per iteration. */
   ns?: number;
+  /** With `--repeat`: each repetition's median. */
+  reps?: number[];
   error?: string;
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * The cells of one runtime over its repetitions: the median of the
+ * repetitions' medians, and each repetition's median in `reps`. A row that
+ * failed in any repetition is an error.
+ */
+function merged(results: RuntimeResult[]): Map<string, Cell> {
+  const each = results.map(cells);
+  const out = new Map<string, Cell>();
+  for (const [name, first] of each[0]) {
+    const all = each.map((c) => c.get(name)).filter((c) => c !== undefined);
+    const failed = all.find((c) => c.error !== undefined);
+    if (failed !== undefined || first.ns === undefined) out.set(name, failed ?? first);
+    else {
+      const reps = all.map((c) => c.ns!).filter((ns) => ns !== undefined);
+      out.set(name, { scenario: first.scenario, ns: median(reps), reps });
+    }
+  }
+  return out;
 }
 
 function cells(result: RuntimeResult): Map<string, Cell> {
@@ -192,10 +220,34 @@ const TARGETS: Target[] = [
   },
 ];
 
-/** The combined markdown report for the given per-runtime results. */
-export function report(results: RuntimeResult[], notes: string[] = []): string {
+/** Max/min over repetitions of the best channel of a section (the issue's stability target). */
+function stability(section: Scenario["section"]): Target {
+  return {
+    text: `${section}-f64: best sabkit channel stable over the repetitions (max/min ≤ 1.5×)`,
+    check(c) {
+      const top = best(c, section);
+      if (top === undefined) return "n/a: no sabkit channel measured";
+      const reps = top.reps ?? [];
+      if (reps.length < 2) return "n/a: run with --repeat=5";
+      const ratio = Math.max(...reps) / Math.min(...reps);
+      const label = section === "100k" ? byGbps : byRate;
+      const range = reps.map((ns) => label({ ...top, ns })).join(", ");
+      return `${ratio <= 1.5 ? "PASS" : "FAIL"} ${num(ratio)}× over ${reps.length} runs (${range}; ${
+        truncate(top.scenario.name, 40)
+      })`;
+    },
+  };
+}
+
+/**
+ * The combined markdown report: `results` holds, per runtime, its runs
+ * (one, or `--repeat` of them).
+ */
+export function report(runs: RuntimeResult[][], notes: string[] = []): string {
+  const results = runs.map((r) => r[0]);
+  const repeated = runs.some((r) => r.length > 1);
   const columns = results.map((r) => `${r.runtime} ${r.version}`);
-  const all = results.map(cells);
+  const all = runs.map(merged);
   const scenarios: Scenario[] = [];
   for (const r of results) {
     for (const s of r.scenarios) if (!scenarios.some((x) => x.name === s.name)) scenarios.push(s);
@@ -209,7 +261,9 @@ export function report(results: RuntimeResult[], notes: string[] = []): string {
     );
     lines.push(
       `Machine: ${m.cores} cores, ${m.cpu}. Load average (1 min) before→after each run: ${load.join(", ")}.`,
-      `Figures are medians of mitata's samples; each sample is a batch of messages, verified by the consumer.${
+      `Figures are medians of mitata's samples${
+        repeated ? ` (then the median over ${runs[0].length} runs)` : ""
+      }; each sample is a batch of messages, verified by the consumer.${
         quick
           ? " **Quick run** (`--quick`): small batches and a 60 ms budget per benchmark; rough figures."
           : ""
@@ -230,7 +284,9 @@ export function report(results: RuntimeResult[], notes: string[] = []): string {
   }
   lines.push("", "Targets (same run, per runtime):", "", `| target | ${columns.join(" | ")} |`);
   lines.push(`|---|${columns.map(() => "---").join("|")}|`);
-  for (const t of TARGETS) lines.push(`| ${t.text} | ${all.map((c) => t.check(c)).join(" | ")} |`);
+  for (const t of [...TARGETS, stability("100k"), stability("16")]) {
+    lines.push(`| ${t.text} | ${all.map((c) => t.check(c)).join(" | ")} |`);
+  }
   if (notes.length > 0) lines.push("", ...notes.map((n) => `- ${n}`));
   return lines.join("\n") + "\n";
 }

@@ -6,8 +6,10 @@
  * `bench/results/summary.md`) with the targets, PASS/FAIL per runtime.
  *
  * Options: `--quick` (a smoke run, under a minute for all three),
- * `--only=deno,node` (a subset), `--report` (only rebuild the combined table
- * from the JSON files already there).
+ * `--only=deno,node` (a subset), `--repeat=5` (each runtime five times:
+ * `<runtime>.json`, `<runtime>.2.json` …; the table shows the median of the
+ * runs and the stability of the best channel), `--report` (only rebuild the
+ * combined table from the JSON files already there).
  *
  * @module
  */
@@ -24,6 +26,10 @@ const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
 const reportOnly = argv.includes("--report");
 const only = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const repeat = Math.max(
+  1,
+  Number(argv.find((a) => a.startsWith("--repeat="))?.slice("--repeat=".length) ?? 1),
+);
 const runtimes = ["deno", "bun", "node"].filter((r) => only === undefined || only.includes(r));
 const colors = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const results = "bench/results";
@@ -66,12 +72,20 @@ const notes: string[] = [];
 let failed = 0;
 mkdirSync(join(root, results), { recursive: true });
 
+/** The results file of a runtime's `rep`-th run (the first is `<runtime>.json`). */
+function resultFile(runtime: string, rep: number): string {
+  return `${results}/${runtime}${rep === 0 ? "" : `.${rep + 1}`}.json`;
+}
+
 if (!reportOnly) {
-  for (const runtime of runtimes) {
-    const out = `${results}/${runtime}.json`;
+  for (
+    const [runtime, rep] of runtimes.flatMap((r) => Array.from({ length: repeat }, (_, i) => [r, i] as const))
+  ) {
+    const out = resultFile(runtime, rep);
     rmSync(join(root, out), { force: true });
     const [cmd, args] = command(runtime, out);
-    console.log(`\n━━━ ${runtime} ━━━ $ ${[cmd.replace(`${root}/`, ""), ...args].join(" ")}\n`);
+    const label = repeat > 1 ? `${runtime} (run ${rep + 1} of ${repeat})` : runtime;
+    console.log(`\n━━━ ${label} ━━━ $ ${[cmd.replace(`${root}/`, ""), ...args].join(" ")}\n`);
     const started = Date.now();
     const r = spawnSync(cmd, args, {
       cwd: root,
@@ -88,17 +102,21 @@ if (!reportOnly) {
       const during = existsSync(progress) ? `, during "${readFileSync(progress, "utf8")}"` : "";
       rmSync(progress, { force: true });
       notes.push(
-        `${runtime}: the benchmark failed (${why}${during}) after ${seconds} s; see its output above.`,
+        `${label}: the benchmark failed (${why}${during}) after ${seconds} s; see its output above.`,
       );
-    } else notes.push(`${runtime}: ${seconds} s.`);
+    } else notes.push(`${label}: ${seconds} s.`);
   }
 }
 
-const found: RuntimeResult[] = [];
+const found: RuntimeResult[][] = [];
 for (const runtime of runtimes) {
-  const file = join(root, results, `${runtime}.json`);
-  if (existsSync(file)) found.push(JSON.parse(readFileSync(file, "utf8")) as RuntimeResult);
-  else notes.push(`${runtime}: no results (${results}/${runtime}.json is missing).`);
+  const runs: RuntimeResult[] = [];
+  for (let rep = 0; rep < repeat; rep++) {
+    const file = join(root, resultFile(runtime, rep));
+    if (existsSync(file)) runs.push(JSON.parse(readFileSync(file, "utf8")) as RuntimeResult);
+    else notes.push(`${runtime}: no results (${resultFile(runtime, rep)} is missing).`);
+  }
+  if (runs.length > 0) found.push(runs);
 }
 const table = report(found, notes);
 writeFileSync(join(root, results, "summary.md"), table);
