@@ -218,7 +218,8 @@ export class Ring {
     const budget = side === SEND ? this.#sendSpins : this.#recvSpins;
     let n = 0;
     while (pos === NOT_READY && n < budget) {
-      pause(n++);
+      pause();
+      n++;
       pos = this.#try(side, limit);
     }
     const next = pos === NOT_READY ? Math.max(MIN_SPINS, budget >> 1) : Math.min(MAX_SPINS, budget * 2);
@@ -227,9 +228,16 @@ export class Ring {
     return pos;
   }
 
+  /** The claim before parking: spun for, unless the deadline has passed already (a poll). */
+  #opening(side: number, limit: number, deadline: Deadline): number {
+    return deadline === Infinity || deadline > performance.now()
+      ? this.#spin(side, limit)
+      : this.#try(side, limit);
+  }
+
   /** Claims for `side`, blocking until `deadline`: a position or a negative outcome. */
   claimSync(side: number, limit: number, deadline: Deadline): number {
-    let pos = this.#spin(side, limit);
+    let pos = this.#opening(side, limit, deadline);
     const waiters = side === SEND ? SEND_WAITERS : RECV_WAITERS;
     const i32 = this.i32;
     while (pos === NOT_READY) {
@@ -253,7 +261,7 @@ export class Ring {
 
   /** The async form of {@linkcode Ring.claimSync}; rejects with `signal.reason` on abort. */
   async claimAsync(side: number, limit: number, deadline: Deadline, signal?: AbortSignal): Promise<number> {
-    let pos = this.#spin(side, limit);
+    let pos = this.#opening(side, limit, deadline);
     const waiters = side === SEND ? SEND_WAITERS : RECV_WAITERS;
     const i32 = this.i32;
     while (pos === NOT_READY) {

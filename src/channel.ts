@@ -132,6 +132,12 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * @param options `capacity` (elements per message) and `slots` (messages in flight, default 1).
    * @throws {TypeError} For a non-numeric typecode or non-number options.
    * @throws {RangeError} For a negative or fractional capacity, or slots outside 1…2²⁰.
+   *
+   * @example A four-slot channel of float64 messages up to 1,000 long
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("d", { capacity: 1000, slots: 4 });
+   * ```
    */
   constructor(typecode: C, options: ChannelOptions) {
     const handle = takeReviving();
@@ -164,22 +170,58 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     brand(this, kind, i32.buffer as SharedArrayBuffer, i32.byteOffset, bytes, meta);
   }
 
-  /** The canonical one-letter typecode (`"d"` for a `"float64"` channel). */
+  /**
+   * The canonical one-letter typecode (`"d"` for a `"float64"` channel).
+   *
+   * @example Element names resolve to Python codes
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * console.assert(new Channel("float64", { capacity: 1 }).typecode === "d");
+   * ```
+   */
   get typecode(): string {
     return this.#el.code;
   }
 
-  /** The most elements one message may have. */
+  /**
+   * The most elements one message may have.
+   *
+   * @example Sizing a receive buffer
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("i", { capacity: 64 });
+   * const buf = new Int32Array(ch.capacity);
+   * ```
+   */
   get capacity(): number {
     return this.#capacity;
   }
 
-  /** How many messages may wait in the channel. */
+  /**
+   * How many messages may wait in the channel.
+   *
+   * @example The default is one slot
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * console.assert(new Channel("d", { capacity: 8 }).slots === 1);
+   * ```
+   */
   get slots(): number {
     return this.#ring.slots;
   }
 
-  /** Whether `close()` was called (messages sent before may still be waiting). */
+  /**
+   * Whether `close()` was called (messages sent before may still be waiting).
+   *
+   * @example Closed, yet not drained
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("d", { capacity: 1 });
+   * ch.send([1]);
+   * ch.close();
+   * console.assert(ch.closed && ch.recv() !== null);
+   * ```
+   */
   get closed(): boolean {
     return this.#ring.closed();
   }

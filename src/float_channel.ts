@@ -47,6 +47,12 @@ export class FloatChannel extends Channel<"d"> {
    *
    * @param maxsize The most floats one message may have.
    * @throws {RangeError} If `maxsize` is negative or not an integer.
+   *
+   * @example Room for 100,000 floats per message
+   * ```ts
+   * import { FloatChannel } from "@sabkit/sabkit";
+   * const ch = new FloatChannel(100_000);
+   * ```
    */
   constructor(maxsize: number) {
     super("d", { capacity: maxsize, slots: 1 });
