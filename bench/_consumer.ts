@@ -61,7 +61,7 @@ function onMessages(ctl: Ctl, body: (data: unknown) => void | Promise<void>): vo
 }
 
 /** A critical section: proves mutual exclusion and counts. */
-export function section(ctl: Ctl): void {
+function section(ctl: Ctl): void {
   if (Atomics.exchange(ctl, INSIDE, 1) !== 0) throw new Error("Two threads were inside the lock at once");
   ctl[COUNTER] = ctl[COUNTER] + 1;
   Atomics.store(ctl, INSIDE, 0);

@@ -24,7 +24,6 @@ import {
   pause,
   READY,
   SEQ,
-  sleep,
   stamp,
   STOP,
   TARGET,
@@ -523,4 +522,4 @@ export async function openLockHandoff(what: string): Promise<Session> {
   }, () => c.stop());
 }
 
-export { sleep, webLocks };
+export { webLocks };
