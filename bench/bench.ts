@@ -20,7 +20,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname } from "node:path";
 import process from "node:process";
-import { type B, barplot, bench, group, measure, run, summary } from "mitata";
+import { type B, barplot, bench, flags, group, measure, run, summary } from "mitata";
 import { terminateAll } from "./_port.ts";
 import * as mt from "./_multithreading.ts";
 import * as s from "./_scenarios.ts";
@@ -64,7 +64,7 @@ const QUICK_BUDGET_NS = 60e6;
  * `measure()` options (`bench()` has no per-benchmark options in mitata 1.0).
  */
 function quicken(b: B, name: string): void {
-  const trial = b as unknown as { f: () => AsyncGenerator<() => unknown>; _group: number };
+  const trial = b as unknown as { f: () => AsyncGenerator<() => unknown>; _group: number; flags: number };
   b.run = async (thrw = false) => {
     let stats;
     let error;
@@ -79,7 +79,7 @@ function quicken(b: B, name: string): void {
       args: {},
       alias: name,
       group: trial._group,
-      baseline: false,
+      baseline: (trial.flags & flags.baseline) !== 0,
       runs: [{ stats, error, args: {}, name }],
       style: { highlight: false, compact: false },
     } as unknown as Awaited<ReturnType<B["run"]>>;
