@@ -58,6 +58,9 @@ export const TIMED_OUT = -3;
 /** The next message is longer than the receiver's limit; it stays queued. */
 export const TOO_LONG = -4;
 
+/** A receive limit that any message meets (a small integer, unlike `Infinity`, so it is never boxed). */
+export const ANY_LENGTH = -1;
+
 /** Which side a claim is for. */
 export const SEND = 0;
 /** Which side a claim is for. */
@@ -168,7 +171,8 @@ export class Ring {
 
   /**
    * Claims the next published message: its position, {@linkcode NOT_READY},
-   * {@linkcode ENDED}, or {@linkcode TOO_LONG} if it is longer than `limit`.
+   * {@linkcode ENDED}, or {@linkcode TOO_LONG} if it is longer than `limit`
+   * (unless `limit` is {@linkcode ANY_LENGTH}).
    */
   tryRecv(limit: number): number {
     const i32 = this.i32;
@@ -178,7 +182,7 @@ export class Ring {
       const q = Atomics.load(i32, at);
       if (q === 2 * t + 1) {
         // The length is only trusted if the slot still holds message t afterwards.
-        if (limit !== Infinity && i32[at + 1] > limit) {
+        if (limit !== ANY_LENGTH && i32[at + 1] > limit) {
           if (Atomics.load(i32, at) === q && Atomics.load(i32, TAIL) === t) return TOO_LONG;
         } else if (Atomics.compareExchange(i32, TAIL, t, this.#next(t)) === t) {
           if (i32[at + 1] >= 0) return t;
