@@ -23,26 +23,30 @@
 import type { Handle, Kind } from "./_handle.ts";
 import { type Deadline, waitAsync, waitSync } from "./_wait.ts";
 
-/** Control words are grouped so producers and consumers never write the same 64-byte line. */
+/** Slot headers and data start on their own 64-byte cache lines. */
 export const LINE = 64;
-const W = LINE / 4;
-/** Line 0 (read-only after creation): the kind's magic word and the shape. */
+/**
+ * Control words come in groups 128 bytes apart (a line and its prefetch
+ * buddy), so producers and consumers never write the same line.
+ */
+const W = 32;
+/** Group 0 (read-only after creation): the kind's magic word and the shape. */
 export const TYPE = 1;
 /** The capacity in elements, checked on revive. */
 export const CAPACITY = 2;
 /** The slot count, checked on revive. */
 export const SLOTS = 3;
-/** Also on line 0: set once closed, so consumers polling an empty ring never touch the head's line. */
+/** Also in group 0: set once closed, so consumers polling an empty ring never touch the head's line. */
 const SHUT = 4;
-/** Line 1: the producers' next position, with {@linkcode CLOSED} or'ed in once closed. */
+/** Group 1: the producers' next position, with {@linkcode CLOSED} or'ed in once closed. */
 const HEAD = W;
-/** Line 2: the consumers' next position. */
+/** Group 2: the consumers' next position. */
 const TAIL = 2 * W;
-/** Lines 3 and 4: sleeping producers and their epoch; sleeping consumers and theirs. */
+/** Groups 3 and 4: sleeping producers and their epoch; sleeping consumers and theirs. */
 const SEND_WAITERS = 3 * W;
 const RECV_WAITERS = 4 * W;
-/** The bytes before the first slot: five control lines. */
-export const CONTROL_BYTES = 320;
+/** The bytes before the first slot: five control groups. */
+export const CONTROL_BYTES = 640;
 /** Closing sets this bit of the head, so a claim and a close can never both succeed. */
 const CLOSED = 1 << 30;
 const SPAN = 1 << 29;
