@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Channel, ChannelClosedError, FloatChannel, revive, TimeoutError } from "../mod.ts";
 import { stamp } from "./_chan.ts";
-import { sleep, until, withProcesses } from "./_util.ts";
+import { spawnSync } from "node:child_process";
+import { runtime, sleep, until, withProcesses } from "./_util.ts";
 
 const LONG = 30000;
 const SLOW = { timeout: 120_000 };
@@ -390,4 +391,13 @@ test("Channel: a source that fails while being copied withdraws its message; rec
     for (let i = 0; i < 2; i++) yield ch.recv({ timeout: 0 })![0];
   })()], [6n, 7n]);
   assert.throws(() => ch.recvInto(Object.freeze([0n, 0n]) as bigint[]), TypeError);
+});
+
+test("Channel: examples/float_channel.ts runs and prints Done for both transports", SLOW, () => {
+  const path = new URL("../examples/float_channel.ts", import.meta.url).pathname;
+  const args = runtime === "deno" ? ["run", "--no-check", "--allow-read", path, "100"] : [path, "100"];
+  const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 60000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Done: FloatChannel 100 x 100000 floats in \d+ ms/m);
+  assert.match(r.stdout, /^Done: postMessage 100 x 100000 floats in \d+ ms/m);
 });
