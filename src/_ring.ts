@@ -117,7 +117,8 @@ export class Ring {
 
   /** Whether the channel was closed. */
   closed(): boolean {
-    return Atomics.load(this.i32, SHUT) !== 0;
+    // The head, not SHUT: sends fail from the moment the head is marked.
+    return (Atomics.load(this.i32, HEAD) & CLOSED) !== 0;
   }
 
   /** Closes and wakes every sleeper on both sides; `false` if it was closed already. */
