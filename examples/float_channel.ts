@@ -4,10 +4,13 @@
  * through postMessage for comparison.
  *
  *   deno run --allow-read examples/float_channel.ts   |   bun examples/float_channel.ts   |   node examples/float_channel.ts
+ *
+ * An argument sets the number of messages (default 1,000).
  */
 import { FloatChannel, Process } from "../mod.ts";
 
-const MESSAGES = 1000;
+const argv = (globalThis as { process?: { argv?: string[] } }).process?.argv ?? [];
+const MESSAGES = Number(argv[2] ?? 1000);
 const SIZE = 100_000;
 const data = Float64Array.from({ length: SIZE }, () => Math.random());
 const gb = (ms: number) => ((MESSAGES * SIZE * 8) / (ms / 1000) / 1e9).toFixed(2);

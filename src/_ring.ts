@@ -23,26 +23,30 @@
 import type { Handle, Kind } from "./_handle.ts";
 import { type Deadline, waitAsync, waitSync } from "./_wait.ts";
 
-/** Control words are grouped so producers and consumers never write the same 64-byte line. */
+/** Slot headers and data start on their own 64-byte cache lines. */
 export const LINE = 64;
-const W = LINE / 4;
-/** Line 0 (read-only after creation): the kind's magic word and the shape. */
+/**
+ * Control words come in groups 128 bytes apart (a line and its prefetch
+ * buddy), so producers and consumers never write the same line.
+ */
+const W = 32;
+/** Group 0 (read-only after creation): the kind's magic word and the shape. */
 export const TYPE = 1;
 /** The capacity in elements, checked on revive. */
 export const CAPACITY = 2;
 /** The slot count, checked on revive. */
 export const SLOTS = 3;
-/** Also on line 0: set once closed, so consumers polling an empty ring never touch the head's line. */
+/** Also in group 0: set once closed, so consumers polling an empty ring never touch the head's line. */
 const SHUT = 4;
-/** Line 1: the producers' next position, with {@linkcode CLOSED} or'ed in once closed. */
+/** Group 1: the producers' next position, with {@linkcode CLOSED} or'ed in once closed. */
 const HEAD = W;
-/** Line 2: the consumers' next position. */
+/** Group 2: the consumers' next position. */
 const TAIL = 2 * W;
-/** Lines 3 and 4: sleeping producers and their epoch; sleeping consumers and theirs. */
+/** Groups 3 and 4: sleeping producers and their epoch; sleeping consumers and theirs. */
 const SEND_WAITERS = 3 * W;
 const RECV_WAITERS = 4 * W;
-/** The bytes before the first slot: five control lines. */
-export const CONTROL_BYTES = 320;
+/** The bytes before the first slot: five control groups. */
+export const CONTROL_BYTES = 640;
 /** Closing sets this bit of the head, so a claim and a close can never both succeed. */
 const CLOSED = 1 << 30;
 const SPAN = 1 << 29;
@@ -57,6 +61,9 @@ export const ENDED = -2;
 export const TIMED_OUT = -3;
 /** The next message is longer than the receiver's limit; it stays queued. */
 export const TOO_LONG = -4;
+
+/** A receive limit that any message meets (a small integer, unlike `Infinity`, so it is never boxed). */
+export const ANY_LENGTH = -1;
 
 /** Which side a claim is for. */
 export const SEND = 0;
@@ -110,7 +117,8 @@ export class Ring {
 
   /** Whether the channel was closed. */
   closed(): boolean {
-    return Atomics.load(this.i32, SHUT) !== 0;
+    // The head, not SHUT: sends fail from the moment the head is marked.
+    return (Atomics.load(this.i32, HEAD) & CLOSED) !== 0;
   }
 
   /** Closes and wakes every sleeper on both sides; `false` if it was closed already. */
@@ -168,7 +176,8 @@ export class Ring {
 
   /**
    * Claims the next published message: its position, {@linkcode NOT_READY},
-   * {@linkcode ENDED}, or {@linkcode TOO_LONG} if it is longer than `limit`.
+   * {@linkcode ENDED}, or {@linkcode TOO_LONG} if it is longer than `limit`
+   * (unless `limit` is {@linkcode ANY_LENGTH}).
    */
   tryRecv(limit: number): number {
     const i32 = this.i32;
@@ -178,7 +187,7 @@ export class Ring {
       const q = Atomics.load(i32, at);
       if (q === 2 * t + 1) {
         // The length is only trusted if the slot still holds message t afterwards.
-        if (limit !== Infinity && i32[at + 1] > limit) {
+        if (limit !== ANY_LENGTH && i32[at + 1] > limit) {
           if (Atomics.load(i32, at) === q && Atomics.load(i32, TAIL) === t) return TOO_LONG;
         } else if (Atomics.compareExchange(i32, TAIL, t, this.#next(t)) === t) {
           if (i32[at + 1] >= 0) return t;

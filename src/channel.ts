@@ -22,6 +22,7 @@ import {
 import { describe } from "./_describe.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
 import {
+  ANY_LENGTH,
   CAPACITY,
   channelKinds,
   CONTROL_BYTES,
@@ -363,7 +364,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
   recv(options?: ChannelWaitOptions): ChannelArrays[C] | null {
     const deadline = deadlineOf(options?.timeout);
     assertCanBlock("Channel.recv", "Channel.recvAsync");
-    const pos = this.#ring.claimSync(RECV, Infinity, deadline);
+    const pos = this.#ring.claimSync(RECV, ANY_LENGTH, deadline);
     return pos < 0 ? this.#ended(pos, "recv", options?.timeout) : this.#read(pos);
   }
 
@@ -386,16 +387,16 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const { timeout, signal } = options ?? {};
     const deadline = deadlineOf(timeout);
     if (signal?.aborted) throw signal.reason;
-    const pos = await this.#ring.claimAsync(RECV, Infinity, deadline, signal);
+    const pos = await this.#ring.claimAsync(RECV, ANY_LENGTH, deadline, signal);
     return pos < 0 ? this.#ended(pos, "recvAsync", timeout) : this.#read(pos);
   }
 
   #limit(target: NumericArray | Array<number | bigint>): number {
     checkTarget(this.#el, target);
-    if (Object.isFrozen(target) && target.length > 0) {
+    if (Array.isArray(target) && Object.isFrozen(target) && target.length > 0) {
       throw new TypeError("recvInto() cannot write into a frozen Array");
     }
-    return target.length >= this.#capacity ? Infinity : target.length;
+    return target.length >= this.#capacity ? ANY_LENGTH : target.length;
   }
 
   #readInto(pos: number, target: NumericArray | Array<number | bigint>, timeout?: number): number | null {

@@ -5,23 +5,25 @@ import { withProcesses } from "./_util.ts";
 
 const LONG = 60000;
 
-test("Channel: 10^5 seeded random-length messages (0..capacity) arrive exactly, slots 1, 2, 16 and 1024", async () => {
-  for (const slots of [1, 2, 16, 1024]) {
-    const ch = new Channel("d", { capacity: 24, slots });
-    const out = new Int32Array(new SharedArrayBuffer(4));
-    const seed = 1000 + slots;
-    await withProcesses(async (start) => {
-      const consumer = start("chan_stream_recv", { args: [ch, seed, out] });
-      const producer = start("chan_stream_send", { args: [ch, seed, 100_000] });
-      assert.deepEqual(
-        await Promise.all([producer.join(LONG), consumer.join(LONG)]),
-        [0, 0],
-        `slots ${slots}`,
-      );
-    });
-    assert.equal(out[0], 100_000, `slots ${slots}`);
-  }
-});
+const SLOW = { timeout: 120_000 };
+
+for (const slots of [1, 2, 16, 1024]) {
+  test(
+    `Channel: 10^5 seeded random-length messages (0..capacity) arrive exactly with ${slots} slot(s)`,
+    SLOW,
+    async () => {
+      const ch = new Channel("d", { capacity: 24, slots });
+      const out = new Int32Array(new SharedArrayBuffer(4));
+      const seed = 1000 + slots;
+      await withProcesses(async (start) => {
+        const consumer = start("chan_stream_recv", { args: [ch, seed, out] });
+        const producer = start("chan_stream_send", { args: [ch, seed, 100_000] });
+        assert.deepEqual(await Promise.all([producer.join(LONG), consumer.join(LONG)]), [0, 0]);
+      });
+      assert.equal(out[0], 100_000);
+    },
+  );
+}
 
 async function mpmc(
   producers: number,
@@ -55,15 +57,23 @@ async function mpmc(
   );
 }
 
-test("Channel: 3 producers x 3 consumers x 30,000 tagged messages: each exactly once, per-producer order kept", async () => {
-  await mpmc(3, 3, 30_000, 8, { send: "sync", recv: "sync" });
-});
+test(
+  "Channel: 3 producers x 3 consumers x 30,000 tagged messages: each exactly once, per-producer order kept",
+  SLOW,
+  async () => {
+    await mpmc(3, 3, 30_000, 8, { send: "sync", recv: "sync" });
+  },
+);
 
-test("Channel: 2 async producers x 2 async consumers on one slot: each exactly once, in order", async () => {
-  await mpmc(2, 2, 5_000, 1, { send: "async", recv: "async" });
-});
+test(
+  "Channel: 2 async producers x 2 async consumers on one slot: each exactly once, in order",
+  SLOW,
+  async () => {
+    await mpmc(2, 2, 5_000, 1, { send: "async", recv: "async" });
+  },
+);
 
-test("Channel: the main thread consumes with recvIntoAsync beside a worker consumer", async () => {
+test("Channel: the main thread consumes with recvIntoAsync beside a worker consumer", SLOW, async () => {
   const count = 10_000;
   const ch = new Channel("d", { capacity: 8, slots: 4 });
   const seen = new Uint8Array(new SharedArrayBuffer(2 * count));

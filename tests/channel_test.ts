@@ -2,115 +2,136 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Channel, ChannelClosedError, FloatChannel, revive, TimeoutError } from "../mod.ts";
 import { stamp } from "./_chan.ts";
-import { sleep, until, withProcesses } from "./_util.ts";
+import { spawnSync } from "node:child_process";
+import { runtime, sleep, until, withProcesses } from "./_util.ts";
 
 const LONG = 30000;
+const SLOW = { timeout: 120_000 };
 
 function shared(n: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * n));
 }
 
-test("Channel: 200 messages of 100,000 float64 from number[] and Float64Array arrive intact in a worker", async () => {
-  const size = 100_000;
-  const ch = new Channel("d", { capacity: size, slots: 2 });
-  const out = shared(1);
-  await withProcesses(async (start) => {
-    const p = start("chan_bulk_check", { args: [ch, out] });
-    const typed = new Float64Array(size);
-    const plain = new Array<number>(size);
-    for (let i = 0; i < 200; i++) {
-      const msg = i % 2 === 0 ? typed : plain;
-      for (let j = 0; j < size; j++) msg[j] = stamp(i, j);
-      ch.send(msg, { timeout: LONG });
-    }
-    ch.close();
-    assert.equal(await p.join(LONG), 0);
-  });
-  assert.equal(out[0], 200);
-});
-
-test("Channel: 1,000 messages of 1,000 float64 from a worker arrive in order with exact checksums", async () => {
-  const ch = new Channel("float64", { capacity: 1000, slots: 4 });
-  await withProcesses(async (start) => {
-    const p = start("chan_bulk_send", { args: [ch, 1000, 1000] });
-    let i = 0;
-    const buf = new Float64Array(1000);
-    for (let n; (n = ch.recvInto(buf, { timeout: LONG })) !== null; i++) {
-      assert.equal(n, 1000);
-      assert.equal(buf[0], i, "stamp");
-      let sum = 0;
-      for (let j = 1; j < 999; j++) sum += buf[j];
-      assert.equal(buf[999], sum + i, `checksum of message ${i}`);
-    }
-    assert.equal(i, 1000);
-    assert.equal(await p.join(LONG), 0);
-  });
-});
-
-test("Channel: every numeric typecode and name round-trips through a worker, bigints included", async () => {
-  const cases: Array<[string, Array<number | bigint>, ArrayLike<number | bigint>]> = [
-    ["b", [-128, 127, 5], new Int8Array([-128, 127, 5])],
-    ["B", [0, 255], new Uint8Array([0, 255])],
-    ["h", [-32768, 32767], new Int16Array([-32768, 32767])],
-    ["H", [65535], new Uint16Array([65535])],
-    ["i", [-(2 ** 31), 2 ** 31 - 1], new Int32Array([-(2 ** 31), 2 ** 31 - 1])],
-    ["I", [2 ** 32 - 1], new Uint32Array([2 ** 32 - 1])],
-    ["l", [-(2n ** 63n), 2n ** 63n - 1n], new BigInt64Array([-(2n ** 63n), 2n ** 63n - 1n])],
-    ["L", [2n ** 64n - 1n, 0n], new BigUint64Array([2n ** 64n - 1n, 0n])],
-    ["q", [-1n], new BigInt64Array([-1n])],
-    ["Q", [2n ** 63n], new BigUint64Array([2n ** 63n])],
-    ["f", [1.5, -0.25], new Float32Array([1.5, -0.25])],
-    ["d", [Math.PI, -0, NaN], new Float64Array([Math.PI, -0, NaN])],
-    ["int32", [7], new Int32Array([7])],
-    ["bigint64", [3n], new BigInt64Array([3n])],
-    ["c_double", [0.1], new Float64Array([0.1])],
-  ];
-  await withProcesses(async (start) => {
-    for (const [code, values, expected] of cases) {
-      const there = new Channel(code as "d", { capacity: 4, slots: 2 });
-      const back = new Channel(code as "d", { capacity: 4, slots: 2 });
-      const p = start("chan_echo", { args: [there, back, "Channel"] });
-      there.send(values as number[], { timeout: LONG });
-      there.send(expected as Float64Array, { timeout: LONG });
-      there.close();
-      for (let k = 0; k < 2; k++) {
-        const got = back.recv({ timeout: LONG });
-        assert.ok(got !== null, code);
-        assert.equal(got.constructor, (expected as Float64Array).constructor, code);
-        assert.deepEqual(Array.from(got as ArrayLike<unknown>), Array.from(expected), code);
+test(
+  "Channel: 200 messages of 100,000 float64 from number[] and Float64Array arrive intact in a worker",
+  SLOW,
+  async () => {
+    const size = 100_000;
+    const ch = new Channel("d", { capacity: size, slots: 2 });
+    const out = shared(1);
+    await withProcesses(async (start) => {
+      const p = start("chan_bulk_check", { args: [ch, out] });
+      const typed = new Float64Array(size);
+      const plain = new Array<number>(size);
+      for (let i = 0; i < 200; i++) {
+        const msg = i % 2 === 0 ? typed : plain;
+        for (let j = 0; j < size; j++) msg[j] = stamp(i, j);
+        ch.send(msg, { timeout: LONG });
       }
+      ch.close();
+      assert.equal(await p.join(LONG), 0);
+    });
+    assert.equal(out[0], 200);
+  },
+);
+
+test(
+  "Channel: 1,000 messages of 1,000 float64 from a worker arrive in order with exact checksums",
+  SLOW,
+  async () => {
+    const ch = new Channel("float64", { capacity: 1000, slots: 4 });
+    await withProcesses(async (start) => {
+      const p = start("chan_bulk_send", { args: [ch, 1000, 1000] });
+      let i = 0;
+      const buf = new Float64Array(1000);
+      for (let n; (n = ch.recvInto(buf, { timeout: LONG })) !== null; i++) {
+        assert.equal(n, 1000);
+        assert.equal(buf[0], i, "stamp");
+        let sum = 0;
+        for (let j = 1; j < 999; j++) sum += buf[j];
+        assert.equal(buf[999], sum + i, `checksum of message ${i}`);
+      }
+      assert.equal(i, 1000);
+      assert.equal(await p.join(LONG), 0);
+    });
+  },
+);
+
+test(
+  "Channel: every numeric typecode and name round-trips through a worker, bigints included",
+  SLOW,
+  async () => {
+    const cases: Array<[string, Array<number | bigint>, ArrayLike<number | bigint>]> = [
+      ["b", [-128, 127, 5], new Int8Array([-128, 127, 5])],
+      ["B", [0, 255], new Uint8Array([0, 255])],
+      ["h", [-32768, 32767], new Int16Array([-32768, 32767])],
+      ["H", [65535], new Uint16Array([65535])],
+      ["i", [-(2 ** 31), 2 ** 31 - 1], new Int32Array([-(2 ** 31), 2 ** 31 - 1])],
+      ["I", [2 ** 32 - 1], new Uint32Array([2 ** 32 - 1])],
+      ["l", [-(2n ** 63n), 2n ** 63n - 1n], new BigInt64Array([-(2n ** 63n), 2n ** 63n - 1n])],
+      ["L", [2n ** 64n - 1n, 0n], new BigUint64Array([2n ** 64n - 1n, 0n])],
+      ["q", [-1n], new BigInt64Array([-1n])],
+      ["Q", [2n ** 63n], new BigUint64Array([2n ** 63n])],
+      ["f", [1.5, -0.25], new Float32Array([1.5, -0.25])],
+      ["d", [Math.PI, -0, NaN], new Float64Array([Math.PI, -0, NaN])],
+      ["int32", [7], new Int32Array([7])],
+      ["bigint64", [3n], new BigInt64Array([3n])],
+      ["c_double", [0.1], new Float64Array([0.1])],
+    ];
+    const pairs = cases.map(([code]) =>
+      [0, 1].map(() => new Channel(code as "d", { capacity: 4, slots: 2 }))
+    );
+    await withProcesses(async (start) => {
+      const p = start("chan_echo", { args: [pairs, "Channel"] });
+      cases.forEach(([, values, expected], k) => {
+        pairs[k][0].send(values as number[], { timeout: LONG });
+        pairs[k][0].send(expected as Float64Array, { timeout: LONG });
+        pairs[k][0].close();
+      });
+      for (const [k, [code, , expected]] of cases.entries()) {
+        for (let i = 0; i < 2; i++) {
+          const got = pairs[k][1].recv({ timeout: LONG });
+          assert.ok(got !== null, code);
+          assert.equal(got.constructor, (expected as Float64Array).constructor, code);
+          assert.deepEqual(Array.from(got as ArrayLike<unknown>), Array.from(expected), code);
+        }
+        assert.equal(pairs[k][1].recv({ timeout: LONG }), null);
+      }
+      assert.equal(await p.join(LONG), 0);
+    });
+  },
+);
+
+test(
+  "Channel: FloatChannel round-trips the seed's messages and revives as a FloatChannel",
+  SLOW,
+  async () => {
+    const there = new FloatChannel(100_000);
+    const back = new FloatChannel(100_000);
+    assert.equal(there.capacity, 100_000);
+    assert.equal(there.slots, 1);
+    assert.equal(there.typecode, "d");
+    assert.deepEqual(Object.keys(there), ["__sabkit"]);
+    const revived = revive(structuredClone(there));
+    assert.ok(revived instanceof FloatChannel);
+    await withProcesses(async (start) => {
+      const p = start("chan_echo", { args: [[[there, back]], "FloatChannel"] });
+      for (let i = 0; i < 20; i++) {
+        const msg = Array.from({ length: 100_000 - i }, (_, j) => stamp(i, j));
+        there.send(msg, { timeout: LONG });
+        const got = back.recv({ timeout: LONG });
+        assert.ok(got instanceof Float64Array);
+        assert.equal(got.length, msg.length);
+        assert.ok(got.every((x, j) => x === msg[j]), `message ${i}`);
+      }
+      there.close();
       assert.equal(back.recv({ timeout: LONG }), null);
       assert.equal(await p.join(LONG), 0);
-    }
-  });
-});
+    });
+  },
+);
 
-test("Channel: FloatChannel round-trips the seed's messages and revives as a FloatChannel", async () => {
-  const there = new FloatChannel(100_000);
-  const back = new FloatChannel(100_000);
-  assert.equal(there.capacity, 100_000);
-  assert.equal(there.slots, 1);
-  assert.equal(there.typecode, "d");
-  assert.deepEqual(Object.keys(there), ["__sabkit"]);
-  const revived = revive(structuredClone(there));
-  assert.ok(revived instanceof FloatChannel);
-  await withProcesses(async (start) => {
-    const p = start("chan_echo", { args: [there, back, "FloatChannel"] });
-    for (let i = 0; i < 20; i++) {
-      const msg = Array.from({ length: 100_000 - i }, (_, j) => stamp(i, j));
-      there.send(msg, { timeout: LONG });
-      const got = back.recv({ timeout: LONG });
-      assert.ok(got instanceof Float64Array);
-      assert.equal(got.length, msg.length);
-      assert.ok(got.every((x, j) => x === msg[j]), `message ${i}`);
-    }
-    there.close();
-    assert.equal(back.recv({ timeout: LONG }), null);
-    assert.equal(await p.join(LONG), 0);
-  });
-});
-
-test("Channel: close wakes a worker blocked in recv; it first drains what was sent", async () => {
+test("Channel: close wakes a worker blocked in recv; it first drains what was sent", SLOW, async () => {
   for (const mode of ["sync", "async"]) {
     const ch = new Channel("i", { capacity: 1, slots: 4 });
     const flags = shared(2);
@@ -129,24 +150,28 @@ test("Channel: close wakes a worker blocked in recv; it first drains what was se
   }
 });
 
-test("Channel: close wakes a worker blocked in send on a full channel; what was sent before stays", async () => {
-  for (const mode of ["sync", "async"]) {
-    const ch = new Channel("d", { capacity: 1, slots: 3 });
-    const flags = shared(2);
-    await withProcesses(async (start) => {
-      const p = start("chan_fill_block", { args: [ch, flags, mode] });
-      await until(() => Atomics.load(flags, 0) === 1);
-      await sleep(50);
-      ch.close();
-      assert.equal(await p.join(LONG), 0);
-    });
-    assert.equal(flags[1], 1, `${mode}: the blocked send threw ChannelClosedError`);
-    assert.deepEqual([...ch].map((m) => m[0]), [0, 1, 2]);
-    assert.equal(ch.recv(), null);
-    assert.throws(() => ch.send([1]), ChannelClosedError);
-    await assert.rejects(ch.sendAsync([1]), ChannelClosedError);
-  }
-});
+test(
+  "Channel: close wakes a worker blocked in send on a full channel; what was sent before stays",
+  SLOW,
+  async () => {
+    for (const mode of ["sync", "async"]) {
+      const ch = new Channel("d", { capacity: 1, slots: 3 });
+      const flags = shared(2);
+      await withProcesses(async (start) => {
+        const p = start("chan_fill_block", { args: [ch, flags, mode] });
+        await until(() => Atomics.load(flags, 0) === 1);
+        await sleep(50);
+        ch.close();
+        assert.equal(await p.join(LONG), 0);
+      });
+      assert.equal(flags[1], 1, `${mode}: the blocked send threw ChannelClosedError`);
+      assert.deepEqual([...ch].map((m) => m[0]), [0, 1, 2]);
+      assert.equal(ch.recv(), null);
+      assert.throws(() => ch.send([1]), ChannelClosedError);
+      await assert.rejects(ch.sendAsync([1]), ChannelClosedError);
+    }
+  },
+);
 
 test("Channel: close from a worker wakes recvAsync and for await in the main thread", async () => {
   const ch = new Channel("d", { capacity: 2, slots: 2 });
@@ -164,40 +189,44 @@ test("Channel: close from a worker wakes recvAsync and for await in the main thr
   assert.equal(await ch.recvIntoAsync(new Float64Array(2)), null);
 });
 
-test("Channel: recv on an empty and send on a full channel time out after their timeout, losing nothing", async () => {
-  const ch = new Channel("d", { capacity: 2, slots: 2 });
-  for (const timeout of [0, -5, 40]) {
-    let t0 = performance.now();
-    assert.throws(() => ch.recv({ timeout }), TimeoutError);
-    assert.ok(performance.now() - t0 >= Math.max(0, timeout), `recv ${timeout}`);
-    t0 = performance.now();
-    assert.throws(() => ch.recvInto(new Float64Array(2), { timeout }), TimeoutError);
-    assert.ok(performance.now() - t0 >= Math.max(0, timeout), `recvInto ${timeout}`);
-    t0 = performance.now();
-    await assert.rejects(ch.recvAsync({ timeout }), TimeoutError);
-    assert.ok(performance.now() - t0 >= Math.max(0, timeout), `recvAsync ${timeout}`);
-  }
-  ch.send([1]);
-  ch.send([2, 3]);
-  for (const timeout of [0, 40]) {
-    let t0 = performance.now();
-    assert.throws(() => ch.send([9], { timeout }), TimeoutError);
-    assert.ok(performance.now() - t0 >= timeout, `send ${timeout}`);
-    t0 = performance.now();
-    await assert.rejects(ch.sendAsync([9], { timeout }), TimeoutError);
-    assert.ok(performance.now() - t0 >= timeout, `sendAsync ${timeout}`);
-  }
-  // A worker drains it: exactly the two messages, then the channel still works both ways.
-  const flags = shared(2);
-  await withProcesses(async (start) => {
-    const p = start("chan_drain_count", { args: [ch, flags, "sync"] });
-    ch.send([4], { timeout: LONG });
-    await until(() => Atomics.load(flags, 0) === 3);
-    ch.close();
-    assert.equal(await p.join(LONG), 0);
-  });
-  assert.deepEqual([flags[0], flags[1]], [3, 1]);
-});
+test(
+  "Channel: recv on an empty and send on a full channel time out after their timeout, losing nothing",
+  SLOW,
+  async () => {
+    const ch = new Channel("d", { capacity: 2, slots: 2 });
+    for (const timeout of [0, -5, 40]) {
+      let t0 = performance.now();
+      assert.throws(() => ch.recv({ timeout }), TimeoutError);
+      assert.ok(performance.now() - t0 >= Math.max(0, timeout), `recv ${timeout}`);
+      t0 = performance.now();
+      assert.throws(() => ch.recvInto(new Float64Array(2), { timeout }), TimeoutError);
+      assert.ok(performance.now() - t0 >= Math.max(0, timeout), `recvInto ${timeout}`);
+      t0 = performance.now();
+      await assert.rejects(ch.recvAsync({ timeout }), TimeoutError);
+      assert.ok(performance.now() - t0 >= Math.max(0, timeout), `recvAsync ${timeout}`);
+    }
+    ch.send([1]);
+    ch.send([2, 3]);
+    for (const timeout of [0, 40]) {
+      let t0 = performance.now();
+      assert.throws(() => ch.send([9], { timeout }), TimeoutError);
+      assert.ok(performance.now() - t0 >= timeout, `send ${timeout}`);
+      t0 = performance.now();
+      await assert.rejects(ch.sendAsync([9], { timeout }), TimeoutError);
+      assert.ok(performance.now() - t0 >= timeout, `sendAsync ${timeout}`);
+    }
+    // A worker drains it: exactly the two messages, then the channel still works both ways.
+    const flags = shared(2);
+    await withProcesses(async (start) => {
+      const p = start("chan_drain_count", { args: [ch, flags, "sync"] });
+      ch.send([4], { timeout: LONG });
+      await until(() => Atomics.load(flags, 0) === 3);
+      ch.close();
+      assert.equal(await p.join(LONG), 0);
+    });
+    assert.deepEqual([flags[0], flags[1]], [3, 1]);
+  },
+);
 
 test("Channel: an over-long message is a RangeError that writes nothing; a too-short target leaves it queued", () => {
   const ch = new Channel("d", { capacity: 3, slots: 2 });
@@ -361,5 +390,14 @@ test("Channel: a source that fails while being copied withdraws its message; rec
   assert.deepEqual([...(function* () {
     for (let i = 0; i < 2; i++) yield ch.recv({ timeout: 0 })![0];
   })()], [6n, 7n]);
-  assert.throws(() => ch.recvInto(Object.freeze([0n, 0n])), TypeError);
+  assert.throws(() => ch.recvInto(Object.freeze([0n, 0n]) as bigint[]), TypeError);
+});
+
+test("Channel: examples/float_channel.ts runs and prints Done for both transports", SLOW, () => {
+  const path = new URL("../examples/float_channel.ts", import.meta.url).pathname;
+  const args = runtime === "deno" ? ["run", "--no-check", "--allow-read", path, "100"] : [path, "100"];
+  const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 60000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Done: FloatChannel 100 x 100000 floats in \d+ ms/m);
+  assert.match(r.stdout, /^Done: postMessage 100 x 100000 floats in \d+ ms/m);
 });
