@@ -50,14 +50,12 @@ function command(runtime: string, out: string): [string, string[]] {
   ];
   switch (runtime) {
     case "deno":
-      // Read: the modules and node_modules; write: only the results; env: tuning knobs read by the
-      // channel (MIN_SPINS); sys: CPU model, core count, load average.
+      // Read: the modules and node_modules; write: only the results; sys: CPU model and load average.
       return [bin("deno"), [
         "run",
         "--allow-read",
         `--allow-write=${results}`,
-        "--allow-env",
-        "--allow-sys=cpus,loadavg,osRelease",
+        "--allow-sys=cpus,loadavg",
         "--v8-flags=--expose-gc",
         ...args,
       ]];
