@@ -17,9 +17,17 @@
  * before reading the count (all sequentially consistent), so either the
  * sleeper sees the change or the waker sees the sleeper: no lost wake-up.
  *
+ * A worker terminated between its claim and its publish (or release) would
+ * hold its slot forever and stall the ring. So a claimer records its agent in
+ * the slot header, and a sleeper that wakes (at the latest every
+ * {@linkcode POLL_MS}) without progress looks at the slot it waits for: if
+ * its claimer's worker has exited, it withdraws the message (a dead sender)
+ * or frees the slot (a dead receiver, whose message is lost with it).
+ *
  * @module
  */
 
+import { agentId, hasExited } from "./_agent.ts";
 import type { Handle, Kind } from "./_handle.ts";
 import { type Deadline, waitAsync, waitSync } from "./_wait.ts";
 
@@ -52,6 +60,12 @@ const CLOSED = 1 << 30;
 const SPAN = 1 << 29;
 /** The most slots a channel may have. */
 export const MAX_SLOTS = 1048576;
+/** In a slot header, after the sequence word and the length: the agent that claimed it to send… */
+const SENDER = 2;
+/** …and the agent that claimed it to receive (0 until recorded, and again once released). */
+const RECEIVER = 3;
+/** Sleepers look for a dead claimer at least this often (ms): nobody notifies a death. */
+const POLL_MS = 100;
 
 /** Nothing to claim yet. */
 export const NOT_READY = -1;
@@ -139,8 +153,12 @@ export class Ring {
     for (;;) {
       const h = Atomics.load(i32, HEAD);
       if ((h & CLOSED) !== 0) return ENDED;
-      if (Atomics.load(i32, this.#seq(h)) === 2 * h) {
-        if (Atomics.compareExchange(i32, HEAD, h, this.#next(h)) === h) return h;
+      const at = this.#seq(h);
+      if (Atomics.load(i32, at) === 2 * h) {
+        if (Atomics.compareExchange(i32, HEAD, h, this.#next(h)) === h) {
+          i32[at + SENDER] = agentId();
+          return h;
+        }
       } else if (Atomics.load(i32, HEAD) === h) {
         return NOT_READY;
       }
@@ -190,6 +208,7 @@ export class Ring {
         if (limit !== ANY_LENGTH && i32[at + 1] > limit) {
           if (Atomics.load(i32, at) === q && Atomics.load(i32, TAIL) === t) return TOO_LONG;
         } else if (Atomics.compareExchange(i32, TAIL, t, this.#next(t)) === t) {
+          i32[at + RECEIVER] = agentId();
           if (i32[at + 1] >= 0) return t;
           // A sender failed mid-copy and withdrew its message: skip it.
           this.release(t);
@@ -210,11 +229,54 @@ export class Ring {
   release(pos: number): void {
     const i32 = this.i32;
     const lap = pos + this.slots;
-    Atomics.store(i32, this.#seq(pos), 2 * (lap >= this.limit ? lap - this.limit : lap));
+    const at = this.#seq(pos);
+    // Published by the store below: the next lap's claimers start from 0.
+    i32[at + SENDER] = 0;
+    i32[at + RECEIVER] = 0;
+    Atomics.store(i32, at, 2 * (lap >= this.limit ? lap - this.limit : lap));
     if (Atomics.load(i32, SEND_WAITERS) !== 0) {
       Atomics.add(i32, SEND_WAITERS + 1, 1);
       Atomics.notify(i32, SEND_WAITERS + 1, 1);
     }
+  }
+
+  /**
+   * Unblocks the slot `side` waits for if the worker that claimed it has
+   * exited: a sender's unpublished message is withdrawn, a receiver's slot
+   * freed. The claimer's word is taken with a compare-and-swap, so only one
+   * sleeper acts; the slot's sequence word, read after that, says which lap
+   * the dead claimer held.
+   */
+  #recover(side: number): void {
+    const i32 = this.i32;
+    if (side === RECV) {
+      const t = Atomics.load(i32, TAIL);
+      const at = this.#seq(t);
+      // Claimed (the head moved past it) but not published.
+      if (Atomics.load(i32, at) !== 2 * t || (Atomics.load(i32, HEAD) & ~CLOSED) === t) return;
+      if (!this.#takeDead(at + SENDER)) return;
+      const q = Atomics.load(i32, at);
+      if ((q & 1) !== 0) return;
+      i32[at + 1] = -1;
+      Atomics.compareExchange(i32, at, q, q + 1);
+      this.wakeReceiver();
+    } else {
+      const h = Atomics.load(i32, HEAD);
+      if ((h & CLOSED) !== 0) return;
+      // The previous lap's message in this slot: claimed by a receiver (the tail moved past it), not freed.
+      const prev = h >= this.slots ? h - this.slots : h - this.slots + this.limit;
+      const at = this.#seq(h);
+      if (Atomics.load(i32, at) !== 2 * prev + 1 || Atomics.load(i32, TAIL) === prev) return;
+      if (!this.#takeDead(at + RECEIVER)) return;
+      const q = Atomics.load(i32, at);
+      if ((q & 1) !== 0) this.release((q - 1) / 2);
+    }
+  }
+
+  /** Clears a claimer word that names an exited agent; `true` if this call did. */
+  #takeDead(word: number): boolean {
+    const agent = Atomics.load(this.i32, word);
+    return agent !== 0 && hasExited(agent) && Atomics.compareExchange(this.i32, word, agent, 0) === agent;
   }
 
   #try(side: number, limit: number): number {
@@ -255,11 +317,12 @@ export class Ring {
       let awake = true;
       try {
         pos = this.#try(side, limit);
-        if (pos === NOT_READY) awake = waitSync(i32, waiters + 1, epoch, deadline);
+        if (pos === NOT_READY) awake = waitSync(i32, waiters + 1, epoch, deadline, POLL_MS);
       } finally {
         Atomics.sub(i32, waiters, 1);
       }
       if (pos === NOT_READY) {
+        this.#recover(side);
         // The wake-up that raced the deadline must not be lost: one last try.
         pos = this.#try(side, limit);
         if (pos === NOT_READY && !awake) return TIMED_OUT;
@@ -279,11 +342,12 @@ export class Ring {
       let awake = true;
       try {
         pos = this.#try(side, limit);
-        if (pos === NOT_READY) awake = await waitAsync(i32, waiters + 1, epoch, deadline, signal);
+        if (pos === NOT_READY) awake = await waitAsync(i32, waiters + 1, epoch, deadline, signal, POLL_MS);
       } finally {
         Atomics.sub(i32, waiters, 1);
       }
       if (pos === NOT_READY) {
+        this.#recover(side);
         pos = this.#try(side, limit);
         if (pos === NOT_READY && !awake) return TIMED_OUT;
       }

@@ -186,3 +186,46 @@ test("channel faults: timeouts of send, recv, sendAsync and recvAsync are never 
   );
   assert.deepEqual(recvNow(fullCh), [1]);
 });
+
+test("channel faults: a sender terminated between claiming a slot and publishing it: receivers skip it, nothing stalls", async () => {
+  for (const receiver of ["recv", "recvAsync"]) {
+    const ch = new Channel("d", { capacity: 1, slots: 2 });
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    await withProcesses(async (start) => {
+      const p = start("stress_channel", { exportName: "sendStuck", args: [ch, flags] });
+      await reached(flags, 0, 1);
+      p.terminate();
+      assert.equal(await p.join(), -15);
+    });
+    ch.send([1]);
+    const t0 = performance.now();
+    const m = receiver === "recv" ? ch.recv({ timeout: 10000 }) : await ch.recvAsync({ timeout: 10000 });
+    assert.equal(m![0], 1, "the dead sender's message is withdrawn, the next one arrives");
+    assert.ok(performance.now() - t0 < 5000);
+    ch.send([2]);
+    ch.send([3]);
+    ch.close();
+    assert.deepEqual(drain(ch), [2, 3]);
+  }
+});
+
+test("channel faults: a receiver terminated between claiming a message and freeing its slot: senders get the slot back", async () => {
+  for (const sender of ["send", "sendAsync"]) {
+    const ch = new Channel("d", { capacity: 1, slots: 1 });
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    ch.send([1]);
+    await withProcesses(async (start) => {
+      const p = start("stress_channel", { exportName: "recvStuck", args: [ch, flags] });
+      await reached(flags, 0, 1);
+      p.terminate();
+      assert.equal(await p.join(), -15);
+    });
+    const t0 = performance.now();
+    if (sender === "send") ch.send([2], { timeout: 10000 });
+    else await ch.sendAsync([2], { timeout: 10000 });
+    assert.ok(performance.now() - t0 < 5000);
+    assert.deepEqual(recvNow(ch), [2], "message 1 was lost with its receiver; the ring goes on");
+    ch.send([3]);
+    assert.deepEqual(recvNow(ch), [3]);
+  }
+});

@@ -149,3 +149,38 @@ export function once(
   out[slot] = outcome;
   Atomics.add(flags, 1, 1);
 }
+
+/** Spins until terminated (a worker busy mid-protocol; terminate() stops running code). */
+function spinForever(flags: Int32Array): never {
+  Atomics.store(flags, 0, 1);
+  Atomics.notify(flags, 0);
+  for (;;) Atomics.load(flags, 1);
+}
+
+/**
+ * Sends a message whose element getter, on its second read (the copy into the
+ * claimed slot, after the check), raises `flags[0]` and spins until
+ * terminated: a sender that dies between claiming a slot and publishing it.
+ */
+export function sendStuck(ch: Channel<"d">, flags: Int32Array): void {
+  let reads = 0;
+  const source = {
+    length: 1,
+    get 0(): number {
+      if (++reads === 2) spinForever(flags);
+      return 5;
+    },
+  };
+  ch.send(source);
+}
+
+/**
+ * Receives into an Array whose element setter raises `flags[0]` and spins
+ * until terminated: a receiver that dies between claiming a message and
+ * freeing its slot.
+ */
+export function recvStuck(ch: Channel<"d">, flags: Int32Array): void {
+  const target: number[] = new Array(ch.capacity).fill(0);
+  Object.defineProperty(target, 0, { set: () => spinForever(flags) });
+  ch.recvInto(target);
+}
