@@ -104,6 +104,12 @@ const CHANNEL: Kind<Channel> = defineKind({
  * Post it to workers (or pass it to `Process`); any number of threads may
  * send and receive at once, and each sender's messages arrive in order.
  *
+ * A worker terminated while it waits in `send` or `recv` sends or takes
+ * nothing. One terminated in the middle of copying does not stall the
+ * channel: within about 100 ms, a waiting peer withdraws the half-sent
+ * message (receivers never see it) or frees the slot of the half-received
+ * one (that message is lost with its receiver).
+ *
  * @example A worker sums what the main thread sends
  * ```ts ignore
  * import { Channel, Process } from "@sabkit/sabkit";

@@ -52,6 +52,11 @@ export interface ConditionWaitOptions {
  * async tasks of one thread that wait on the same condition should use a `Lock`.
  * A `Lock` has no owner, so with one "held by the caller" can only mean "locked".
  *
+ * A worker terminated while it waits stops counting as a waiter once its
+ * exit is known, so no notification is spent on it (the first 32 waiters at
+ * a time are tracked). One terminated while it holds the lock leaves it held:
+ * `acquire` reports `OwnerDiedError`, and `acquire({ recover: true })` takes it over.
+ *
  * @example Waiting for a flag another thread sets
  * ```ts
  * import { Condition } from "@sabkit/sabkit";

@@ -34,7 +34,8 @@ export interface EventWaitOptions {
 
 /**
  * A flag that threads wait for: `set()` releases every waiter in every
- * worker, `clear()` makes later waits block again.
+ * worker, `clear()` makes later waits block again. A worker that dies while
+ * it waits changes nothing for the others.
  *
  * @example Starting workers together
  * ```ts

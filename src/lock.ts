@@ -29,6 +29,12 @@ const LOCK: Kind<Lock> = defineKind({
  * A non-recursive lock shared by every worker it is posted to. Any thread may
  * release it, as with Python's `multiprocessing.Lock`.
  *
+ * If the worker holding it exits (a terminated `Process`, or a target that
+ * returned or threw without releasing), the lock stays locked and every
+ * `acquire` reports `OwnerDiedError` (a waiter learns within about 100 ms);
+ * repair what it guards, then take it over with `acquire({ recover: true })`.
+ * A terminated worker releases nothing, even if its code was unwinding.
+ *
  * @example Guarding a shared counter across a worker
  * ```ts
  * import { Lock } from "@sabkit/sabkit";

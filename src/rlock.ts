@@ -32,7 +32,9 @@ const RLOCK: Kind<RLock> = defineKind({
 /**
  * A re-entrant lock: the thread (agent) that holds it may acquire it again,
  * and must release it as many times. Ownership is exact across every worker
- * of the program.
+ * of the program. If the owning worker exits holding it, `acquire` reports
+ * `OwnerDiedError`, and `acquire({ recover: true })` takes it over at depth 1,
+ * as for a `Lock`.
  *
  * @example Re-entering from nested calls
  * ```ts

@@ -36,6 +36,10 @@ const SEMAPHORE: Kind<Semaphore> = defineKind({
  * A counter that `acquire` decrements, waiting while it is 0, and `release`
  * increments, shared by every worker it is posted to.
  *
+ * A semaphore has no owner: a permit taken by a worker that then exits stays
+ * taken (waiters time out, or wait on). Any thread may `release` it on the
+ * dead worker's behalf. A worker terminated while it waits takes nothing.
+ *
  * @example Letting at most two workers into a section
  * ```ts
  * import { Semaphore } from "@sabkit/sabkit";
