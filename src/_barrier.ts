@@ -82,18 +82,33 @@ function deathsToReap(i32: Int32Array): boolean {
 
 /**
  * Clears the seats of parties whose worker exited: one that was filling
- * breaks the barrier; otherwise it simply leaves.
+ * breaks the barrier; otherwise it simply leaves. When every seat is
+ * tracked, the count is then taken from the seats, which also mends a count
+ * that a worker dying inside the mutex left half-updated (its holder is
+ * taken over, see `lockInternal`).
  */
 function reap(i32: Int32Array): void {
   if (!deathsToReap(i32)) return;
   Atomics.store(i32, REAPED, exitCount());
-  const seats = Math.min(i32[PARTIES], TRACKED_SEATS);
+  const parties = i32[PARTIES];
+  const seats = Math.min(parties, TRACKED_SEATS);
+  let dead = 0;
+  let present = 0;
   for (let index = 0; index < seats; index++) {
     const agent = i32[SEATS + index];
-    if (agent === 0 || !hasExited(agent)) continue;
-    if (i32[STATE] === FILLING) setState(i32, BROKEN);
-    leave(i32, index);
+    if (agent === 0) continue;
+    if (!hasExited(agent)) {
+      present++;
+      continue;
+    }
+    i32[SEATS + index] = 0;
+    dead++;
   }
+  const state = i32[STATE];
+  if (dead > 0 && state === FILLING) setState(i32, BROKEN);
+  const count = parties <= TRACKED_SEATS ? present : Math.max(0, i32[COUNT] - dead);
+  Atomics.store(i32, COUNT, count);
+  if (count === 0 && (state === DRAINING || state === RESETTING)) setState(i32, FILLING);
 }
 
 function sleeping(i32: Int32Array, index: number): Turn {
@@ -106,8 +121,10 @@ function arrive(i32: Int32Array, action: (() => void) | undefined): Turn {
   const state = i32[STATE];
   if (state === DRAINING || state === RESETTING) return sleeping(i32, -1);
   if (state === BROKEN) return { index: -1, seq: 0, why: "broken" };
-  const index = Atomics.add(i32, COUNT, 1);
+  // The seat first: a party counted (as `nWaiting` shows) always has its seat.
+  const index = i32[COUNT];
   if (index < TRACKED_SEATS) i32[SEATS + index] = agentId();
+  Atomics.store(i32, COUNT, index + 1);
   if (index + 1 < i32[PARTIES]) return sleeping(i32, index);
   try {
     action?.();

@@ -75,7 +75,7 @@ function reap(i32: Int32Array): void {
     if (agent === 0 || !hasExited(agent)) continue;
     i32[at] = 0;
     const group = i32[at + 1];
-    if (group === ((current + 1) | 0)) i32[FRESH]--;
+    if (group === ((current + 1) | 0)) i32[FRESH] = Math.max(0, i32[FRESH] - 1);
     else if (group !== current) continue;
     else if (i32[PENDING] > 0) i32[PENDING]--;
     else if (i32[TOKENS] > 0) i32[TOKENS]--;
@@ -88,11 +88,13 @@ type Waiter = [group: number, seq: number, depth: number, slot: number];
 /** Registers the caller as a waiter and releases the lock fully. */
 function enter(i32: Int32Array, reentry: Reentry): Waiter {
   if (!reentry.owned()) throw new Error("Cannot wait on a Condition whose lock is not held");
-  i32[FRESH]++;
   const group = (i32[CURRENT] + 1) | 0;
+  // The slot before the count: a worker that dies in between is then reaped (if
+  // counted, or the count falls short by one, which only wakes a waiter early).
+  const slot = track(i32, group);
+  i32[FRESH]++;
   // Taken before the lock is released: a notify after that point changes it.
   const seq = Atomics.load(i32, SEQ);
-  const slot = track(i32, group);
   return [group, seq, reentry.releaseAll(), slot];
 }
 

@@ -47,7 +47,10 @@ function spin(i32: Int32Array, i: number): boolean {
 }
 
 function ownerDied(i32: Int32Array, i: number): boolean {
-  return hasExited(Atomics.load(i32, i + 1));
+  const holder = Atomics.load(i32, i + 1);
+  // Read again once its exit is known: a holder that released, then exited, in between
+  // (its id is gone from the word by then) is no owner death. A dead holder's id stays.
+  return hasExited(holder) && Atomics.load(i32, i + 1) === holder;
 }
 
 /** Marks the mutex contended; `true` if that took it (it was free). */
