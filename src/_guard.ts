@@ -36,7 +36,9 @@ function timedOut(lock: Acquirable, timeout: number | undefined): TimeoutError {
 
 /** Blocking acquire that returns a `Disposable` release, or throws `TimeoutError`. */
 export function guard(lock: Acquirable, options?: GuardOptions): Disposable {
-  const { timeout } = waitOptions(options, `${(lock as object).constructor.name}.guard`);
+  const name = (lock as object).constructor.name;
+  const { timeout } = waitOptions(options, `${name}.guard`);
+  assertCanBlock(`${name}.guard`, `${name}.guardAsync`);
   if (!lock.acquire({ timeout })) throw timedOut(lock, timeout);
   return releaser(lock);
 }
