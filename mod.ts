@@ -34,3 +34,5 @@ export * from "./src/bounded_semaphore.ts";
 export * from "./src/condition.ts";
 export * from "./src/event.ts";
 export * from "./src/barrier.ts";
+export * from "./src/channel.ts";
+export * from "./src/float_channel.ts";

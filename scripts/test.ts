@@ -78,6 +78,7 @@ check("deno check", "deno", [
   "tests/scripts/",
   "examples/",
   "scripts/",
+  "bench/",
 ]);
 check("tsc (isolatedDeclarations)", "tsc", ["-p", "tsconfig.json"]);
 

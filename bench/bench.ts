@@ -1,0 +1,336 @@
+/**
+ * The sabkit benchmark: shared-memory channels and locks against what users
+ * would use instead, with mitata. Runs unchanged on Deno, Bun and Node; the
+ * runner (`bench/run.ts`, `npm run bench`) runs it on each in turn.
+ *
+ * Every sample runs a batch of messages (iterations) and mitata records the
+ * batch's time divided by its size, so every figure reads as time per
+ * message (round trip, lock operation) and peers measured with different
+ * batch sizes compare directly. The consumer verifies every message; a
+ * broken run is an error in mitata's table and in the JSON, never a number.
+ *
+ * ```sh
+ * node bench/bench.ts [--quick] [--out bench/results/node.json] [--colors|--no-colors]
+ * ```
+ *
+ * @module
+ */
+
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { dirname } from "node:path";
+import process from "node:process";
+import { type B, barplot, bench, flags, group, measure, run, summary } from "mitata";
+import { terminateAll } from "./_port.ts";
+import * as mt from "./_multithreading.ts";
+import * as s from "./_scenarios.ts";
+import type { Session } from "./_scenarios.ts";
+
+const argv = process.argv.slice(2);
+const quick = argv.includes("--quick");
+const outIndex = argv.indexOf("--out");
+const out = outIndex >= 0 ? argv[outIndex + 1] : undefined;
+const colors = argv.includes("--colors")
+  ? true
+  : argv.includes("--no-colors")
+  ? false
+  : Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+
+/** Which table row a benchmark is, and how to turn its time into throughput. */
+export interface Scenario {
+  /** The mitata benchmark name (unique). */
+  name: string;
+  /** The section of the combined table. */
+  section: "100k" | "16" | "rt" | "lock";
+  /** `baseline`: the postMessage (or Web Locks) peer ratios are taken against. */
+  role: "baseline" | "sabkit" | "peer" | "limit" | "transfer";
+  /** The scenario this one's ratio is taken against (the postMessage peer, or Web Locks). */
+  vs?: string;
+  /** Payload bytes per iteration (0: report operations per second). */
+  bytes: number;
+  /** Iterations per sample. */
+  batch: number;
+  /** Why it did not run here, if it did not. */
+  skipped?: string;
+}
+
+const scenarios: Scenario[] = [];
+
+/** mitata's sampling budget per benchmark in `--quick` mode (its default is 642 ms). */
+const QUICK_BUDGET_NS = 60e6;
+
+/**
+ * In `--quick` mode, measure with a smaller time budget through mitata's own
+ * `measure()` options (`bench()` has no per-benchmark options in mitata 1.0).
+ */
+function quicken(b: B, name: string): void {
+  const trial = b as unknown as { f: () => AsyncGenerator<() => unknown>; _group: number; flags: number };
+  b.run = async (thrw = false) => {
+    let stats;
+    let error;
+    try {
+      stats = await measure(trial.f, { min_cpu_time: QUICK_BUDGET_NS });
+    } catch (e) {
+      error = e;
+      if (thrw) throw e;
+    }
+    return {
+      kind: "static",
+      args: {},
+      alias: name,
+      group: trial._group,
+      baseline: (trial.flags & flags.baseline) !== 0,
+      runs: [{ stats, error, args: {}, name }],
+      style: { highlight: false, compact: false },
+    } as unknown as Awaited<ReturnType<B["run"]>>;
+  };
+}
+
+/**
+ * Registers one scenario: `open` sets it up (worker, verification pass);
+ * each sample runs a batch of `full` (or `quick`) iterations; `per` is how
+ * many reported units one iteration is (2 hand-offs per lock round).
+ */
+function def(
+  meta: Omit<Scenario, "batch"> & { full: number; quick: number; per?: number },
+  open: () => Session | Promise<Session>,
+): B {
+  const n = quick ? meta.quick : meta.full;
+  const per = meta.per ?? 1;
+  const { full: _f, quick: _q, per: _p, ...rest } = meta;
+  scenarios.push({ ...rest, batch: n * per });
+  const b = bench(meta.name, async function* () {
+    progress(meta.name);
+    const session = await open();
+    const sample = async (): Promise<number> => {
+      const t0 = performance.now();
+      try {
+        await session.run(n);
+      } catch (e) {
+        try {
+          await session.close();
+        } catch { /* the first error is the one to report */ }
+        throw e;
+      }
+      return ((performance.now() - t0) * 1e6) / (n * per);
+    };
+    // mitata's manual timing: each sample is the time this function returns (ns per iteration).
+    yield { manual: sample } as unknown as () => unknown;
+    await session.close();
+  });
+  if (quick) quicken(b, meta.name);
+  return b;
+}
+
+/**
+ * Writes the scenario about to run next to the results (`<out>.progress`),
+ * so the runner can name the scenario if this process hangs or crashes.
+ */
+function progress(name: string): void {
+  if (out !== undefined) writeFileSync(`${out}.progress`, name);
+}
+
+/** Records a scenario that does not run on this runtime. */
+function skip(meta: Omit<Scenario, "batch" | "skipped"> & { per?: number }, why: string): void {
+  const { per: _, ...rest } = meta;
+  scenarios.push({ ...rest, batch: 0, skipped: why });
+}
+
+const BIG = 100_000;
+const SMALL = 16;
+const WEB_LOCKS = "no navigator.locks (Web Locks) in this runtime";
+
+// 5. The memcpy ceiling, so every channel figure can be read as a fraction of it.
+const PM_BIG = "postMessage(Float64Array) clone";
+const big = { section: "100k", bytes: BIG * 8, vs: PM_BIG } as const;
+group("memcpy ceiling: 100,000 float64 (800 kB) per copy", () => {
+  barplot(() => {
+    def(
+      { ...big, name: "memcpy: Float64Array.set → ArrayBuffer", role: "limit", full: 1000, quick: 100 },
+      () => s.openMemcpy(BIG, false),
+    );
+    def({
+      ...big,
+      name: "memcpy: Float64Array.set → SharedArrayBuffer",
+      role: "limit",
+      full: 1000,
+      quick: 100,
+    }, () => s.openMemcpy(BIG, true));
+  });
+});
+
+// 1. Large messages.
+group("100,000 float64 (800 kB) per message, main → worker", () => {
+  summary(() => {
+    barplot(() => {
+      def(
+        { ...big, name: "postMessage(number[]) clone", role: "peer", full: 10, quick: 2 },
+        () => s.openClone("postMessage(number[])", BIG, true),
+      );
+      def(
+        { ...big, name: PM_BIG, role: "baseline", full: 100, quick: 10 },
+        () => s.openClone(PM_BIG, BIG, false),
+      ).baseline();
+      def(
+        { ...big, name: "transfer, pool of 4 buffers", role: "transfer", full: 1000, quick: 100 },
+        () => s.openTransferPool("transfer pool", BIG, 4),
+      );
+      def({
+        ...big,
+        name: "sabkit FloatChannel (seed: 1 slot, recv)",
+        role: "sabkit",
+        full: 1000,
+        quick: 100,
+      }, () => s.openChannel("FloatChannel", BIG, { slots: 1, seed: true }));
+      for (const slots of [2, 4, 8]) {
+        const name = `sabkit Channel ${slots} slots ← Float64Array`;
+        def(
+          { ...big, name, role: "sabkit", full: 1000, quick: 100 },
+          () => s.openChannel(name, BIG, { slots }),
+        );
+      }
+      const name = "sabkit Channel 4 slots ← number[]";
+      def(
+        { ...big, name, role: "sabkit", full: 1000, quick: 100 },
+        () => s.openChannel(name, BIG, { slots: 4, array: true }),
+      );
+    });
+  });
+});
+
+// 3. Round trips.
+const PM_RT = "postMessage ping-pong";
+const rt = { section: "rt", bytes: 0, vs: PM_RT } as const;
+group("round trip (ping-pong) of a one-number message", () => {
+  summary(() => {
+    barplot(() => {
+      def({ ...rt, name: PM_RT, role: "baseline", full: 2000, quick: 200 }, () => s.openPingPongPost(PM_RT))
+        .baseline();
+      const name = "sabkit Channel ping-pong (2 Channels)";
+      def({ ...rt, name, role: "sabkit", full: 5000, quick: 500 }, () => s.openPingPongChannel(name));
+    });
+  });
+});
+
+// 2. Small messages (multithreading last: importing it changes globals).
+const PM_SMALL = "postMessage(Float64Array(16)) clone";
+const small = { section: "16", bytes: SMALL * 8, vs: PM_SMALL } as const;
+group("16 float64 (128 B) per message, main → worker", () => {
+  summary(() => {
+    barplot(() => {
+      def(
+        { ...small, name: PM_SMALL, role: "baseline", full: 20_000, quick: 2_000 },
+        () => s.openClone(PM_SMALL, SMALL, false),
+      ).baseline();
+      for (const slots of [256, 1024]) {
+        const name = `sabkit Channel ${slots} slots`;
+        def(
+          { ...small, name, role: "sabkit", full: 100_000, quick: 10_000 },
+          () => s.openChannel(name, SMALL, { slots }),
+        );
+      }
+      def(
+        { ...small, name: "ringbuf.js SPSC ring (both spin)", role: "peer", full: 100_000, quick: 10_000 },
+        () => s.openRingbuf("ringbuf.js", SMALL, 1024),
+      );
+      def(
+        { ...small, name: "multithreading channel() (32 slots)", role: "peer", full: 20_000, quick: 2_000 },
+        () => mt.openMtChannel("multithreading channel", SMALL),
+      );
+    });
+  });
+});
+
+// 4. Locks.
+const WL = "navigator.locks.request";
+const lock1 = { section: "lock", bytes: 0, vs: WL } as const;
+group("locks: uncontended acquire + release (one thread)", () => {
+  barplot(() => {
+    def(
+      { ...lock1, name: "sabkit Lock acquire+release", role: "sabkit", full: 100_000, quick: 10_000 },
+      () => s.openLockUncontended(),
+    );
+    if (s.webLocks() !== undefined) {
+      def(
+        { ...lock1, name: WL, role: "baseline", full: 10_000, quick: 1_000 },
+        () => s.openWebLocksUncontended(),
+      );
+    } else skip({ ...lock1, name: WL, role: "baseline" }, WEB_LOCKS);
+    const name = "multithreading Mutex blockingLock+dispose";
+    def({ ...lock1, name, role: "peer", full: 100_000, quick: 10_000 }, () => mt.openMtMutexUncontended());
+  });
+});
+
+const WL2 = "navigator.locks contended (FIFO: every grant a hand-off)";
+const lock2 = { section: "lock", bytes: 0, vs: WL2, per: 2 } as const;
+group("locks: main thread and a worker", () => {
+  barplot(() => {
+    const handoff = "sabkit Lock hand-off (2 Locks, strict turns)";
+    def(
+      { ...lock2, name: handoff, role: "sabkit", full: 5_000, quick: 500 },
+      () => s.openLockHandoff(handoff),
+    );
+    const contended = "sabkit Lock contended (both hammer it)";
+    def(
+      { ...lock2, name: contended, role: "sabkit", full: 20_000, quick: 2_000 },
+      () => s.openLockContended(contended),
+    );
+    if (s.webLocks() !== undefined) {
+      def(
+        { ...lock2, name: WL2, role: "baseline", full: 2_000, quick: 200 },
+        () => s.openWebLocksContended(WL2),
+      );
+    } else skip({ ...lock2, name: WL2, role: "baseline" }, WEB_LOCKS);
+    const mtName = "multithreading Mutex contended (both hammer it)";
+    def(
+      { ...lock2, name: mtName, role: "peer", full: 20_000, quick: 2_000 },
+      () => mt.openMtMutexContended(mtName),
+    );
+  });
+});
+
+const versions: Record<string, string | undefined> = {
+  deno: (globalThis as { Deno?: { version: { deno: string } } }).Deno?.version.deno,
+  bun: (globalThis as { Bun?: { version: string } }).Bun?.version,
+  node: process.versions.node,
+};
+const runtime = versions.deno ? "deno" : versions.bun ? "bun" : "node";
+
+let failed = 0;
+if (out !== undefined) mkdirSync(dirname(out), { recursive: true });
+try {
+  const loadBefore = os.loadavg();
+  const started = Date.now();
+  const result = await run({ format: "mitata", colors, print: (line: string) => console.log(line) });
+  for (const t of result.benchmarks) for (const r of t.runs) if (r.error !== undefined) failed++;
+  if (out !== undefined) {
+    const file = {
+      runtime,
+      version: versions[runtime],
+      quick,
+      seconds: (Date.now() - started) / 1000,
+      machine: {
+        cores: os.availableParallelism?.() ?? os.cpus().length,
+        cpu: os.cpus()[0]?.model ?? "unknown",
+        loadavg: { before: loadBefore, after: os.loadavg() },
+      },
+      scenarios,
+      mitata: result,
+    };
+    writeFileSync(
+      out,
+      JSON.stringify(file, (k, v) => {
+        // mitata's generated code, and the millions of samples of its calibration (context.noop).
+        if (k === "debug" || k === "noop") return undefined;
+        if (v instanceof Error) return { message: v.message, stack: v.stack };
+        return v;
+      }, 1),
+    );
+  }
+} finally {
+  terminateAll();
+  if (out !== undefined) rmSync(`${out}.progress`, { force: true });
+}
+if (failed > 0) console.error(`\n${failed} benchmark(s) failed: a broken run is an error, not a number.`);
+// Workers that are still blocked must not keep the process alive.
+process.exit(failed > 0 ? 1 : 0);

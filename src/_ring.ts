@@ -1,0 +1,310 @@
+/**
+ * The bounded multi-producer multi-consumer ring under `Channel` (Vyukov's
+ * queue with per-slot sequence words).
+ *
+ * Positions count messages modulo {@linkcode Ring.limit}, a multiple of the
+ * slot count. Slot `pos % slots` holds a sequence word that reads `2·pos`
+ * while it is free for the producer of `pos`, and `2·pos + 1` once that
+ * message is published. (Doubling keeps the two states apart even with one
+ * slot, where the plain Vyukov numbering collides.) A side claims a position
+ * with a compare-and-swap only once the slot is ready, so it never waits
+ * after claiming: a timeout or an abort can only happen before the claim and
+ * never loses or half-sends a message.
+ *
+ * Sleepers wait on an epoch word per side and are counted; the other side
+ * bumps the epoch and notifies only when the count is non-zero. Each side
+ * raises its count before its last check and the other side changes the slot
+ * before reading the count (all sequentially consistent), so either the
+ * sleeper sees the change or the waker sees the sleeper: no lost wake-up.
+ *
+ * @module
+ */
+
+import type { Handle, Kind } from "./_handle.ts";
+import { type Deadline, waitAsync, waitSync } from "./_wait.ts";
+
+/** Slot headers and data start on their own 64-byte cache lines. */
+export const LINE = 64;
+/**
+ * Control words come in groups 128 bytes apart (a line and its prefetch
+ * buddy), so producers and consumers never write the same line.
+ */
+const W = 32;
+/** Group 0 (read-only after creation): the kind's magic word and the shape. */
+export const TYPE = 1;
+/** The capacity in elements, checked on revive. */
+export const CAPACITY = 2;
+/** The slot count, checked on revive. */
+export const SLOTS = 3;
+/** Also in group 0: set once closed, so consumers polling an empty ring never touch the head's line. */
+const SHUT = 4;
+/** Group 1: the producers' next position, with {@linkcode CLOSED} or'ed in once closed. */
+const HEAD = W;
+/** Group 2: the consumers' next position. */
+const TAIL = 2 * W;
+/** Groups 3 and 4: sleeping producers and their epoch; sleeping consumers and theirs. */
+const SEND_WAITERS = 3 * W;
+const RECV_WAITERS = 4 * W;
+/** The bytes before the first slot: five control groups. */
+export const CONTROL_BYTES = 640;
+/** Closing sets this bit of the head, so a claim and a close can never both succeed. */
+const CLOSED = 1 << 30;
+const SPAN = 1 << 29;
+/** The most slots a channel may have. */
+export const MAX_SLOTS = 1048576;
+
+/** Nothing to claim yet. */
+export const NOT_READY = -1;
+/** Closed (for a producer), or closed and drained (for a consumer). */
+export const ENDED = -2;
+/** The deadline passed before anything could be claimed. */
+export const TIMED_OUT = -3;
+/** The next message is longer than the receiver's limit; it stays queued. */
+export const TOO_LONG = -4;
+
+/** A receive limit that any message meets (a small integer, unlike `Infinity`, so it is never boxed). */
+export const ANY_LENGTH = -1;
+
+/** Which side a claim is for. */
+export const SEND = 0;
+/** Which side a claim is for. */
+export const RECV = 1;
+
+/**
+ * Spinning before parking saves the futex round trip (~20 µs) when the peer
+ * answers within microseconds, but steals the core from a peer that shares
+ * it. So the budget adapts per side: doubled when a spin succeeds, halved
+ * when it fails, between these bounds (one check ≈ 50–80 ns with a pause).
+ */
+const MIN_SPINS = 16;
+const MAX_SPINS = 2048;
+const pause: (n?: number) => void = (Atomics as unknown as { pause?: (n?: number) => void }).pause ??
+  (() => {});
+
+/** The claim and publish protocol on one channel's control words and slot headers. */
+export class Ring {
+  readonly i32: Int32Array;
+  readonly slots: number;
+  /** Positions wrap here; a multiple of `slots`, so a position's slot survives the wrap. */
+  readonly limit: number;
+  readonly #first: number;
+  readonly #stride: number;
+  /** This agent's spin budgets, per side. */
+  #sendSpins = MAX_SPINS;
+  #recvSpins = MAX_SPINS;
+
+  /** Wraps the control words; `strideBytes` is the distance between slot headers. */
+  constructor(i32: Int32Array, slots: number, strideBytes: number) {
+    this.i32 = i32;
+    this.slots = slots;
+    this.limit = slots * Math.floor(SPAN / slots);
+    this.#first = CONTROL_BYTES / 4;
+    this.#stride = strideBytes / 4;
+  }
+
+  /** Marks every slot free for the first lap (new memory only). */
+  init(): void {
+    for (let s = 0; s < this.slots; s++) this.i32[this.#first + s * this.#stride] = 2 * s;
+  }
+
+  #seq(pos: number): number {
+    return this.#first + (pos % this.slots) * this.#stride;
+  }
+
+  #next(pos: number): number {
+    return pos + 1 === this.limit ? 0 : pos + 1;
+  }
+
+  /** Whether the channel was closed. */
+  closed(): boolean {
+    // The head, not SHUT: sends fail from the moment the head is marked.
+    return (Atomics.load(this.i32, HEAD) & CLOSED) !== 0;
+  }
+
+  /** Closes and wakes every sleeper on both sides; `false` if it was closed already. */
+  close(): boolean {
+    if ((Atomics.or(this.i32, HEAD, CLOSED) & CLOSED) !== 0) return false;
+    // After the head: a consumer that sees SHUT also sees the final head.
+    Atomics.store(this.i32, SHUT, 1);
+    for (const waiters of [SEND_WAITERS, RECV_WAITERS]) {
+      Atomics.add(this.i32, waiters + 1, 1);
+      Atomics.notify(this.i32, waiters + 1);
+    }
+    return true;
+  }
+
+  /** Claims the next free slot: its position, {@linkcode NOT_READY} or {@linkcode ENDED}. */
+  trySend(): number {
+    const i32 = this.i32;
+    for (;;) {
+      const h = Atomics.load(i32, HEAD);
+      if ((h & CLOSED) !== 0) return ENDED;
+      if (Atomics.load(i32, this.#seq(h)) === 2 * h) {
+        if (Atomics.compareExchange(i32, HEAD, h, this.#next(h)) === h) return h;
+      } else if (Atomics.load(i32, HEAD) === h) {
+        return NOT_READY;
+      }
+    }
+  }
+
+  /** Publishes the message written at `pos` and wakes a sleeping consumer, if any. */
+  publish(pos: number, length: number): void {
+    const i32 = this.i32;
+    const at = this.#seq(pos);
+    // A plain write: the sequence store below publishes it.
+    i32[at + 1] = length;
+    Atomics.store(i32, at, 2 * pos + 1);
+    this.wakeReceiver();
+  }
+
+  /**
+   * Gives up a claimed slot whose copy failed: it is published as a
+   * withdrawn message, which receivers skip, so nothing half-written is seen
+   * and the ring keeps moving. Until a receiver passes it, it holds its slot.
+   */
+  withdraw(pos: number): void {
+    this.publish(pos, -1);
+  }
+
+  /** Passes a wake-up on to another sleeping consumer (one that was woken but could not take the message). */
+  wakeReceiver(): void {
+    if (Atomics.load(this.i32, RECV_WAITERS) !== 0) {
+      Atomics.add(this.i32, RECV_WAITERS + 1, 1);
+      Atomics.notify(this.i32, RECV_WAITERS + 1, 1);
+    }
+  }
+
+  /**
+   * Claims the next published message: its position, {@linkcode NOT_READY},
+   * {@linkcode ENDED}, or {@linkcode TOO_LONG} if it is longer than `limit`
+   * (unless `limit` is {@linkcode ANY_LENGTH}).
+   */
+  tryRecv(limit: number): number {
+    const i32 = this.i32;
+    for (;;) {
+      const t = Atomics.load(i32, TAIL);
+      const at = this.#seq(t);
+      const q = Atomics.load(i32, at);
+      if (q === 2 * t + 1) {
+        // The length is only trusted if the slot still holds message t afterwards.
+        if (limit !== ANY_LENGTH && i32[at + 1] > limit) {
+          if (Atomics.load(i32, at) === q && Atomics.load(i32, TAIL) === t) return TOO_LONG;
+        } else if (Atomics.compareExchange(i32, TAIL, t, this.#next(t)) === t) {
+          if (i32[at + 1] >= 0) return t;
+          // A sender failed mid-copy and withdrew its message: skip it.
+          this.release(t);
+        }
+      } else if (Atomics.load(i32, TAIL) === t) {
+        if (Atomics.load(i32, SHUT) === 0) return NOT_READY;
+        return (Atomics.load(i32, HEAD) ^ CLOSED) === t ? ENDED : NOT_READY;
+      }
+    }
+  }
+
+  /** The length of the message claimed at `pos`. */
+  length(pos: number): number {
+    return this.i32[this.#seq(pos) + 1];
+  }
+
+  /** Frees the slot read at `pos` for the next lap and wakes a sleeping producer, if any. */
+  release(pos: number): void {
+    const i32 = this.i32;
+    const lap = pos + this.slots;
+    Atomics.store(i32, this.#seq(pos), 2 * (lap >= this.limit ? lap - this.limit : lap));
+    if (Atomics.load(i32, SEND_WAITERS) !== 0) {
+      Atomics.add(i32, SEND_WAITERS + 1, 1);
+      Atomics.notify(i32, SEND_WAITERS + 1, 1);
+    }
+  }
+
+  #try(side: number, limit: number): number {
+    return side === SEND ? this.trySend() : this.tryRecv(limit);
+  }
+
+  #spin(side: number, limit: number): number {
+    let pos = this.#try(side, limit);
+    if (pos !== NOT_READY) return pos;
+    const budget = side === SEND ? this.#sendSpins : this.#recvSpins;
+    let n = 0;
+    while (pos === NOT_READY && n < budget) {
+      pause();
+      n++;
+      pos = this.#try(side, limit);
+    }
+    const next = pos === NOT_READY ? Math.max(MIN_SPINS, budget >> 1) : Math.min(MAX_SPINS, budget * 2);
+    if (side === SEND) this.#sendSpins = next;
+    else this.#recvSpins = next;
+    return pos;
+  }
+
+  /** The claim before parking: spun for, unless the deadline has passed already (a poll). */
+  #opening(side: number, limit: number, deadline: Deadline): number {
+    return deadline === Infinity || deadline > performance.now()
+      ? this.#spin(side, limit)
+      : this.#try(side, limit);
+  }
+
+  /** Claims for `side`, blocking until `deadline`: a position or a negative outcome. */
+  claimSync(side: number, limit: number, deadline: Deadline): number {
+    let pos = this.#opening(side, limit, deadline);
+    const waiters = side === SEND ? SEND_WAITERS : RECV_WAITERS;
+    const i32 = this.i32;
+    while (pos === NOT_READY) {
+      const epoch = Atomics.load(i32, waiters + 1);
+      Atomics.add(i32, waiters, 1);
+      let awake = true;
+      try {
+        pos = this.#try(side, limit);
+        if (pos === NOT_READY) awake = waitSync(i32, waiters + 1, epoch, deadline);
+      } finally {
+        Atomics.sub(i32, waiters, 1);
+      }
+      if (pos === NOT_READY) {
+        // The wake-up that raced the deadline must not be lost: one last try.
+        pos = this.#try(side, limit);
+        if (pos === NOT_READY && !awake) return TIMED_OUT;
+      }
+    }
+    return pos;
+  }
+
+  /** The async form of {@linkcode Ring.claimSync}; rejects with `signal.reason` on abort. */
+  async claimAsync(side: number, limit: number, deadline: Deadline, signal?: AbortSignal): Promise<number> {
+    let pos = this.#opening(side, limit, deadline);
+    const waiters = side === SEND ? SEND_WAITERS : RECV_WAITERS;
+    const i32 = this.i32;
+    while (pos === NOT_READY) {
+      const epoch = Atomics.load(i32, waiters + 1);
+      Atomics.add(i32, waiters, 1);
+      let awake = true;
+      try {
+        pos = this.#try(side, limit);
+        if (pos === NOT_READY) awake = await waitAsync(i32, waiters + 1, epoch, deadline, signal);
+      } finally {
+        Atomics.sub(i32, waiters, 1);
+      }
+      if (pos === NOT_READY) {
+        pos = this.#try(side, limit);
+        if (pos === NOT_READY && !awake) return TIMED_OUT;
+      }
+    }
+    return pos;
+  }
+}
+
+/** The kinds of channel classes, by constructor, so a subclass revives as itself. */
+export const channelKinds: Map<unknown, Kind<object>> = new Map();
+
+let reviving: Handle | undefined;
+
+/** Hands a handle being revived to the next channel constructor. */
+export function setReviving(handle: Handle): void {
+  reviving = handle;
+}
+
+/** Takes the handle being revived, if any (once). */
+export function takeReviving(): Handle | undefined {
+  const handle = reviving;
+  reviving = undefined;
+  return handle;
+}

@@ -1,0 +1,539 @@
+/**
+ * `Channel`: moves arrays of numbers between workers through shared memory.
+ *
+ * @module
+ */
+
+import {
+  bytesOf,
+  type ChannelArrays,
+  channelBytes,
+  type ChannelMeta,
+  type ChannelTypecode,
+  checkShape,
+  checkSource,
+  checkTarget,
+  type Element,
+  elementOf,
+  type NumericArray,
+  strideOf,
+  typedArrayOf,
+} from "./_channel_types.ts";
+import { describe } from "./_describe.ts";
+import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
+import {
+  ANY_LENGTH,
+  CAPACITY,
+  channelKinds,
+  CONTROL_BYTES,
+  ENDED,
+  LINE,
+  RECV,
+  Ring,
+  SEND,
+  setReviving,
+  SLOTS,
+  takeReviving,
+  TIMED_OUT,
+  TOO_LONG,
+  TYPE,
+} from "./_ring.ts";
+import { assertCanBlock, deadlineOf } from "./_wait.ts";
+import { TimeoutError } from "./errors.ts";
+
+export type { ChannelArrays, ChannelTypecode } from "./_channel_types.ts";
+
+/** Options of the {@linkcode Channel} constructor. */
+export interface ChannelOptions {
+  /** The most elements one message may have. */
+  capacity: number;
+  /** How many messages may wait in the channel; more lets copy-in overlap copy-out. Default 1. */
+  slots?: number;
+}
+
+/** Options of the blocking `send`, `recv` and `recvInto`. */
+export interface ChannelWaitOptions {
+  /** Milliseconds to wait at most before throwing `TimeoutError`; negative counts as 0. Default `Infinity`. */
+  timeout?: number;
+}
+
+/** Options of `sendAsync`, `recvAsync` and `recvIntoAsync`. */
+export interface ChannelAsyncOptions extends ChannelWaitOptions {
+  /** Aborting it rejects the pending call with `signal.reason`; nothing is sent or taken. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Thrown by `send` on a closed channel (including a send that was waiting
+ * for room when the channel closed).
+ *
+ * @example Telling a closed channel from other failures
+ * ```ts
+ * import { Channel, ChannelClosedError } from "@sabkit/sabkit";
+ * const ch = new Channel("d", { capacity: 4 });
+ * ch.close();
+ * try {
+ *   ch.send([1]);
+ * } catch (e) {
+ *   console.assert(e instanceof ChannelClosedError);
+ * }
+ * ```
+ */
+export class ChannelClosedError extends Error {
+  /** Creates the error. */
+  constructor(message = "Cannot send on a closed Channel") {
+    super(message);
+    this.name = "ChannelClosedError";
+  }
+}
+
+const CHANNEL: Kind<Channel> = defineKind({
+  name: "Channel",
+  tag: 11,
+  byteLength: channelBytes,
+  revive: (h: Handle) => {
+    setReviving(h);
+    const { typecode, capacity, slots } = h.meta as ChannelMeta;
+    return new Channel(typecode as ChannelTypecode, { capacity, slots });
+  },
+});
+
+/**
+ * A bounded queue of numeric arrays in shared memory: `send` copies a
+ * message into a free slot, `recv` copies it out, and nothing is serialized.
+ * Post it to workers (or pass it to `Process`); any number of threads may
+ * send and receive at once, and each sender's messages arrive in order.
+ *
+ * @example A worker sums what the main thread sends
+ * ```ts ignore
+ * import { Channel, Process } from "@sabkit/sabkit";
+ * const ch = new Channel("d", { capacity: 100_000, slots: 4 });
+ * const p = new Process(new URL("./sum.ts", import.meta.url), { args: [ch] }).start();
+ * for (let i = 0; i < 1000; i++) ch.send(new Float64Array(100_000).fill(i));
+ * ch.close();
+ * await p.join();
+ * // sum.ts: export default (ch: Channel<"d">) => { for (const m of ch) total += m[0]; };
+ * ```
+ */
+export class Channel<C extends ChannelTypecode = ChannelTypecode> {
+  #ring: Ring;
+  #el: Element;
+  #capacity: number;
+  /** Every element of the memory, so a slot's data is `#data[#first + slot·#stride …]`. */
+  #data: NumericArray;
+  #first: number;
+  #stride: number;
+  /** Per slot, the last exact-length view `recvInto` used: steady lengths allocate nothing. */
+  #views: (NumericArray | undefined)[];
+
+  /**
+   * Creates an open, empty channel.
+   *
+   * @param typecode A numeric typecode: `b B h H i I l L q Q f d`, a ctypes name or an element name.
+   * @param options `capacity` (elements per message) and `slots` (messages in flight, default 1).
+   * @throws {TypeError} For a non-numeric typecode or non-number options.
+   * @throws {RangeError} For a negative or fractional capacity, or slots outside 1…2²⁰.
+   *
+   * @example A four-slot channel of float64 messages up to 1,000 long
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("d", { capacity: 1000, slots: 4 });
+   * ```
+   */
+  constructor(typecode: C, options: ChannelOptions) {
+    const handle = takeReviving();
+    const el = elementOf(typecode);
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`The Channel options must be an object with a capacity, got ${describe(options)}`);
+    }
+    const { capacity, slots = 1 } = options;
+    checkShape(capacity, slots);
+    const kind = channelKinds.get(new.target) ?? CHANNEL;
+    const bytes = bytesOf(el, capacity, slots);
+    const i32 = handle ? new Int32Array(handle.buffer, handle.byteOffset, bytes / 4) : allocate(kind, bytes);
+    if (handle === undefined) {
+      i32[TYPE] = el.id;
+      i32[CAPACITY] = capacity;
+      i32[SLOTS] = slots;
+    } else if (i32[TYPE] !== el.id || i32[CAPACITY] !== capacity || i32[SLOTS] !== slots) {
+      throw new TypeError(`Cannot revive a sabkit object: the memory does not hold this ${kind.name}`);
+    }
+    this.#el = el;
+    this.#capacity = capacity;
+    this.#ring = new Ring(i32, slots, strideOf(el, capacity));
+    if (handle === undefined) this.#ring.init();
+    const bpe = el.view.BYTES_PER_ELEMENT;
+    this.#data = new el.view(i32.buffer, i32.byteOffset, bytes / bpe);
+    this.#first = (CONTROL_BYTES + LINE) / bpe;
+    this.#stride = strideOf(el, capacity) / bpe;
+    this.#views = new Array(slots);
+    const meta: ChannelMeta = { typecode: el.code, capacity, slots };
+    brand(this, kind, i32.buffer as SharedArrayBuffer, i32.byteOffset, bytes, meta);
+  }
+
+  /**
+   * The canonical one-letter typecode (`"d"` for a `"float64"` channel).
+   *
+   * @example Element names resolve to Python codes
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * console.assert(new Channel("float64", { capacity: 1 }).typecode === "d");
+   * ```
+   */
+  get typecode(): string {
+    return this.#el.code;
+  }
+
+  /**
+   * The most elements one message may have.
+   *
+   * @example Sizing a receive buffer
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("i", { capacity: 64 });
+   * const buf = new Int32Array(ch.capacity);
+   * ```
+   */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /**
+   * How many messages may wait in the channel.
+   *
+   * @example The default is one slot
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * console.assert(new Channel("d", { capacity: 8 }).slots === 1);
+   * ```
+   */
+  get slots(): number {
+    return this.#ring.slots;
+  }
+
+  /**
+   * Whether `close()` was called (messages sent before may still be waiting).
+   *
+   * @example Closed, yet not drained
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("d", { capacity: 1 });
+   * ch.send([1]);
+   * ch.close();
+   * console.assert(ch.closed && ch.recv() !== null);
+   * ```
+   */
+  get closed(): boolean {
+    return this.#ring.closed();
+  }
+
+  /** The slot data's first element index for `pos`. */
+  #at(pos: number): number {
+    return this.#first + (pos % this.#ring.slots) * this.#stride;
+  }
+
+  /** The message as something to copy from: a sabkit array is read through its raw view. */
+  #source(values: ArrayLike<number | bigint>): ArrayLike<unknown> {
+    const obj = values as { getObj?: () => unknown };
+    const source =
+      (typedArrayOf(values) === undefined && typeof obj?.getObj === "function"
+        ? obj.getObj()
+        : values) as ArrayLike<unknown>;
+    if (typeof source !== "object" || source === null || typeof source.length !== "number") {
+      throw new TypeError(`A Channel sends an array of numbers, got ${describe(values)}`);
+    }
+    if (source.length > this.#capacity) {
+      throw new RangeError(
+        `The message has ${source.length} elements, more than the Channel capacity ${this.#capacity}`,
+      );
+    }
+    return source;
+  }
+
+  #write(pos: number, source: ArrayLike<unknown>, typed: NumericArray | undefined, timeout?: number): void {
+    if (pos === ENDED) throw new ChannelClosedError();
+    if (pos === TIMED_OUT) {
+      throw new TimeoutError(`Channel send timed out after ${timeout} ms: every slot stayed full`);
+    }
+    const at = this.#at(pos);
+    const n = source.length;
+    try {
+      if (typed !== undefined) {
+        this.#data.set(typed as never, at);
+      } else {
+        const data = this.#data as unknown as Record<number, unknown>;
+        for (let i = 0; i < n; i++) data[at + i] = source[i];
+      }
+    } catch (e) {
+      // The source changed under us (a getter, or an array edited while sendAsync waited).
+      this.#ring.withdraw(pos);
+      throw e;
+    }
+    this.#ring.publish(pos, n);
+  }
+
+  /**
+   * Sends a copy of `values`, waiting while every slot is full. The message
+   * is either sent whole or, on any error, not at all.
+   *
+   * @param values The elements: a typed array (the fast path), an `Array`, any `ArrayLike`, or a sabkit array.
+   * @param options `timeout` in ms.
+   * @throws {RangeError} If `values` has more than `capacity` elements.
+   * @throws {TypeError} If an element is not a number (a bigint for `l L q Q`).
+   * @throws {TimeoutError} If no slot came free within `timeout`.
+   * @throws {ChannelClosedError} If the channel is closed, or closes while this waits.
+   *
+   * @example Sending from a typed array and from an array
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("d", { capacity: 3, slots: 2 });
+   * ch.send(new Float64Array([1, 2, 3]));
+   * ch.send([4, 5], { timeout: 100 });
+   * ```
+   */
+  send(values: ArrayLike<number | bigint>, options?: ChannelWaitOptions): void {
+    const deadline = deadlineOf(options?.timeout);
+    const source = this.#source(values);
+    const typed = checkSource(this.#el, source);
+    assertCanBlock("Channel.send", "Channel.sendAsync");
+    this.#write(this.#ring.claimSync(SEND, 0, deadline), source, typed, options?.timeout);
+  }
+
+  /**
+   * The async form of {@linkcode Channel.send}: waits for a free slot
+   * without blocking the thread. Do not change `values` until it settles.
+   *
+   * @param values The elements, as for `send`.
+   * @param options `timeout` in ms and `signal`.
+   * @returns A promise that resolves once the message is in the channel.
+   * @throws {RangeError} If `values` has more than `capacity` elements.
+   * @throws {TypeError} If an element has the wrong kind.
+   * @throws {TimeoutError} If no slot came free within `timeout`.
+   * @throws {ChannelClosedError} If the channel is closed, or closes while this waits.
+   *
+   * @example Sending from an async function
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("i", { capacity: 2 });
+   * await ch.sendAsync([1, 2], { timeout: 100 });
+   * ```
+   */
+  async sendAsync(values: ArrayLike<number | bigint>, options?: ChannelAsyncOptions): Promise<void> {
+    const { timeout, signal } = options ?? {};
+    const deadline = deadlineOf(timeout);
+    const source = this.#source(values);
+    const typed = checkSource(this.#el, source);
+    if (signal?.aborted) throw signal.reason;
+    this.#write(await this.#ring.claimAsync(SEND, 0, deadline, signal), source, typed, timeout);
+  }
+
+  /** `null` once closed and drained; throws on a timeout. */
+  #ended(pos: number, what: string, timeout?: number): null {
+    if (pos === TIMED_OUT) {
+      throw new TimeoutError(`Channel ${what} timed out after ${timeout} ms: no message arrived`);
+    }
+    return null;
+  }
+
+  #read(pos: number): ChannelArrays[C] | null {
+    const at = this.#at(pos);
+    try {
+      return this.#data.slice(at, at + this.#ring.length(pos)) as ChannelArrays[C];
+    } finally {
+      // Even if the copy failed (out of memory), the slot must go back to the senders.
+      this.#ring.release(pos);
+    }
+  }
+
+  /**
+   * Receives the next message as a new typed array of the channel's type,
+   * waiting while the channel is empty.
+   *
+   * @param options `timeout` in ms.
+   * @returns A copy of the message, or `null` once the channel is closed and drained.
+   * @throws {TimeoutError} If nothing arrived within `timeout`.
+   *
+   * @example Receiving what was sent
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("float64", { capacity: 3 });
+   * ch.send([1, 2, 3]);
+   * console.assert(ch.recv({ timeout: 100 })?.[2] === 3);
+   * ```
+   */
+  recv(options?: ChannelWaitOptions): ChannelArrays[C] | null {
+    const deadline = deadlineOf(options?.timeout);
+    assertCanBlock("Channel.recv", "Channel.recvAsync");
+    const pos = this.#ring.claimSync(RECV, ANY_LENGTH, deadline);
+    return pos < 0 ? this.#ended(pos, "recv", options?.timeout) : this.#read(pos);
+  }
+
+  /**
+   * The async form of {@linkcode Channel.recv}.
+   *
+   * @param options `timeout` in ms and `signal`.
+   * @returns A copy of the message, or `null` once the channel is closed and drained.
+   * @throws {TimeoutError} If nothing arrived within `timeout`.
+   *
+   * @example Receiving in an async function
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("d", { capacity: 1 });
+   * ch.send([7]);
+   * console.assert((await ch.recvAsync())?.[0] === 7);
+   * ```
+   */
+  async recvAsync(options?: ChannelAsyncOptions): Promise<ChannelArrays[C] | null> {
+    const { timeout, signal } = options ?? {};
+    const deadline = deadlineOf(timeout);
+    if (signal?.aborted) throw signal.reason;
+    const pos = await this.#ring.claimAsync(RECV, ANY_LENGTH, deadline, signal);
+    return pos < 0 ? this.#ended(pos, "recvAsync", timeout) : this.#read(pos);
+  }
+
+  #limit(target: NumericArray | Array<number | bigint>): number {
+    checkTarget(this.#el, target);
+    if (Array.isArray(target) && Object.isFrozen(target) && target.length > 0) {
+      throw new TypeError("recvInto() cannot write into a frozen Array");
+    }
+    return target.length >= this.#capacity ? ANY_LENGTH : target.length;
+  }
+
+  #readInto(pos: number, target: NumericArray | Array<number | bigint>, timeout?: number): number | null {
+    if (pos === TOO_LONG) {
+      // This call may have taken the wake-up meant for a receiver the message fits.
+      this.#ring.wakeReceiver();
+      throw new RangeError(`The next message does not fit a target of ${target.length} elements`);
+    }
+    if (pos < 0) return this.#ended(pos, "recvInto", timeout);
+    const n = this.#ring.length(pos);
+    const at = this.#at(pos);
+    try {
+      if (!Array.isArray(target)) {
+        const s = pos % this.#ring.slots;
+        let view = this.#views[s];
+        if (view === undefined || view.length !== n) view = this.#views[s] = this.#data.subarray(at, at + n);
+        target.set(view as never);
+      } else {
+        for (let i = 0; i < n; i++) target[i] = this.#data[at + i];
+      }
+    } finally {
+      this.#ring.release(pos);
+    }
+    return n;
+  }
+
+  /**
+   * Receives the next message into `target` without allocating: the fast
+   * way to drain a channel.
+   *
+   * @param target A typed array of the channel's kind (number or bigint), or an `Array`.
+   * @param options `timeout` in ms.
+   * @returns The message length (elements written from index 0), or `null` once closed and drained.
+   * @throws {RangeError} If the next message is longer than `target`; it stays in the channel.
+   * @throws {TypeError} If `target` holds the wrong kind of element.
+   * @throws {TimeoutError} If nothing arrived within `timeout`.
+   *
+   * @example Reusing one buffer for every message
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("d", { capacity: 4 });
+   * const buf = new Float64Array(ch.capacity);
+   * ch.send([1, 2]);
+   * const n = ch.recvInto(buf);
+   * console.assert(n === 2 && buf[1] === 2);
+   * ```
+   */
+  recvInto(target: NumericArray | Array<number | bigint>, options?: ChannelWaitOptions): number | null {
+    const deadline = deadlineOf(options?.timeout);
+    const limit = this.#limit(target);
+    assertCanBlock("Channel.recvInto", "Channel.recvIntoAsync");
+    return this.#readInto(this.#ring.claimSync(RECV, limit, deadline), target, options?.timeout);
+  }
+
+  /**
+   * The async form of {@linkcode Channel.recvInto}. Do not use `target`
+   * until it settles.
+   *
+   * @param target A typed array of the channel's kind, or an `Array`.
+   * @param options `timeout` in ms and `signal`.
+   * @returns The message length, or `null` once closed and drained.
+   * @throws {RangeError} If the next message is longer than `target`; it stays in the channel.
+   * @throws {TypeError} If `target` holds the wrong kind of element.
+   * @throws {TimeoutError} If nothing arrived within `timeout`.
+   *
+   * @example Draining into one buffer
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("i", { capacity: 8 });
+   * ch.send([1, 2, 3]);
+   * ch.close();
+   * const buf = new Int32Array(8);
+   * for (let n; (n = await ch.recvIntoAsync(buf)) !== null;) console.log(buf.subarray(0, n));
+   * ```
+   */
+  async recvIntoAsync(
+    target: NumericArray | Array<number | bigint>,
+    options?: ChannelAsyncOptions,
+  ): Promise<number | null> {
+    const { timeout, signal } = options ?? {};
+    const deadline = deadlineOf(timeout);
+    const limit = this.#limit(target);
+    if (signal?.aborted) throw signal.reason;
+    return this.#readInto(await this.#ring.claimAsync(RECV, limit, deadline, signal), target, timeout);
+  }
+
+  /**
+   * Closes the channel: every waiting call wakes, later sends throw, and
+   * receivers get the messages already sent, then `null`. Closing twice is
+   * harmless.
+   *
+   * @example Ending a stream
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("d", { capacity: 1 });
+   * ch.send([1]);
+   * ch.close();
+   * console.assert(ch.recv()?.[0] === 1 && ch.recv() === null && ch.closed);
+   * ```
+   */
+  close(): void {
+    this.#ring.close();
+  }
+
+  /**
+   * Receives messages (as `recv`) until the channel is closed and drained.
+   *
+   * @returns An iterator of message copies.
+   *
+   * @example A consumer loop
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("d", { capacity: 2, slots: 2 });
+   * ch.send([1, 2]);
+   * ch.close();
+   * for (const m of ch) console.log(m);
+   * ```
+   */
+  *[Symbol.iterator](): Generator<ChannelArrays[C], void, undefined> {
+    for (let m = this.recv(); m !== null; m = this.recv()) yield m;
+  }
+
+  /**
+   * Receives messages (as `recvAsync`) until the channel is closed and drained.
+   *
+   * @returns An async iterator of message copies.
+   *
+   * @example An async consumer loop
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("d", { capacity: 2 });
+   * ch.send([1, 2]);
+   * ch.close();
+   * for await (const m of ch) console.log(m);
+   * ```
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<ChannelArrays[C], void, undefined> {
+    for (let m = await this.recvAsync(); m !== null; m = await this.recvAsync()) yield m;
+  }
+}
