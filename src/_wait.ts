@@ -20,6 +20,8 @@ export function deadlineOf(timeout: number | undefined, what = "timeout"): Deadl
   return performance.now() + Math.max(0, timeout);
 }
 
+const NO_OPTIONS: Readonly<Record<string, never>> = Object.freeze({});
+
 /**
  * Checks the options argument of a wait: `undefined` or an object, whose
  * `signal`, if any, is an `AbortSignal`. A number or a boolean (Python's
@@ -29,7 +31,8 @@ export function waitOptions<T extends object>(
   options: T | undefined,
   what: string,
 ): Partial<T> {
-  if (options === undefined) return {};
+  // Shared, so a call without options allocates nothing (Channel.recvInto's promise).
+  if (options === undefined) return NO_OPTIONS as Partial<T>;
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     const hint = typeof options === "number"
       ? ` (a timeout is passed as { timeout: ${options} })`
