@@ -874,6 +874,169 @@ export const BAD_INPUTS: BadInput[] = [
     call: (p) => p.join(),
     state: (p) => [p.alive, p.exitCode],
   }),
+  // --- Channel ---
+  bad({
+    api: "new Channel(typecode, options)",
+    input: `a typecode that is not numeric ("c")`,
+    error: TypeError,
+    message: /A Channel carries numbers: the typecode must be one of b B h H i I l L q Q f d or .*, got "c"/,
+    setup: () => null,
+    call: () => new mp.Channel("c" as never, { capacity: 4 }),
+    state: fresh(() => new mp.Channel("d", { capacity: 2 })),
+  }),
+  bad({
+    api: "new Channel(typecode, options)",
+    input: "no options (no capacity)",
+    error: TypeError,
+    message: /Channel options must be an object with a capacity, got undefined/,
+    setup: () => null,
+    call: () => new mp.Channel("d", undefined as never),
+    state: fresh(() => new mp.Channel("d", { capacity: 2 })),
+  }),
+  bad({
+    api: "new Channel(typecode, { capacity })",
+    input: "-1",
+    error: RangeError,
+    message: /capacity must be an integer from 0 to 2147483647, got -1/,
+    setup: () => null,
+    call: () => new mp.Channel("d", { capacity: -1 }),
+    state: fresh(() => new mp.Channel("d", { capacity: 2 })),
+  }),
+  bad({
+    api: "new Channel(typecode, { capacity, slots })",
+    input: "slots = 0",
+    error: RangeError,
+    message: /slots must be an integer from 1 to 1048576, got 0/,
+    setup: () => null,
+    call: () => new mp.Channel("i", { capacity: 4, slots: 0 }),
+    state: fresh(() => new mp.Channel("d", { capacity: 2 })),
+  }),
+  bad({
+    api: "new FloatChannel(maxsize)",
+    input: "a fractional size (2.5)",
+    error: RangeError,
+    message: /capacity must be an integer from 0 to 2147483647, got 2\.5/,
+    setup: () => null,
+    call: () => new mp.FloatChannel(2.5),
+    state: fresh(() => new mp.FloatChannel(2)),
+  }),
+  bad({
+    api: "Channel.send(values)",
+    input: "an over-long message (5 elements, capacity 4)",
+    error: RangeError,
+    message: /The message has 5 elements, more than the Channel capacity 4/,
+    setup: () => new mp.Channel("d", { capacity: 4, slots: 2 }),
+    call: (ch) => ch.send([1, 2, 3, 4, 5]),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.send(values)",
+    input: `a number for a bigint channel ([1n, 2])`,
+    error: TypeError,
+    message: /A "q" Channel carries bigints, got 2 at index 1/,
+    setup: () => new mp.Channel("q", { capacity: 4 }),
+    call: (ch) => ch.send([1n, 2] as never),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.send(values)",
+    input: "a BigInt64Array for a float channel",
+    error: TypeError,
+    message: /A "d" Channel carries numbers, got a BigInt64Array/,
+    setup: () => new mp.Channel("d", { capacity: 4 }),
+    call: (ch) => ch.send(new BigInt64Array(2) as never),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.send(values)",
+    input: `a string ("abc")`,
+    error: TypeError,
+    message: /A Channel sends an array of numbers, got "abc"/,
+    setup: () => new mp.Channel("d", { capacity: 4 }),
+    call: (ch) => ch.send("abc" as never),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.send(values)",
+    input: "a closed channel",
+    error: mp.ChannelClosedError,
+    message: /^Cannot send on a closed Channel$/,
+    setup: () => {
+      const ch = new mp.Channel("d", { capacity: 4 });
+      ch.send([1]);
+      ch.close();
+      return ch;
+    },
+    call: (ch) => ch.send([2]),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.send(values, options)",
+    input: "a bare timeout (5) on a full channel",
+    error: TypeError,
+    message:
+      /options of Channel\.send\(\) must be an object, got 5 \(a timeout is passed as \{ timeout: 5 \}\)/,
+    setup: () => {
+      const ch = new mp.Channel("d", { capacity: 4 });
+      ch.send([1]);
+      return ch;
+    },
+    call: (ch) => ch.send([2], 5 as never),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.recv({ timeout })",
+    input: `a string ("5")`,
+    error: TypeError,
+    message: /timeout must be a number of milliseconds, got "5"/,
+    setup: () => new mp.Channel("d", { capacity: 4 }),
+    call: (ch) => ch.recv({ timeout: "5" as never }),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.recvAsync({ signal })",
+    input: `a signal that is not an AbortSignal ("x")`,
+    error: TypeError,
+    message: /signal option of Channel\.recvAsync\(\) must be an AbortSignal, got "x"/,
+    setup: () => new mp.Channel("d", { capacity: 4 }),
+    call: (ch) => ch.recvAsync({ signal: "x" as never }),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.recvInto(target)",
+    input: "a Float64Array for a bigint channel",
+    error: TypeError,
+    message: /recvInto\(\) needs an Array or a typed array of bigints, got a Float64Array/,
+    setup: () => {
+      const ch = new mp.Channel("q", { capacity: 4 });
+      ch.send([1n]);
+      return ch;
+    },
+    call: (ch) => ch.recvInto(new Float64Array(4) as never),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.recvInto(target)",
+    input: "a target shorter than the next message (2 for 3); it stays queued",
+    error: RangeError,
+    message: /The next message does not fit a target of 2 elements/,
+    setup: () => {
+      const ch = new mp.Channel("i", { capacity: 4 });
+      ch.send([1, 2, 3]);
+      return ch;
+    },
+    call: (ch) => ch.recvInto(new Int32Array(2)),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "revive(received)",
+    input: "a Channel whose capacity was changed (4 to 5: same byte length)",
+    error: TypeError,
+    message: /Cannot revive a sabkit object: the memory does not hold this Channel/,
+    setup: () => new mp.Channel("d", { capacity: 4 }),
+    call: (ch) => mp.revive(forged(ch, (h) => (h.meta = { ...(h.meta as object), capacity: 5 }))),
+    state: (ch) => memoryOf(ch),
+  }),
   // --- Forged and truncated handles ---
   bad({
     api: "revive(received)",
@@ -1023,6 +1186,7 @@ export const BAD_INPUTS: BadInput[] = [
   inWindow("Event.wait"),
   inWindow("Condition.wait"),
   inWindow("Barrier.wait"),
+  inWindow("Channel.recv"),
 ];
 
 /** Runs one case; returns the error it threw (or rejected with), or `undefined` if it did not fail. */

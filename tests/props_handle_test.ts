@@ -29,8 +29,10 @@ import fc from "fast-check";
 import {
   Barrier,
   BoundedSemaphore,
+  Channel,
   Condition,
   Event,
+  FloatChannel,
   Lock,
   RawArray,
   RawValue,
@@ -281,6 +283,52 @@ const SUBJECTS: Subject[] = [
   },
 ];
 
+const channelProbe = (a: Live, b: Live): boolean => {
+  a.send([42], { timeout: 0 });
+  let seen = false;
+  try {
+    seen = b.recv({ timeout: 0 })?.[0] === 42;
+  } catch {
+    // TimeoutError: b is another channel; take the message back through a.
+  }
+  if (!seen) a.recv({ timeout: 0 });
+  return seen;
+};
+
+const channelMeta = ({ h }: Ctx): Candidate[] => {
+  const m = h.meta as Wire;
+  return [
+    ok(m),
+    no({ ...m, typecode: "float64" }),
+    no({ ...m, typecode: "f" }),
+    no({ ...m, typecode: "q" }),
+    no({ ...m, capacity: 5 }),
+    no({ ...m, capacity: 100 }),
+    no({ ...m, capacity: -1 }),
+    no({ ...m, slots: (m.slots as number) + 1 }),
+    no({ ...m, slots: 0 }),
+    no({}),
+    no(null),
+  ];
+};
+
+SUBJECTS.push(
+  {
+    kind: "Channel",
+    make: () => new Channel("d", { capacity: 4, slots: 2 }),
+    variant: () => new Channel("f", { capacity: 4, slots: 2 }),
+    probe: channelProbe,
+    meta: channelMeta,
+  },
+  {
+    kind: "FloatChannel",
+    make: () => new FloatChannel(4),
+    variant: () => new Channel("d", { capacity: 4, slots: 1 }),
+    probe: channelProbe,
+    meta: channelMeta,
+  },
+);
+
 const KIND_NAMES = [
   "Lock",
   "RLock",
@@ -292,6 +340,8 @@ const KIND_NAMES = [
   "RawValue",
   "SynchronizedValue",
   "SynchronizedArray",
+  "Channel",
+  "FloatChannel",
 ];
 
 const FIELDS = ["brand", "kind", "buffer", "byteOffset", "byteLength", "domain", "meta", "handle"] as const;

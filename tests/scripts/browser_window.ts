@@ -42,6 +42,10 @@ const calls: Record<string, () => [objects: unknown[], call: () => unknown]> = {
     lock.acquire({ blocking: false });
     return [[cond, lock], () => cond.wait(100)];
   },
+  "Channel.recv": () => {
+    const ch = new mp.Channel("d", { capacity: 4 });
+    return [[ch], () => ch.recv({ timeout: 100 })];
+  },
   "Barrier.wait": () => {
     const barrier = new mp.Barrier(2);
     return [[barrier], () => barrier.wait()];
