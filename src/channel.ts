@@ -41,7 +41,7 @@ import {
 import { assertCanBlock, deadlineOf, waitOptions } from "./_wait.ts";
 import { TimeoutError } from "./errors.ts";
 
-export type { ChannelArrays, ChannelTypecode } from "./_channel_types.ts";
+export type { ChannelArrays, ChannelTypecode, NumericArray } from "./_channel_types.ts";
 
 /** Options of the {@linkcode Channel} constructor. */
 export interface ChannelOptions {
