@@ -16,8 +16,10 @@ import { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
 import type { AnyElementArray } from "./typecodes.ts";
 
-/** The memory of the wrapper itself: only the magic header word. */
+/** The memory of the wrapper itself: the magic word and the typecode word. */
 export const ARRAY_BYTES = 8;
+/** The header's second word: the typecode's char code, so a handle cannot re-type the elements. */
+export const ARRAY_TYPECODE = 1;
 
 /** Everything a synchronized array is made of. */
 export interface ArrayParts {
@@ -88,5 +90,16 @@ export const ARRAY_KIND: Kind<object> = defineKind({
   name: "SynchronizedArray",
   tag: 10,
   byteLength: (meta: unknown) => (partsOf(meta), ARRAY_BYTES),
-  revive: (handle: Handle) => buildArray({ ...partsOf(handle.meta), handle }),
+  revive: (handle: Handle) => {
+    const parts = partsOf(handle.meta);
+    const stored = Atomics.load(new Int32Array(handle.buffer, handle.byteOffset, 2), ARRAY_TYPECODE);
+    if (stored !== parts.spec.code.charCodeAt(0)) {
+      forgedMeta(
+        `the SynchronizedArray typecode is "${parts.spec.code}", but its memory holds ${
+          describe(String.fromCharCode(stored))
+        }`,
+      );
+    }
+    return buildArray({ ...parts, handle });
+  },
 });

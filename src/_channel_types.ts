@@ -91,47 +91,89 @@ const ALIASES: Record<string, string> = {
 
 /** Maps each accepted typecode to the typed array a channel of it hands out. */
 export interface ChannelArrays {
+  /** The Python code `b`: an `Int8Array`. */
   b: Int8Array;
+  /** The Python code `B`: a `Uint8Array`. */
   B: Uint8Array;
+  /** The Python code `h`: an `Int16Array`. */
   h: Int16Array;
+  /** The Python code `H`: a `Uint16Array`. */
   H: Uint16Array;
+  /** The Python code `i`: an `Int32Array`. */
   i: Int32Array;
+  /** The Python code `I`: a `Uint32Array`. */
   I: Uint32Array;
+  /** The Python code `l`: a `BigInt64Array`. */
   l: BigInt64Array;
+  /** The Python code `L`: a `BigUint64Array`. */
   L: BigUint64Array;
+  /** The Python code `q`: a `BigInt64Array`. */
   q: BigInt64Array;
+  /** The Python code `Q`: a `BigUint64Array`. */
   Q: BigUint64Array;
+  /** The Python code `f`: a `Float32Array`. */
   f: Float32Array;
+  /** The Python code `d`: a `Float64Array`. */
   d: Float64Array;
+  /** The element name `int8`: an `Int8Array`. */
   int8: Int8Array;
+  /** The element name `uint8`: a `Uint8Array`. */
   uint8: Uint8Array;
+  /** The element name `int16`: an `Int16Array`. */
   int16: Int16Array;
+  /** The element name `uint16`: a `Uint16Array`. */
   uint16: Uint16Array;
+  /** The element name `int32`: an `Int32Array`. */
   int32: Int32Array;
+  /** The element name `uint32`: a `Uint32Array`. */
   uint32: Uint32Array;
+  /** The element name `bigint64`: a `BigInt64Array`. */
   bigint64: BigInt64Array;
+  /** The element name `biguint64`: a `BigUint64Array`. */
   biguint64: BigUint64Array;
+  /** The element name `float32`: a `Float32Array`. */
   float32: Float32Array;
+  /** The element name `float64`: a `Float64Array`. */
   float64: Float64Array;
+  /** The ctypes name `c_byte`: an `Int8Array`. */
   c_byte: Int8Array;
+  /** The ctypes name `c_ubyte`: a `Uint8Array`. */
   c_ubyte: Uint8Array;
+  /** The ctypes name `c_short`: an `Int16Array`. */
   c_short: Int16Array;
+  /** The ctypes name `c_ushort`: a `Uint16Array`. */
   c_ushort: Uint16Array;
+  /** The ctypes name `c_int`: an `Int32Array`. */
   c_int: Int32Array;
+  /** The ctypes name `c_uint`: a `Uint32Array`. */
   c_uint: Uint32Array;
+  /** The ctypes name `c_long`: a `BigInt64Array`. */
   c_long: BigInt64Array;
+  /** The ctypes name `c_ulong`: a `BigUint64Array`. */
   c_ulong: BigUint64Array;
+  /** The ctypes name `c_longlong`: a `BigInt64Array`. */
   c_longlong: BigInt64Array;
+  /** The ctypes name `c_ulonglong`: a `BigUint64Array`. */
   c_ulonglong: BigUint64Array;
+  /** The ctypes name `c_float`: a `Float32Array`. */
   c_float: Float32Array;
+  /** The ctypes name `c_double`: a `Float64Array`. */
   c_double: Float64Array;
+  /** The ctypes name `c_int8`: an `Int8Array`. */
   c_int8: Int8Array;
+  /** The ctypes name `c_uint8`: a `Uint8Array`. */
   c_uint8: Uint8Array;
+  /** The ctypes name `c_int16`: an `Int16Array`. */
   c_int16: Int16Array;
+  /** The ctypes name `c_uint16`: a `Uint16Array`. */
   c_uint16: Uint16Array;
+  /** The ctypes name `c_int32`: an `Int32Array`. */
   c_int32: Int32Array;
+  /** The ctypes name `c_uint32`: a `Uint32Array`. */
   c_uint32: Uint32Array;
+  /** The ctypes name `c_int64`: a `BigInt64Array`. */
   c_int64: BigInt64Array;
+  /** The ctypes name `c_uint64`: a `BigUint64Array`. */
   c_uint64: BigUint64Array;
 }
 

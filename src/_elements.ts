@@ -59,7 +59,11 @@ export function toElements(
   if (source instanceof s.Array) return source;
   if (typeof source === "string") {
     if (s.kind === "char") return copied(new TextEncoder().encode(source), alloc);
-    if (s.kind !== "wchar") throw new TypeError(`${what} cannot be made from a string`);
+    if (s.kind !== "wchar") {
+      throw new TypeError(
+        `${sentence(what)} cannot be made from a string (only c and u arrays can), got ${describe(source)}`,
+      );
+    }
   }
   let items: ArrayLike<unknown>;
   const obj = source as { length?: unknown; [Symbol.iterator]?: unknown } | null | undefined;
@@ -70,7 +74,9 @@ export function toElements(
   } else if (typeof obj === "object" && obj !== null && typeof obj[Symbol.iterator] === "function") {
     items = Array.from(source as Iterable<unknown>);
   } else {
-    throw new TypeError(`${what} must be made from an array-like or an iterable, got ${describe(source)}`);
+    throw new TypeError(
+      `${sentence(what)} must be made from an array-like or an iterable, got ${describe(source)}`,
+    );
   }
   const n = checkLength(items.length, `The length of the contents of ${what}`);
   const out = alloc(n);
@@ -82,6 +88,11 @@ export function toElements(
     (out as { [i: number]: number | bigint })[i] = encode(s, items[i], `Element ${i} of ${what}`);
   }
   return out;
+}
+
+/** `what` at the start of a sentence. */
+function sentence(what: string): string {
+  return what.charAt(0).toUpperCase() + what.slice(1);
 }
 
 function copied(bytes: Uint8Array, alloc: (length: number) => AnyElementArray): AnyElementArray {

@@ -7,7 +7,8 @@
 
 import { TimeoutError } from "./errors.ts";
 import type { AcquireOptions, GuardOptions } from "./protocol.ts";
-import { assertCanBlock, deadlineOf } from "./_wait.ts";
+import { describe } from "./_describe.ts";
+import { assertCanBlock, deadlineOf, waitOptions } from "./_wait.ts";
 
 interface Acquirable {
   acquire(options?: { timeout?: number }): boolean;
@@ -34,22 +35,26 @@ function timedOut(lock: Acquirable, timeout: number | undefined): TimeoutError {
 }
 
 /** Blocking acquire that returns a `Disposable` release, or throws `TimeoutError`. */
-export function guard(lock: Acquirable, options: GuardOptions = {}): Disposable {
-  if (!lock.acquire({ timeout: options.timeout })) throw timedOut(lock, options.timeout);
+export function guard(lock: Acquirable, options?: GuardOptions): Disposable {
+  const name = (lock as object).constructor.name;
+  const { timeout } = waitOptions(options, `${name}.guard`);
+  assertCanBlock(`${name}.guard`, `${name}.guardAsync`);
+  if (!lock.acquire({ timeout })) throw timedOut(lock, timeout);
   return releaser(lock);
 }
 
 /** Async acquire that resolves to a `Disposable` release, or rejects with `TimeoutError`. */
-export async function guardAsync(lock: Acquirable, options: GuardOptions = {}): Promise<Disposable> {
-  if (!await lock.acquireAsync(options)) throw timedOut(lock, options.timeout);
+export async function guardAsync(lock: Acquirable, options?: GuardOptions): Promise<Disposable> {
+  const checked = waitOptions(options, `${(lock as object).constructor.name}.guardAsync`);
+  if (!await lock.acquireAsync(checked)) throw timedOut(lock, checked.timeout);
   return releaser(lock);
 }
 
 /** Validates `blocking` and returns the deadline of a blocking acquire (`undefined`: try once). */
 export function acquireDeadline(options: AcquireOptions, method: string): number | undefined {
-  const { blocking = true, timeout } = options;
+  const { blocking = true, timeout } = waitOptions(options, method);
   if (typeof blocking !== "boolean") {
-    throw new TypeError(`The blocking option must be a boolean, got ${String(blocking)}`);
+    throw new TypeError(`The blocking option of ${method}() must be a boolean, got ${describe(blocking)}`);
   }
   const deadline = deadlineOf(timeout);
   if (!blocking) return undefined;

@@ -20,6 +20,34 @@ export function deadlineOf(timeout: number | undefined, what = "timeout"): Deadl
   return performance.now() + Math.max(0, timeout);
 }
 
+const NO_OPTIONS: Readonly<Record<string, never>> = Object.freeze({});
+
+/**
+ * Checks the options argument of a wait: `undefined` or an object, whose
+ * `signal`, if any, is an `AbortSignal`. A number or a boolean (Python's
+ * `acquire(False)`, a bare timeout) is refused, never read as "no options".
+ */
+export function waitOptions<T extends object>(
+  options: T | undefined,
+  what: string,
+): Partial<T> {
+  // Shared, so a call without options allocates nothing (Channel.recvInto's promise).
+  if (options === undefined) return NO_OPTIONS as Partial<T>;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    const hint = typeof options === "number"
+      ? ` (a timeout is passed as { timeout: ${options} })`
+      : typeof options === "boolean"
+      ? ` (pass { blocking: ${options} })`
+      : "";
+    throw new TypeError(`The options of ${what}() must be an object, got ${describe(options)}${hint}`);
+  }
+  const { signal } = options as { signal?: unknown };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`The signal option of ${what}() must be an AbortSignal, got ${describe(signal)}`);
+  }
+  return options;
+}
+
 /** Milliseconds left until `deadline` (never negative). */
 export function remaining(deadline: Deadline): number {
   return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());

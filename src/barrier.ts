@@ -21,7 +21,7 @@ import {
 import { checkCount } from "./_count.ts";
 import { describe } from "./_describe.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
-import { assertCanBlock, deadlineOf } from "./_wait.ts";
+import { assertCanBlock, deadlineOf, waitOptions } from "./_wait.ts";
 
 /**
  * Thrown by `Barrier.wait` when the barrier is or becomes broken: aborted,
@@ -242,9 +242,10 @@ export class Barrier {
    * console.assert((await barrier.waitAsync()) === 0);
    * ```
    */
-  async waitAsync(timeout?: number, options: BarrierWaitOptions = {}): Promise<number> {
+  async waitAsync(timeout?: number, options?: BarrierWaitOptions): Promise<number> {
     const deadline = deadlineOf(timeout ?? this.#timeout);
-    return indexOf(await passAsync(this.#i32, this.#action, deadline, options.signal));
+    const { signal } = waitOptions(options, "Barrier.waitAsync");
+    return indexOf(await passAsync(this.#i32, this.#action, deadline, signal));
   }
 
   /**

@@ -38,10 +38,10 @@ import {
   TOO_LONG,
   TYPE,
 } from "./_ring.ts";
-import { assertCanBlock, deadlineOf } from "./_wait.ts";
+import { assertCanBlock, deadlineOf, waitOptions } from "./_wait.ts";
 import { TimeoutError } from "./errors.ts";
 
-export type { ChannelArrays, ChannelTypecode } from "./_channel_types.ts";
+export type { ChannelArrays, ChannelTypecode, NumericArray } from "./_channel_types.ts";
 
 /** Options of the {@linkcode Channel} constructor. */
 export interface ChannelOptions {
@@ -298,11 +298,12 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * ```
    */
   send(values: ArrayLike<number | bigint>, options?: ChannelWaitOptions): void {
-    const deadline = deadlineOf(options?.timeout);
+    const { timeout } = waitOptions(options, "Channel.send");
+    const deadline = deadlineOf(timeout);
     const source = this.#source(values);
     const typed = checkSource(this.#el, source);
     assertCanBlock("Channel.send", "Channel.sendAsync");
-    this.#write(this.#ring.claimSync(SEND, 0, deadline), source, typed, options?.timeout);
+    this.#write(this.#ring.claimSync(SEND, 0, deadline), source, typed, timeout);
   }
 
   /**
@@ -325,7 +326,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * ```
    */
   async sendAsync(values: ArrayLike<number | bigint>, options?: ChannelAsyncOptions): Promise<void> {
-    const { timeout, signal } = options ?? {};
+    const { timeout, signal } = waitOptions(options, "Channel.sendAsync");
     const deadline = deadlineOf(timeout);
     const source = this.#source(values);
     const typed = checkSource(this.#el, source);
@@ -368,10 +369,11 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * ```
    */
   recv(options?: ChannelWaitOptions): ChannelArrays[C] | null {
-    const deadline = deadlineOf(options?.timeout);
+    const { timeout } = waitOptions(options, "Channel.recv");
+    const deadline = deadlineOf(timeout);
     assertCanBlock("Channel.recv", "Channel.recvAsync");
     const pos = this.#ring.claimSync(RECV, ANY_LENGTH, deadline);
-    return pos < 0 ? this.#ended(pos, "recv", options?.timeout) : this.#read(pos);
+    return pos < 0 ? this.#ended(pos, "recv", timeout) : this.#read(pos);
   }
 
   /**
@@ -390,7 +392,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * ```
    */
   async recvAsync(options?: ChannelAsyncOptions): Promise<ChannelArrays[C] | null> {
-    const { timeout, signal } = options ?? {};
+    const { timeout, signal } = waitOptions(options, "Channel.recvAsync");
     const deadline = deadlineOf(timeout);
     if (signal?.aborted) throw signal.reason;
     const pos = await this.#ring.claimAsync(RECV, ANY_LENGTH, deadline, signal);
@@ -451,10 +453,11 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * ```
    */
   recvInto(target: NumericArray | Array<number | bigint>, options?: ChannelWaitOptions): number | null {
-    const deadline = deadlineOf(options?.timeout);
+    const { timeout } = waitOptions(options, "Channel.recvInto");
+    const deadline = deadlineOf(timeout);
     const limit = this.#limit(target);
     assertCanBlock("Channel.recvInto", "Channel.recvIntoAsync");
-    return this.#readInto(this.#ring.claimSync(RECV, limit, deadline), target, options?.timeout);
+    return this.#readInto(this.#ring.claimSync(RECV, limit, deadline), target, timeout);
   }
 
   /**
@@ -482,7 +485,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     target: NumericArray | Array<number | bigint>,
     options?: ChannelAsyncOptions,
   ): Promise<number | null> {
-    const { timeout, signal } = options ?? {};
+    const { timeout, signal } = waitOptions(options, "Channel.recvIntoAsync");
     const deadline = deadlineOf(timeout);
     const limit = this.#limit(target);
     if (signal?.aborted) throw signal.reason;

@@ -10,7 +10,7 @@ import { describe } from "./_describe.ts";
 import { guard, guardAsync } from "./_guard.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
 import { type Reentry, reentryOf } from "./_mutex.ts";
-import { assertCanBlock, deadlineOf, remaining } from "./_wait.ts";
+import { assertCanBlock, deadlineOf, remaining, waitOptions } from "./_wait.ts";
 import type { Lock } from "./lock.ts";
 import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "./protocol.ts";
 import { RLock } from "./rlock.ts";
@@ -229,9 +229,11 @@ export class Condition implements Lockable {
    * console.assert((await cond.waitAsync(10)) === false);
    * ```
    */
-  waitAsync(timeout?: number, options: ConditionWaitOptions = {}): Promise<boolean> {
+  waitAsync(timeout?: number, options?: ConditionWaitOptions): Promise<boolean> {
     try {
-      return waitNotifiedAsync(this.#i32, this.#lock, this.#reentry, deadlineOf(timeout), options.signal);
+      const deadline = deadlineOf(timeout);
+      const { signal } = waitOptions(options, "Condition.waitAsync");
+      return waitNotifiedAsync(this.#i32, this.#lock, this.#reentry, deadline, signal);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -5,7 +5,7 @@
  */
 
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
-import { assertCanBlock, deadlineOf, waitAsync, waitSync } from "./_wait.ts";
+import { assertCanBlock, deadlineOf, waitAsync, waitOptions, waitSync } from "./_wait.ts";
 
 /**
  * One word counts the flag's transitions: odd means set. A waiter that saw
@@ -153,12 +153,13 @@ export class Event {
    * console.assert(await e.waitAsync(1000));
    * ```
    */
-  async waitAsync(timeout?: number, options: EventWaitOptions = {}): Promise<boolean> {
+  async waitAsync(timeout?: number, options?: EventWaitOptions): Promise<boolean> {
     const deadline = deadlineOf(timeout);
+    const { signal } = waitOptions(options, "Event.waitAsync");
     const s = Atomics.load(this.#i32, STATE);
     if ((s & 1) === 1) return true;
     while (Atomics.load(this.#i32, STATE) === s) {
-      if (!await waitAsync(this.#i32, STATE, s, deadline, options.signal)) {
+      if (!await waitAsync(this.#i32, STATE, s, deadline, signal)) {
         return Atomics.load(this.#i32, STATE) !== s;
       }
     }

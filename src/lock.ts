@@ -7,7 +7,7 @@
 import { acquireDeadline, guard, guardAsync } from "./_guard.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
 import { defineReentry, lockRobust, lockRobustAsync, tryLock, unlock } from "./_mutex.ts";
-import { deadlineOf } from "./_wait.ts";
+import { deadlineOf, waitOptions } from "./_wait.ts";
 import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "./protocol.ts";
 
 const STATE = 1;
@@ -100,10 +100,10 @@ export class Lock implements Lockable {
    * if (await lock.acquireAsync({ timeout: 100 })) lock.release();
    * ```
    */
-  acquireAsync(options: RobustAsyncOptions = {}): Promise<boolean> {
+  acquireAsync(options?: RobustAsyncOptions): Promise<boolean> {
     try {
-      const deadline = deadlineOf(options.timeout);
-      return lockRobustAsync(this.#i32, STATE, deadline, options.signal, options.recover === true, "Lock");
+      const { timeout, signal, recover } = waitOptions(options, "Lock.acquireAsync");
+      return lockRobustAsync(this.#i32, STATE, deadlineOf(timeout), signal, recover === true, "Lock");
     } catch (e) {
       return Promise.reject(e);
     }

@@ -60,6 +60,18 @@ export class ProcessError extends Error {
 
 let counter = 0;
 
+function parseUrl(module: string): URL {
+  try {
+    return new URL(module);
+  } catch {
+    throw new TypeError(
+      `The process module must be a URL, got ${
+        describe(module)
+      } (resolve a path with new URL(path, import.meta.url))`,
+    );
+  }
+}
+
 function bootstrapUrl(): URL {
   // The npm build renames modules to .js; the URL must follow.
   const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
@@ -98,12 +110,19 @@ export class Process {
    *
    * @param module The worker module (a URL, or a string resolved as a URL).
    * @param options `args`, `name`, `exportName`.
-   * @throws {TypeError} If `module` is not a URL or `args` is not an array.
+   * @throws {TypeError} If `module` is not a URL (or an absolute URL string), `options` not an object
+   * or `args` not an array.
    */
   constructor(module: URL | string, options: ProcessOptions = {}) {
-    if (typeof module === "string") module = new URL(module);
+    if (typeof module === "string") module = parseUrl(module);
     if (!(module instanceof URL)) {
       throw new TypeError(`The process module must be a URL, got ${describe(module)}`);
+    }
+    if (typeof options !== "object" || options === null || Array.isArray(options)) {
+      // An array here is Python's Process(target, args) habit: the args would be lost.
+      throw new TypeError(
+        `The options of a Process must be an object such as { args: [...] }, got ${describe(options)}`,
+      );
     }
     const { args = [], name = `Process-${++counter}`, exportName = "default" } = options;
     if (!Array.isArray(args)) throw new TypeError(`The args must be an array, got ${describe(args)}`);

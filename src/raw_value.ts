@@ -13,6 +13,8 @@ import type { CodeOf, ElementValue, Typecode, TypecodeValues, TypeName } from ".
 
 /** The value sits after the 8-byte header so 64-bit views are aligned. */
 const VALUE_OFFSET = 8;
+/** The header's second word: the typecode's char code, so a handle cannot re-type the bytes. */
+const TYPECODE = 1;
 const BYTES = 16;
 
 /**
@@ -51,6 +53,12 @@ const KIND: Kind<object> = defineKind({
   byteLength: (meta: unknown) => (codeOf(meta), BYTES),
   revive: (h: Handle) => {
     const code = codeOf(h.meta);
+    const stored = Atomics.load(new Int32Array(h.buffer, h.byteOffset, 2), TYPECODE);
+    if (stored !== code.charCodeAt(0)) {
+      forgedMeta(
+        `the RawValue typecode is "${code}", but its memory holds ${describe(String.fromCharCode(stored))}`,
+      );
+    }
     reviving = h;
     return new Impl(code);
   },
@@ -83,6 +91,7 @@ const Impl = class RawValue {
     this.#spec = spec;
     this.#cell = new spec.Array(header.buffer, header.byteOffset + VALUE_OFFSET, 1) as unknown as Cell;
     this.#atomic = spec.kind !== "float";
+    if (!handle) header[TYPECODE] = spec.code.charCodeAt(0);
     if (raw !== undefined) this.#cell[0] = raw;
     brand(this, KIND, header.buffer as SharedArrayBuffer, header.byteOffset, BYTES, { typecode: spec.code });
   }

@@ -8,7 +8,7 @@ import { agentId } from "./_agent.ts";
 import { acquireDeadline, guard, guardAsync } from "./_guard.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
 import { defineReentry, lockRobust, lockRobustAsync, tryLock, unlock } from "./_mutex.ts";
-import { deadlineOf } from "./_wait.ts";
+import { deadlineOf, waitOptions } from "./_wait.ts";
 import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "./protocol.ts";
 
 const STATE = 1;
@@ -135,9 +135,10 @@ export class RLock implements Lockable {
    * if (await lock.acquireAsync({ timeout: 100 })) lock.release();
    * ```
    */
-  async acquireAsync(options: RobustAsyncOptions = {}): Promise<boolean> {
-    const deadline = deadlineOf(options.timeout);
-    if (options.signal?.aborted) throw options.signal.reason;
+  async acquireAsync(options?: RobustAsyncOptions): Promise<boolean> {
+    const { timeout, signal, recover } = waitOptions(options, "RLock.acquireAsync");
+    const deadline = deadlineOf(timeout);
+    if (signal?.aborted) throw signal.reason;
     if (this.#owned()) {
       this.#i32[COUNT]++;
       return true;
@@ -146,8 +147,8 @@ export class RLock implements Lockable {
       this.#i32,
       STATE,
       deadline,
-      options.signal,
-      options.recover === true,
+      signal,
+      recover === true,
       "RLock",
     );
     if (ok) this.#enter();

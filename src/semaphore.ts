@@ -19,7 +19,7 @@ import {
   tryTake,
   VALUE,
 } from "./_semaphore.ts";
-import { deadlineOf } from "./_wait.ts";
+import { deadlineOf, waitOptions } from "./_wait.ts";
 import type { AcquireOptions, AsyncWaitOptions, GuardOptions, Lockable } from "./protocol.ts";
 
 const SEMAPHORE: Kind<Semaphore> = defineKind({
@@ -113,9 +113,10 @@ export class Semaphore implements Lockable {
    * console.assert(!(await sem.acquireAsync({ timeout: 10 })));
    * ```
    */
-  acquireAsync(options: AsyncWaitOptions = {}): Promise<boolean> {
+  acquireAsync(options?: AsyncWaitOptions): Promise<boolean> {
     try {
-      return takeAsync(this.#i32, deadlineOf(options.timeout), options.signal);
+      const { timeout, signal } = waitOptions(options, `${this.#kind}.acquireAsync`);
+      return takeAsync(this.#i32, deadlineOf(timeout), signal);
     } catch (e) {
       return Promise.reject(e);
     }

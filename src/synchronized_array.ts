@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ARRAY_BYTES, ARRAY_KIND, takeArrayParts } from "./_array_kind.ts";
+import { ARRAY_BYTES, ARRAY_KIND, ARRAY_TYPECODE, takeArrayParts } from "./_array_kind.ts";
 import { decode, encode, type Spec, specOfArray } from "./_codec.ts";
 import { checkIndex, toElements } from "./_elements.ts";
 import { locked, lockOption } from "./_options.ts";
@@ -57,6 +57,7 @@ export class SynchronizedArray<T extends Typecode = Typecode> extends Synchroniz
     const header = h
       ? new Int32Array(h.buffer, h.byteOffset, ARRAY_BYTES / 4)
       : allocate(ARRAY_KIND, ARRAY_BYTES);
+    if (!h) header[ARRAY_TYPECODE] = spec.code.charCodeAt(0);
     brand(this, ARRAY_KIND, header.buffer as SharedArrayBuffer, header.byteOffset, ARRAY_BYTES, {
       typecode: spec.code,
       obj,

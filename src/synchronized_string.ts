@@ -114,10 +114,12 @@ export class SynchronizedString<T extends "c" | "u" = "c" | "u"> extends Synchro
 
   set raw(bytes: BytesOf<T>) {
     const target = this.#bytes();
-    const what = `The raw bytes of ${this.#what()}`;
+    const what = `the raw bytes of ${this.#what()}`;
     const source = toElements(specOf("B"), bytes, what, (n) => new Uint8Array(n)) as Uint8Array;
     if (source.length > target.length) {
-      throw new RangeError(`${what} are at most ${target.length}, got ${source.length}`);
+      throw new RangeError(
+        `The raw bytes of ${this.#what()} are at most ${target.length}, got ${source.length}`,
+      );
     }
     locked(this.getLock(), () => target.set(source));
   }

@@ -1,0 +1,1252 @@
+/**
+ * The bad-input catalogue: every way we know to misuse the public API, what
+ * it must throw, a message that names the offending value, and the shared
+ * state that must be unchanged afterwards. `bad_input_test.ts` runs it;
+ * `scripts/errors_table.ts` renders it as docs/errors.md.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import * as mp from "../mod.ts";
+import { memoryOf, wordsOf } from "./_memory.ts";
+
+/** One misuse. `S` is whatever `setup` builds for `call` and `state`. */
+export interface BadInput<S = unknown> {
+  /** The call, as the docs show it. */
+  api: string;
+  /** The bad input, in words or as code. */
+  input: string;
+  /** The class of the error: exactly this class, not a subclass. */
+  error: new (...args: never[]) => Error;
+  /** What the message must say: it names the offending value. */
+  message: RegExp;
+  /** Builds the objects involved, fresh for each run. */
+  setup: () => S;
+  /** The misuse; may return a promise that must reject. */
+  call: (s: S) => unknown;
+  /** The state that must be the same before and after `call` (deep equality). */
+  state: (s: S) => unknown;
+}
+
+function bad<S>(c: BadInput<S>): BadInput {
+  return c as unknown as BadInput;
+}
+
+/** For constructors, which have no state yet: the next object built by `make` must be sound. */
+function fresh(make: () => object): () => unknown {
+  return () => {
+    const x = make();
+    return [Object.getPrototypeOf(x)?.constructor?.name, memoryOf(x)];
+  };
+}
+
+/** A lock look-alike that is not a sabkit lock; it counts the calls it gets. */
+class FakeLock {
+  calls = 0;
+  acquire(): boolean {
+    this.calls++;
+    return true;
+  }
+  release(): void {
+    this.calls++;
+  }
+}
+
+/** The handle of a sabkit object as another thread receives it. */
+function wireHandle(x: object): Record<string, unknown> {
+  return (structuredClone(x) as unknown as { __sabkit: Record<string, unknown> }).__sabkit;
+}
+
+/** A clone of a sabkit object as another thread receives it, with its handle changed by `mutate`. */
+function forged(x: object, mutate: (h: Record<string, unknown>) => void): unknown {
+  const handle = wireHandle(x);
+  mutate(handle);
+  return { __sabkit: handle };
+}
+
+const URL_OK = new URL("./workers/nested.ts", import.meta.url);
+
+// --- The simulated browser window (see tests/scripts/browser_window.ts) ---
+
+interface WindowOutcome {
+  name: string;
+  message: string;
+  unchanged: boolean;
+}
+let windowReport: { report: Record<string, WindowOutcome>; controls: Record<string, boolean> } | undefined;
+
+/** Runs tests/scripts/browser_window.ts once (Node or Deno: Bun's global cannot be hidden). */
+export function browserWindow(): NonNullable<typeof windowReport> {
+  if (windowReport !== undefined) return windowReport;
+  const path = fileURLToPath(new URL("./scripts/browser_window.ts", import.meta.url));
+  const isDeno = "Deno" in globalThis;
+  const localNode = fileURLToPath(new URL("../node_modules/.bin/node", import.meta.url));
+  const exec = "Bun" in globalThis ? (existsSync(localNode) ? localNode : "node") : process.execPath;
+  const args = isDeno ? ["run", "--no-check", "--allow-read", "--allow-env", path] : [path];
+  const r = spawnSync(exec, args, { encoding: "utf8", timeout: 30000 });
+  if (r.status !== 0) throw new Error(`browser_window.ts failed (${r.status}): ${r.stderr}${r.error ?? ""}`);
+  windowReport = JSON.parse(r.stdout);
+  return windowReport!;
+}
+
+const CLASSES: Record<string, new (message: string) => Error> = { TypeError, RangeError, Error };
+
+/** A blocking call in the simulated browser window: rethrows what it threw there. */
+function inWindow(call: string): BadInput {
+  return bad({
+    api: `${call}() in a browser window's main thread (simulated)`,
+    input: "a blocking wait",
+    error: TypeError,
+    message: new RegExp(
+      `${call.replace(".", "\\.")}\\(\\) would block.*use ${call.replace(".", "\\.")}Async\\(\\)`,
+    ),
+    setup: () => browserWindow().report[call],
+    call: (outcome: WindowOutcome) => {
+      const Class = CLASSES[outcome.name] ?? Error;
+      throw new Class(outcome.unchanged ? outcome.message : `shared state changed: ${outcome.message}`);
+    },
+    state: () => null,
+  });
+}
+
+/** The catalogue. */
+export const BAD_INPUTS: BadInput[] = [
+  // --- Typecodes and values ---
+  bad({
+    api: "Value(typecode)",
+    input: `an unknown typecode "x"`,
+    error: TypeError,
+    message: /^Unknown typecode "x": expected one of b B h H i I l L q Q f d c u \?/,
+    setup: () => null,
+    call: () => mp.Value("x" as never),
+    state: fresh(() => mp.Value("i", 1)),
+  }),
+  bad({
+    api: "RawArray(typecode, size)",
+    input: "a typecode that is not a string (5)",
+    error: TypeError,
+    message: /^Unknown typecode 5/,
+    setup: () => null,
+    call: () => mp.RawArray(5 as never, 3),
+    state: fresh(() => mp.RawValue("d", 1)),
+  }),
+  bad({
+    api: `Value("i", init)`,
+    input: "a fractional number (1.5)",
+    error: TypeError,
+    message: /must be an integer number, got 1\.5/,
+    setup: () => null,
+    call: () => mp.Value("i", 1.5),
+    state: fresh(() => mp.Value("i", 1)),
+  }),
+  bad({
+    api: `Value("i", init)`,
+    input: "out of range (2 ** 31)",
+    error: RangeError,
+    message: /must be between -2147483648 and 2147483647, got 2147483648/,
+    setup: () => null,
+    call: () => mp.Value("i", 2 ** 31),
+    state: fresh(() => mp.Value("i", 1)),
+  }),
+  bad({
+    api: `RawValue("B", init)`,
+    input: "negative for an unsigned code (-1)",
+    error: RangeError,
+    message: /between 0 and 255, got -1/,
+    setup: () => null,
+    call: () => mp.RawValue("B", -1),
+    state: fresh(() => mp.RawValue("B", 1)),
+  }),
+  bad({
+    api: `Value("q", init)`,
+    input: "a number for a bigint code (5)",
+    error: TypeError,
+    message: /must be a bigint, got 5$/,
+    setup: () => null,
+    call: () => mp.Value("q", 5 as never),
+    state: fresh(() => mp.Value("q", 1n)),
+  }),
+  bad({
+    api: `Value("i", init)`,
+    input: "a bigint for a number code (5n)",
+    error: TypeError,
+    message: /must be an integer number, got 5n/,
+    setup: () => null,
+    call: () => mp.Value("i", 5n as never),
+    state: fresh(() => mp.Value("i", 1)),
+  }),
+  bad({
+    api: `Value("Q", init)`,
+    input: "out of range (2n ** 64n)",
+    error: RangeError,
+    message: /got 18446744073709551616n/,
+    setup: () => null,
+    call: () => mp.Value("Q", 2n ** 64n),
+    state: fresh(() => mp.Value("Q", 1n)),
+  }),
+  bad({
+    api: `Value("c", init)`,
+    input: `a string of two characters ("ab")`,
+    error: TypeError,
+    message: /1-character string with a char code below 256, got "ab"/,
+    setup: () => null,
+    call: () => mp.Value("c", "ab"),
+    state: fresh(() => mp.Value("c", "a")),
+  }),
+  bad({
+    api: `Value("c", init)`,
+    input: `a character that is not one byte ("€")`,
+    error: TypeError,
+    message: /char code below 256, got "€"/,
+    setup: () => null,
+    call: () => mp.Value("c", "€"),
+    state: fresh(() => mp.Value("c", "a")),
+  }),
+  bad({
+    api: `Value("u", init)`,
+    input: `two UTF-16 code units ("😀")`,
+    error: TypeError,
+    message: /char code below 65536, got "😀"/,
+    setup: () => null,
+    call: () => mp.Value("u", "😀"),
+    state: fresh(() => mp.Value("u", "a")),
+  }),
+  bad({
+    api: `Value("?", init)`,
+    input: "a number for a boolean (1)",
+    error: TypeError,
+    message: /must be a boolean, got 1$/,
+    setup: () => null,
+    call: () => mp.Value("?", 1 as never),
+    state: fresh(() => mp.Value("?", true)),
+  }),
+  bad({
+    api: "RawValue.value =",
+    input: `a string for "d" ("1.5")`,
+    error: TypeError,
+    message: /RawValue\("d"\) must be a number, got "1\.5"/,
+    setup: () => mp.RawValue("d", 2.5),
+    call: (v) => (v.value = "1.5" as never),
+    state: (v) => [v.value, memoryOf(v)],
+  }),
+  bad({
+    api: "SynchronizedValue.value =",
+    input: `out of range for "h" (40000)`,
+    error: RangeError,
+    message: /between -32768 and 32767, got 40000/,
+    setup: () => mp.Value("h", 7),
+    call: (v) => (v.value = 40000),
+    state: (v) => [v.value, v.getLock().locked(), memoryOf(v)],
+  }),
+  // --- The lock option ---
+  bad({
+    api: "Value(typecode, init, { lock })",
+    input: "a look-alike lock that is not a sabkit lock",
+    error: TypeError,
+    message: /lock of Value\("i"\) must be a boolean, a Lock or an RLock, got a FakeLock/,
+    setup: () => new FakeLock(),
+    call: (fake) => mp.Value("i", 0, { lock: fake as never }),
+    state: (fake) => fake.calls,
+  }),
+  bad({
+    api: "SharedArray(typecode, size, { lock })",
+    input: "a Semaphore",
+    error: TypeError,
+    message: /lock of SharedArray\("d"\) must be a boolean, a Lock or an RLock, got a Semaphore/,
+    setup: () => new mp.Semaphore(1),
+    call: (sem) => mp.SharedArray("d", 4, { lock: sem as never }),
+    state: (sem) => [sem.getValue(), memoryOf(sem)],
+  }),
+  bad({
+    api: "Value(typecode, init, options)",
+    input: "options that are not an object (5)",
+    error: TypeError,
+    message: /options of Value\("i"\) must be an object, got 5/,
+    setup: () => null,
+    call: () => mp.Value("i", 0, 5 as never),
+    state: fresh(() => mp.Value("i", 1)),
+  }),
+  bad({
+    api: "synchronized(obj, lock)",
+    input: "a look-alike lock",
+    error: TypeError,
+    message: /lock of a SynchronizedArray must be a Lock or an RLock, got a FakeLock/,
+    setup: () => ({ raw: mp.RawArray("i", [1, 2]), fake: new FakeLock() }),
+    call: ({ raw, fake }) => mp.synchronized(raw, fake as never),
+    state: ({ raw, fake }) => [fake.calls, memoryOf(raw)],
+  }),
+  bad({
+    api: "synchronized(obj)",
+    input: "a typed array that is not shared",
+    error: TypeError,
+    message: /wraps a typed array on a SharedArrayBuffer, got a Float64Array/,
+    setup: () => new Float64Array([1, 2]),
+    call: (a) => mp.synchronized(a as never),
+    state: (a) => [...a],
+  }),
+  bad({
+    api: "copy(obj)",
+    input: `neither shared data nor a typed array ("x")`,
+    error: TypeError,
+    message: /copy\(\) takes shared data or a typed array with a typecode, got "x"/,
+    setup: () => null,
+    call: () => mp.copy("x" as never),
+    state: fresh(() => mp.RawValue("i", 1)),
+  }),
+  // --- Sizes and contents ---
+  bad({
+    api: "SharedArray(typecode, size)",
+    input: "a negative size (-1)",
+    error: RangeError,
+    message: /size of SharedArray\("i"\) must be an integer from 0 to 4294967295, got -1/,
+    setup: () => null,
+    call: () => mp.SharedArray("i", -1),
+    state: fresh(() => mp.SharedArray("i", 2)),
+  }),
+  bad({
+    api: "SharedArray(typecode, size)",
+    input: "a fractional size (1.5)",
+    error: RangeError,
+    message: /got 1\.5/,
+    setup: () => null,
+    call: () => mp.SharedArray("i", 1.5),
+    state: fresh(() => mp.SharedArray("i", 2)),
+  }),
+  bad({
+    api: "RawArray(typecode, size)",
+    input: "NaN",
+    error: RangeError,
+    message: /size of RawArray\("d"\) must be an integer from 0 to 4294967295, got NaN/,
+    setup: () => null,
+    call: () => mp.RawArray("d", NaN),
+    state: fresh(() => mp.RawArray("d", 2)),
+  }),
+  bad({
+    api: "RawArray(typecode, size)",
+    input: "a huge size (2 ** 40)",
+    error: RangeError,
+    message: /got 1099511627776/,
+    setup: () => null,
+    call: () => mp.RawArray("b", 2 ** 40),
+    state: fresh(() => mp.RawArray("b", 2)),
+  }),
+  bad({
+    api: "SharedArray(typecode, contents)",
+    input: `a string for a number array ("12")`,
+    error: TypeError,
+    message: /SharedArray\("i"\) cannot be made from a string \(only c and u arrays can\), got "12"/,
+    setup: () => null,
+    call: () => mp.SharedArray("i", "12" as never),
+    state: fresh(() => mp.SharedArray("i", 2)),
+  }),
+  bad({
+    api: "SharedArray(typecode, contents)",
+    input: "null",
+    error: TypeError,
+    message: /needs a size or initial contents, got null/,
+    setup: () => null,
+    call: () => mp.SharedArray("i", null as never),
+    state: fresh(() => mp.SharedArray("i", 2)),
+  }),
+  bad({
+    api: "SharedArray(typecode, contents)",
+    input: `an element of the wrong kind ([1, "2"])`,
+    error: TypeError,
+    message: /Element 1 of SharedArray\("i"\) must be an integer number, got "2"/,
+    setup: () => null,
+    call: () => mp.SharedArray("i", [1, "2"] as never),
+    state: fresh(() => mp.SharedArray("i", 2)),
+  }),
+  bad({
+    api: "RawArray(typecode, contents)",
+    input: `a number for a bigint code ([1])`,
+    error: TypeError,
+    message: /Element 0 of RawArray\("q"\) must be a bigint, got 1/,
+    setup: () => null,
+    call: () => mp.RawArray("q", [1] as never),
+    state: fresh(() => mp.RawArray("q", 2)),
+  }),
+  bad({
+    api: "RawArray(typecode, contents)",
+    input: "an element out of range ([127, 128])",
+    error: RangeError,
+    message: /Element 1 of RawArray\("b"\) must be between -128 and 127, got 128/,
+    setup: () => null,
+    call: () => mp.RawArray("b", [127, 128]),
+    state: fresh(() => mp.RawArray("b", 2)),
+  }),
+  // --- Indices ---
+  bad({
+    api: "SynchronizedArray.get(index)",
+    input: "index = length (3)",
+    error: RangeError,
+    message: /Index 3 is out of range for a SynchronizedArray\("i"\) of length 3/,
+    setup: () => mp.SharedArray("i", [1, 2, 3]),
+    call: (a) => a.get(3),
+    state: (a) => memoryOf(a),
+  }),
+  bad({
+    api: "SynchronizedArray.at(index)",
+    input: "index < -length (-4)",
+    error: RangeError,
+    message: /Index -4 is out of range/,
+    setup: () => mp.SharedArray("i", [1, 2, 3]),
+    call: (a) => a.at(-4),
+    state: (a) => memoryOf(a),
+  }),
+  bad({
+    api: "SynchronizedArray.get(index)",
+    input: "a fractional index (1.5)",
+    error: TypeError,
+    message: /index into a SynchronizedArray\("i"\) must be an integer, got 1\.5/,
+    setup: () => mp.SharedArray("i", [1, 2, 3]),
+    call: (a) => a.get(1.5),
+    state: (a) => memoryOf(a),
+  }),
+  bad({
+    api: "SynchronizedArray.set(index, value)",
+    input: "index out of range (5)",
+    error: RangeError,
+    message: /Index 5 is out of range/,
+    setup: () => mp.SharedArray("d", [1, 2, 3]),
+    call: (a) => a.set(5, 9),
+    state: (a) => memoryOf(a),
+  }),
+  bad({
+    api: "SynchronizedArray.set(index, value)",
+    input: `a bigint for "i" (5n)`,
+    error: TypeError,
+    message: /Element 0 of a SynchronizedArray\("i"\) must be an integer number, got 5n/,
+    setup: () => mp.SharedArray("i", [1, 2, 3]),
+    call: (a) => a.set(0, 5n as never),
+    state: (a) => memoryOf(a),
+  }),
+  bad({
+    api: "SynchronizedArray.setFrom(source, offset)",
+    input: "more elements than fit (3 at offset 2 of 4)",
+    error: RangeError,
+    message: /Cannot write 3 elements at offset 2 of a SynchronizedArray\("i"\) of length 4/,
+    setup: () => mp.SharedArray("i", [1, 2, 3, 4]),
+    call: (a) => a.setFrom([7, 8, 9], 2),
+    state: (a) => memoryOf(a),
+  }),
+  bad({
+    api: "SynchronizedArray.setFrom(source, offset)",
+    input: "a negative offset (-1)",
+    error: RangeError,
+    message: /at offset -1/,
+    setup: () => mp.SharedArray("i", [1, 2, 3, 4]),
+    call: (a) => a.setFrom([7], -1),
+    state: (a) => memoryOf(a),
+  }),
+  bad({
+    api: "SynchronizedArray.setFrom(source)",
+    input: `a bad element after good ones ([7, 8, "x"])`,
+    error: TypeError,
+    message: /Element 2 of a SynchronizedArray\("i"\) must be an integer number, got "x"/,
+    setup: () => mp.SharedArray("i", [1, 2, 3, 4]),
+    call: (a) => a.setFrom([7, 8, "x"] as never),
+    state: (a) => memoryOf(a),
+  }),
+  bad({
+    api: "SynchronizedArray.slice(start, end)",
+    input: `a string bound ("1")`,
+    error: TypeError,
+    message: /slice bound of a SynchronizedArray\("i"\) must be a number, got "1"/,
+    setup: () => mp.SharedArray("i", [1, 2, 3]),
+    call: (a) => a.slice("1" as never),
+    state: (a) => memoryOf(a),
+  }),
+  // --- Text ---
+  bad({
+    api: `SharedArray("c", 5).value =`,
+    input: `an over-long string ("toolong")`,
+    error: RangeError,
+    message: /holds at most 5 UTF-8 bytes, got 7: "toolong"/,
+    setup: () => mp.SharedArray("c", "hello"),
+    call: (s) => (s.value = "toolong"),
+    state: (s) => [s.value, memoryOf(s)],
+  }),
+  bad({
+    api: `SharedArray("c", 5).value =`,
+    input: `5 characters in 6 UTF-8 bytes ("héllo")`,
+    error: RangeError,
+    message: /holds at most 5 UTF-8 bytes, got 6: "héllo"/,
+    setup: () => {
+      const s = mp.SharedArray("c", 5);
+      s.value = "abc";
+      return s;
+    },
+    call: (s) => (s.value = "héllo"),
+    state: (s) => [s.value, memoryOf(s)],
+  }),
+  bad({
+    api: `SharedArray("u", 2).value =`,
+    input: `an over-long string ("abc")`,
+    error: RangeError,
+    message: /holds at most 2 UTF-16 code units, got 3: "abc"/,
+    setup: () => mp.SharedArray("u", "xy"),
+    call: (s) => (s.value = "abc"),
+    state: (s) => [s.value, memoryOf(s)],
+  }),
+  bad({
+    api: `SharedArray("c", n).value =`,
+    input: "not a string (5)",
+    error: TypeError,
+    message: /value of a SynchronizedString\("c"\) must be a string, got 5/,
+    setup: () => mp.SharedArray("c", "ab"),
+    call: (s) => (s.value = 5 as never),
+    state: (s) => memoryOf(s),
+  }),
+  bad({
+    api: `SharedArray("c", n).raw =`,
+    input: "a byte above 255 ([256])",
+    error: RangeError,
+    message: /Element 0 of the raw bytes of a SynchronizedString\("c"\) must be between 0 and 255, got 256/,
+    setup: () => mp.SharedArray("c", "ab"),
+    call: (s) => (s.raw = [256] as never),
+    state: (s) => memoryOf(s),
+  }),
+  bad({
+    api: `SharedArray("u", n).raw`,
+    input: "raw bytes of a u array",
+    error: TypeError,
+    message: /Only c arrays have raw bytes, not a SynchronizedString\("u"\)/,
+    setup: () => mp.SharedArray("u", "ab"),
+    call: (s) => s.raw,
+    state: (s) => memoryOf(s),
+  }),
+  // --- Release misuse ---
+  bad({
+    api: "Lock.release()",
+    input: "an unlocked Lock",
+    error: Error,
+    message: /^Cannot release an unlocked Lock$/,
+    setup: () => new mp.Lock(),
+    call: (lock) => lock.release(),
+    state: (lock) => [lock.locked(), memoryOf(lock)],
+  }),
+  bad({
+    api: "RLock.release()",
+    input: "an RLock nobody holds",
+    error: Error,
+    message: /^Cannot release an RLock that is not held$/,
+    setup: () => new mp.RLock(),
+    call: (lock) => lock.release(),
+    state: (lock) => [lock.locked(), memoryOf(lock)],
+  }),
+  bad({
+    api: "RLock.release()",
+    input: "an RLock held by another thread (simulated)",
+    error: Error,
+    message: /^Cannot release an RLock held by another thread$/,
+    setup: () => {
+      const lock = new mp.RLock();
+      // Words: magic, state, owner, count. Another agent, never reported exited, holds it once.
+      const words = wordsOf(lock);
+      words[1] = 1;
+      words[2] = 0xfffff;
+      words[3] = 1;
+      return lock;
+    },
+    call: (lock) => lock.release(),
+    state: (lock) => [lock.locked(), memoryOf(lock)],
+  }),
+  bad({
+    api: "BoundedSemaphore.release()",
+    input: "one release above the initial value (2)",
+    error: RangeError,
+    message: /Cannot release the BoundedSemaphore by 1: the count 2 would pass its initial value 2/,
+    setup: () => new mp.BoundedSemaphore(2),
+    call: (sem) => sem.release(),
+    state: (sem) => [sem.getValue(), memoryOf(sem)],
+  }),
+  bad({
+    api: "Semaphore.release(n)",
+    input: "n = 0",
+    error: RangeError,
+    message: /release count must be an integer from 1 to 2147483647, got 0/,
+    setup: () => new mp.Semaphore(1),
+    call: (sem) => sem.release(0),
+    state: (sem) => [sem.getValue(), memoryOf(sem)],
+  }),
+  bad({
+    api: "Semaphore.release(n)",
+    input: "past the maximum count (2 ** 31 - 1 on a count of 1)",
+    error: RangeError,
+    message: /Cannot release the Semaphore by 2147483647: the count 1 would pass its maximum 2147483647/,
+    setup: () => new mp.Semaphore(1),
+    call: (sem) => sem.release(2 ** 31 - 1),
+    state: (sem) => [sem.getValue(), memoryOf(sem)],
+  }),
+  bad({
+    api: "Condition.wait()",
+    input: "without holding the lock",
+    error: Error,
+    message: /^Cannot wait on a Condition whose lock is not held$/,
+    setup: () => new mp.Condition(),
+    call: (cond) => cond.wait(10),
+    state: (cond) => memoryOf(cond),
+  }),
+  bad({
+    api: "Condition.waitAsync()",
+    input: "without holding the lock",
+    error: Error,
+    message: /^Cannot wait on a Condition whose lock is not held$/,
+    setup: () => new mp.Condition(new mp.Lock()),
+    call: (cond) => cond.waitAsync(10),
+    state: (cond) => memoryOf(cond),
+  }),
+  bad({
+    api: "Condition.notify()",
+    input: "without holding the lock",
+    error: Error,
+    message: /^Cannot notify on a Condition whose lock is not held$/,
+    setup: () => new mp.Condition(),
+    call: (cond) => cond.notify(),
+    state: (cond) => memoryOf(cond),
+  }),
+  // --- Counts and options of the synchronization primitives ---
+  bad({
+    api: "new Semaphore(value)",
+    input: "-1",
+    error: RangeError,
+    message: /Semaphore initial value must be an integer from 0 to 2147483647, got -1/,
+    setup: () => null,
+    call: () => new mp.Semaphore(-1),
+    state: fresh(() => new mp.Semaphore(1)),
+  }),
+  bad({
+    api: "new BoundedSemaphore(value)",
+    input: "a fractional value (1.5)",
+    error: RangeError,
+    message: /BoundedSemaphore initial value must be an integer from 0 to 2147483647, got 1\.5/,
+    setup: () => null,
+    // Right after a refused BoundedSemaphore, a plain Semaphore must not come out bounded.
+    call: () => new mp.BoundedSemaphore(1.5),
+    state: fresh(() => new mp.Semaphore(1)),
+  }),
+  bad({
+    api: "new Semaphore(value)",
+    input: `a string ("2")`,
+    error: TypeError,
+    message: /Semaphore initial value must be a number, got "2"/,
+    setup: () => null,
+    call: () => new mp.Semaphore("2" as never),
+    state: fresh(() => new mp.Semaphore(1)),
+  }),
+  bad({
+    api: "new Barrier(parties)",
+    input: "0",
+    error: RangeError,
+    message: /Barrier parties must be an integer from 1 to 2147483647, got 0/,
+    setup: () => null,
+    call: () => new mp.Barrier(0),
+    state: fresh(() => new mp.Barrier(2)),
+  }),
+  bad({
+    api: "new Barrier(parties)",
+    input: "-1",
+    error: RangeError,
+    message: /got -1/,
+    setup: () => null,
+    call: () => new mp.Barrier(-1),
+    state: fresh(() => new mp.Barrier(2)),
+  }),
+  bad({
+    api: "new Barrier(parties)",
+    input: "1.5",
+    error: RangeError,
+    message: /got 1\.5/,
+    setup: () => null,
+    call: () => new mp.Barrier(1.5),
+    state: fresh(() => new mp.Barrier(2)),
+  }),
+  bad({
+    api: "new Barrier(parties, { action })",
+    input: "an action that is not a function (5)",
+    error: TypeError,
+    message: /Barrier action must be a function, got 5/,
+    setup: () => null,
+    call: () => new mp.Barrier(2, { action: 5 as never }),
+    state: fresh(() => new mp.Barrier(2)),
+  }),
+  bad({
+    api: "Barrier.wait(timeout)",
+    input: `a string timeout ("5")`,
+    error: TypeError,
+    message: /timeout must be a number of milliseconds, got "5"/,
+    setup: () => new mp.Barrier(2),
+    call: (b) => b.wait("5" as never),
+    state: (b) => [b.nWaiting, b.broken, memoryOf(b)],
+  }),
+  bad({
+    api: "Barrier.wait()",
+    input: "a broken (aborted) barrier",
+    error: mp.BrokenBarrierError,
+    message: /The Barrier is broken.*reset\(\) repairs it/,
+    setup: () => {
+      const b = new mp.Barrier(2);
+      b.abort();
+      return b;
+    },
+    call: (b) => b.wait(),
+    state: (b) => [b.nWaiting, b.broken, memoryOf(b)],
+  }),
+  bad({
+    api: "new Condition(lock)",
+    input: "a Semaphore",
+    error: TypeError,
+    message: /Condition lock must be a Lock or an RLock, got a Semaphore/,
+    setup: () => new mp.Semaphore(1),
+    call: (sem) => new mp.Condition(sem as never),
+    state: (sem) => memoryOf(sem),
+  }),
+  bad({
+    api: "Condition.notify(n)",
+    input: "-1",
+    error: RangeError,
+    message: /number of threads to notify must be an integer of at least 0, or Infinity, got -1/,
+    setup: () => {
+      const cond = new mp.Condition(new mp.Lock());
+      cond.acquire();
+      return cond;
+    },
+    call: (cond) => cond.notify(-1),
+    state: (cond) => memoryOf(cond),
+  }),
+  bad({
+    api: "Condition.waitFor(predicate)",
+    input: "a predicate that is not a function (5)",
+    error: TypeError,
+    message: /Condition predicate must be a function, got 5/,
+    setup: () => {
+      const cond = new mp.Condition(new mp.Lock());
+      cond.acquire();
+      return cond;
+    },
+    call: (cond) => cond.waitFor(5 as never),
+    state: (cond) => memoryOf(cond),
+  }),
+  bad({
+    api: "Lock.acquire(options)",
+    input: "false (Python's acquire(False)) on a held lock",
+    error: TypeError,
+    message: /options of Lock\.acquire\(\) must be an object, got false \(pass \{ blocking: false \}\)/,
+    setup: () => {
+      const lock = new mp.Lock();
+      lock.acquire();
+      return lock;
+    },
+    call: (lock) => lock.acquire(false as never),
+    state: (lock) => [lock.locked(), memoryOf(lock)],
+  }),
+  bad({
+    api: "RLock.acquire(options)",
+    input: "null",
+    error: TypeError,
+    message: /options of RLock\.acquire\(\) must be an object, got null/,
+    setup: () => new mp.RLock(),
+    call: (lock) => lock.acquire(null as never),
+    state: (lock) => [lock.locked(), memoryOf(lock)],
+  }),
+  bad({
+    api: "Lock.acquire({ blocking })",
+    input: `a string ("no")`,
+    error: TypeError,
+    message: /blocking option of Lock\.acquire\(\) must be a boolean, got "no"/,
+    setup: () => new mp.Lock(),
+    call: (lock) => lock.acquire({ blocking: "no" as never }),
+    state: (lock) => [lock.locked(), memoryOf(lock)],
+  }),
+  bad({
+    api: "Semaphore.acquire({ timeout })",
+    input: `a string ("5")`,
+    error: TypeError,
+    message: /timeout must be a number of milliseconds, got "5"/,
+    setup: () => new mp.Semaphore(1),
+    call: (sem) => sem.acquire({ timeout: "5" as never }),
+    state: (sem) => [sem.getValue(), memoryOf(sem)],
+  }),
+  bad({
+    api: "RLock.acquire({ timeout })",
+    input: "NaN",
+    error: TypeError,
+    message: /timeout must be a number of milliseconds, got NaN/,
+    setup: () => new mp.RLock(),
+    call: (lock) => lock.acquire({ timeout: NaN }),
+    state: (lock) => [lock.locked(), memoryOf(lock)],
+  }),
+  bad({
+    api: "Semaphore.acquireAsync(options)",
+    input: "a bare timeout (5) on a count of 0",
+    error: TypeError,
+    message:
+      /options of Semaphore\.acquireAsync\(\) must be an object, got 5 \(a timeout is passed as \{ timeout: 5 \}\)/,
+    setup: () => new mp.Semaphore(0),
+    call: (sem) => sem.acquireAsync(5 as never),
+    state: (sem) => [sem.getValue(), memoryOf(sem)],
+  }),
+  bad({
+    api: "Lock.acquireAsync({ signal })",
+    input: `a signal that is not an AbortSignal ("x")`,
+    error: TypeError,
+    message: /signal option of Lock\.acquireAsync\(\) must be an AbortSignal, got "x"/,
+    setup: () => new mp.Lock(),
+    call: (lock) => lock.acquireAsync({ signal: "x" as never }),
+    state: (lock) => [lock.locked(), memoryOf(lock)],
+  }),
+  bad({
+    api: "Lock.guard(options)",
+    input: "a bare timeout (100) on a held lock",
+    error: TypeError,
+    message: /options of Lock\.guard\(\) must be an object, got 100/,
+    setup: () => {
+      const lock = new mp.Lock();
+      lock.acquire();
+      return lock;
+    },
+    call: (lock) => lock.guard(100 as never),
+    state: (lock) => [lock.locked(), memoryOf(lock)],
+  }),
+  bad({
+    api: "Event.wait(timeout)",
+    input: `a string ("5")`,
+    error: TypeError,
+    message: /timeout must be a number of milliseconds, got "5"/,
+    setup: () => new mp.Event(),
+    call: (e) => e.wait("5" as never),
+    state: (e) => [e.isSet(), memoryOf(e)],
+  }),
+  bad({
+    api: "Event.waitAsync(timeout, { signal })",
+    input: "a plain object as signal",
+    error: TypeError,
+    message: /signal option of Event\.waitAsync\(\) must be an AbortSignal, got an Object/,
+    setup: () => new mp.Event(),
+    call: (e) => e.waitAsync(10, { signal: {} as never }),
+    state: (e) => [e.isSet(), memoryOf(e)],
+  }),
+  // --- Process ---
+  bad({
+    api: "new Process(module)",
+    input: `a relative path string ("./worker.ts")`,
+    error: TypeError,
+    message:
+      /process module must be a URL, got "\.\/worker\.ts" \(resolve a path with new URL\(path, import\.meta\.url\)\)/,
+    setup: () => null,
+    call: () => new mp.Process("./worker.ts"),
+    state: () => null,
+  }),
+  bad({
+    api: "new Process(module)",
+    input: "a number (5)",
+    error: TypeError,
+    message: /process module must be a URL, got 5/,
+    setup: () => null,
+    call: () => new mp.Process(5 as never),
+    state: () => null,
+  }),
+  bad({
+    api: "new Process(module, options)",
+    input: "an array of args in place of options (Python's Process(target, args))",
+    error: TypeError,
+    message: /options of a Process must be an object such as \{ args: \[\.\.\.\] \}, got an Array/,
+    setup: () => new mp.Lock(),
+    call: (lock) => new mp.Process(URL_OK, [lock] as never),
+    state: (lock) => memoryOf(lock),
+  }),
+  bad({
+    api: "new Process(module, { args })",
+    input: "args that are not an array (5)",
+    error: TypeError,
+    message: /args must be an array, got 5/,
+    setup: () => null,
+    call: () => new mp.Process(URL_OK, { args: 5 as never }),
+    state: () => null,
+  }),
+  bad({
+    api: "Process.join()",
+    input: "a process never started",
+    error: Error,
+    message: /Process p1 was not started/,
+    setup: () => new mp.Process(URL_OK, { name: "p1" }),
+    call: (p) => p.join(),
+    state: (p) => [p.alive, p.exitCode],
+  }),
+  // --- Channel ---
+  bad({
+    api: "new Channel(typecode, options)",
+    input: `a typecode that is not numeric ("c")`,
+    error: TypeError,
+    message: /A Channel carries numbers: the typecode must be one of b B h H i I l L q Q f d or .*, got "c"/,
+    setup: () => null,
+    call: () => new mp.Channel("c" as never, { capacity: 4 }),
+    state: fresh(() => new mp.Channel("d", { capacity: 2 })),
+  }),
+  bad({
+    api: "new Channel(typecode, options)",
+    input: "no options (no capacity)",
+    error: TypeError,
+    message: /Channel options must be an object with a capacity, got undefined/,
+    setup: () => null,
+    call: () => new mp.Channel("d", undefined as never),
+    state: fresh(() => new mp.Channel("d", { capacity: 2 })),
+  }),
+  bad({
+    api: "new Channel(typecode, { capacity })",
+    input: "-1",
+    error: RangeError,
+    message: /capacity must be an integer from 0 to 2147483647, got -1/,
+    setup: () => null,
+    call: () => new mp.Channel("d", { capacity: -1 }),
+    state: fresh(() => new mp.Channel("d", { capacity: 2 })),
+  }),
+  bad({
+    api: "new Channel(typecode, { capacity, slots })",
+    input: "slots = 0",
+    error: RangeError,
+    message: /slots must be an integer from 1 to 1048576, got 0/,
+    setup: () => null,
+    call: () => new mp.Channel("i", { capacity: 4, slots: 0 }),
+    state: fresh(() => new mp.Channel("d", { capacity: 2 })),
+  }),
+  bad({
+    api: "new FloatChannel(maxsize)",
+    input: "a fractional size (2.5)",
+    error: RangeError,
+    message: /capacity must be an integer from 0 to 2147483647, got 2\.5/,
+    setup: () => null,
+    call: () => new mp.FloatChannel(2.5),
+    state: fresh(() => new mp.FloatChannel(2)),
+  }),
+  bad({
+    api: "Channel.send(values)",
+    input: "an over-long message (5 elements, capacity 4)",
+    error: RangeError,
+    message: /The message has 5 elements, more than the Channel capacity 4/,
+    setup: () => new mp.Channel("d", { capacity: 4, slots: 2 }),
+    call: (ch) => ch.send([1, 2, 3, 4, 5]),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.send(values)",
+    input: `a number for a bigint channel ([1n, 2])`,
+    error: TypeError,
+    message: /A "q" Channel carries bigints, got 2 at index 1/,
+    setup: () => new mp.Channel("q", { capacity: 4 }),
+    call: (ch) => ch.send([1n, 2] as never),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.send(values)",
+    input: "a BigInt64Array for a float channel",
+    error: TypeError,
+    message: /A "d" Channel carries numbers, got a BigInt64Array/,
+    setup: () => new mp.Channel("d", { capacity: 4 }),
+    call: (ch) => ch.send(new BigInt64Array(2) as never),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.send(values)",
+    input: `a string ("abc")`,
+    error: TypeError,
+    message: /A Channel sends an array of numbers, got "abc"/,
+    setup: () => new mp.Channel("d", { capacity: 4 }),
+    call: (ch) => ch.send("abc" as never),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.send(values)",
+    input: "a closed channel",
+    error: mp.ChannelClosedError,
+    message: /^Cannot send on a closed Channel$/,
+    setup: () => {
+      const ch = new mp.Channel("d", { capacity: 4 });
+      ch.send([1]);
+      ch.close();
+      return ch;
+    },
+    call: (ch) => ch.send([2]),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.send(values, options)",
+    input: "a bare timeout (5) on a full channel",
+    error: TypeError,
+    message:
+      /options of Channel\.send\(\) must be an object, got 5 \(a timeout is passed as \{ timeout: 5 \}\)/,
+    setup: () => {
+      const ch = new mp.Channel("d", { capacity: 4 });
+      ch.send([1]);
+      return ch;
+    },
+    call: (ch) => ch.send([2], 5 as never),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.recv({ timeout })",
+    input: `a string ("5")`,
+    error: TypeError,
+    message: /timeout must be a number of milliseconds, got "5"/,
+    setup: () => new mp.Channel("d", { capacity: 4 }),
+    call: (ch) => ch.recv({ timeout: "5" as never }),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.recvAsync({ signal })",
+    input: `a signal that is not an AbortSignal ("x")`,
+    error: TypeError,
+    message: /signal option of Channel\.recvAsync\(\) must be an AbortSignal, got "x"/,
+    setup: () => new mp.Channel("d", { capacity: 4 }),
+    call: (ch) => ch.recvAsync({ signal: "x" as never }),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.recvInto(target)",
+    input: "a Float64Array for a bigint channel",
+    error: TypeError,
+    message: /recvInto\(\) needs an Array or a typed array of bigints, got a Float64Array/,
+    setup: () => {
+      const ch = new mp.Channel("q", { capacity: 4 });
+      ch.send([1n]);
+      return ch;
+    },
+    call: (ch) => ch.recvInto(new Float64Array(4) as never),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.recvInto(target)",
+    input: "a target shorter than the next message (2 for 3); it stays queued",
+    error: RangeError,
+    message: /The next message does not fit a target of 2 elements/,
+    setup: () => {
+      const ch = new mp.Channel("i", { capacity: 4 });
+      ch.send([1, 2, 3]);
+      return ch;
+    },
+    call: (ch) => ch.recvInto(new Int32Array(2)),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "revive(received)",
+    input: "a Channel whose capacity was changed (4 to 5: same byte length)",
+    error: TypeError,
+    message: /Cannot revive a sabkit object: the memory does not hold this Channel/,
+    setup: () => new mp.Channel("d", { capacity: 4 }),
+    call: (ch) => mp.revive(forged(ch, (h) => (h.meta = { ...(h.meta as object), capacity: 5 }))),
+    state: (ch) => memoryOf(ch),
+  }),
+  // --- Forged and truncated handles ---
+  bad({
+    api: "revive(received)",
+    input: `a handle with a wrong brand ("evil/1")`,
+    error: TypeError,
+    message: /Cannot revive a sabkit object: the brand is "evil\/1", expected "sabkit\/1"/,
+    setup: () => new mp.Lock(),
+    call: (lock) => mp.revive(forged(lock, (h) => (h.brand = "evil/1"))),
+    state: (lock) => memoryOf(lock),
+  }),
+  bad({
+    api: "revive(received)",
+    input: `an unknown kind ("Nuke")`,
+    error: TypeError,
+    message: /unknown kind "Nuke"/,
+    setup: () => new mp.Event(),
+    call: (e) => mp.revive(forged(e, (h) => (h.kind = "Nuke"))),
+    state: (e) => memoryOf(e),
+  }),
+  bad({
+    api: "revive(received)",
+    input: "memory that is an ArrayBuffer",
+    error: TypeError,
+    message: /the Semaphore memory is an ArrayBuffer, not a SharedArrayBuffer/,
+    setup: () => new mp.Semaphore(3),
+    call: (sem) => mp.revive(forged(sem, (h) => (h.buffer = new ArrayBuffer(16)))),
+    state: (sem) => memoryOf(sem),
+  }),
+  bad({
+    api: "revive(received)",
+    input: "a misaligned byte offset (4)",
+    error: TypeError,
+    message: /the RLock byte offset 4 is not a multiple of 8/,
+    setup: () => new mp.RLock(),
+    call: (lock) => mp.revive(forged(lock, (h) => (h.byteOffset = 4))),
+    state: (lock) => memoryOf(lock),
+  }),
+  bad({
+    api: "revive(received)",
+    input: "a truncated byte length (4)",
+    error: TypeError,
+    message: /the Barrier byte length is 4, expected 28/,
+    setup: () => new mp.Barrier(3),
+    call: (b) => mp.revive(forged(b, (h) => (h.byteLength = 4))),
+    state: (b) => memoryOf(b),
+  }),
+  bad({
+    api: "revive(received)",
+    input: "a span past the end of the memory (offset 64)",
+    error: TypeError,
+    message: /the Lock spans bytes 64\.\.80 of a 16-byte buffer/,
+    setup: () => new mp.Lock(),
+    call: (lock) => mp.revive(forged(lock, (h) => (h.byteOffset = 64))),
+    state: (lock) => memoryOf(lock),
+  }),
+  bad({
+    api: "revive(received)",
+    input: "another kind's memory (an RLock's for a Lock)",
+    error: TypeError,
+    message: /the memory does not hold a Lock/,
+    setup: () => ({ lock: new mp.Lock(), other: new mp.RLock() }),
+    call: ({ lock, other }) =>
+      mp.revive(
+        forged(
+          lock,
+          (h) => (h.buffer = wireHandle(other).buffer),
+        ),
+      ),
+    state: ({ lock, other }) => memoryOf(lock, other),
+  }),
+  bad({
+    api: "revive(received)",
+    input: "zeroed memory of the right size",
+    error: TypeError,
+    message: /the memory does not hold a Condition/,
+    setup: () => new mp.Condition(),
+    call: (cond) => mp.revive(forged(cond, (h) => (h.buffer = new SharedArrayBuffer(24)))),
+    state: (cond) => memoryOf(cond),
+  }),
+  bad({
+    api: "revive(received)",
+    input: "an agent domain that is not one",
+    error: TypeError,
+    message: /the agent domain is a SharedArrayBuffer/,
+    setup: () => new mp.Lock(),
+    call: (lock) => mp.revive(forged(lock, (h) => (h.domain = new SharedArrayBuffer(64)))),
+    state: (lock) => memoryOf(lock),
+  }),
+  bad({
+    api: "revive(received)",
+    input: `a RawValue re-typed ("d" to "q")`,
+    error: TypeError,
+    message: /the RawValue typecode is "q", but its memory holds "d"/,
+    setup: () => mp.RawValue("d", 1.5),
+    call: (v) => mp.revive(forged(v, (h) => (h.meta = { typecode: "q" }))),
+    state: (v) => memoryOf(v),
+  }),
+  bad({
+    api: "revive(received)",
+    input: `a SynchronizedArray re-typed ("c" to "B")`,
+    error: TypeError,
+    message: /the SynchronizedArray typecode is "B", but its memory holds "c"/,
+    setup: () => mp.SharedArray("c", "hi"),
+    call: (s) => mp.revive(forged(s, (h) => (h.meta = { ...(h.meta as object), typecode: "B" }))),
+    state: (s) => memoryOf(s),
+  }),
+  bad({
+    api: "revive(received)",
+    input: "a SynchronizedArray on memory that is not shared",
+    error: TypeError,
+    message: /the SynchronizedArray\("d"\) holds a Float64Array/,
+    setup: () => mp.SharedArray("d", [1, 2]),
+    call: (a) => mp.revive(forged(a, (h) => (h.meta = { ...(h.meta as object), obj: new Float64Array(2) }))),
+    state: (a) => memoryOf(a),
+  }),
+  bad({
+    api: "revive(received)",
+    input: "a Condition whose lock is a Semaphore",
+    error: TypeError,
+    message: /the Condition lock is a Semaphore/,
+    setup: () => ({ cond: new mp.Condition(), sem: new mp.Semaphore(1) }),
+    call: ({ cond, sem }) => mp.revive(forged(cond, (h) => (h.meta = { lock: structuredClone(sem) }))),
+    state: ({ cond, sem }) => memoryOf(cond, sem),
+  }),
+  bad({
+    api: "revive(received)",
+    input: `a Barrier timeout that is not a number ("x")`,
+    error: TypeError,
+    message: /the Barrier timeout is "x"/,
+    setup: () => new mp.Barrier(2),
+    call: (b) => mp.revive(forged(b, (h) => (h.meta = { timeout: "x" }))),
+    state: (b) => memoryOf(b),
+  }),
+  bad({
+    api: "revive(received)",
+    input: "a handle that is not an object (5)",
+    error: TypeError,
+    message: /Cannot revive a sabkit object: the handle is 5/,
+    setup: () => null,
+    call: () => mp.revive({ __sabkit: 5 }),
+    state: fresh(() => new mp.Lock()),
+  }),
+  // --- Blocking where it is forbidden ---
+  inWindow("Lock.acquire"),
+  inWindow("RLock.guard"),
+  inWindow("Semaphore.acquire"),
+  inWindow("Event.wait"),
+  inWindow("Condition.wait"),
+  inWindow("Barrier.wait"),
+  inWindow("Channel.recv"),
+];
+
+/** Runs one case; returns the error it threw (or rejected with), or `undefined` if it did not fail. */
+export async function runCase(c: BadInput): Promise<{ error: unknown; before: unknown; after: unknown }> {
+  const s = c.setup();
+  const before = c.state(s);
+  let error: unknown;
+  try {
+    await c.call(s);
+  } catch (e) {
+    error = e;
+  }
+  return { error, before, after: c.state(s) };
+}
+
+function cell(text: string): string {
+  return text.replaceAll("|", "\\|");
+}
+
+function code(text: string): string {
+  return "`" + cell(text).replaceAll("`", "'") + "`";
+}
+
+/** The docs page: a table of the catalogue with the message each case really gives. */
+export async function errorsTable(): Promise<string> {
+  const rows: string[] = [];
+  for (const c of BAD_INPUTS) {
+    const { error } = await runCase(c);
+    const message = error instanceof Error ? error.message : `(no error: ${String(error)})`;
+    rows.push(`| ${code(c.api)} | ${cell(c.input)} | ${c.error.name} | ${code(message)} |`);
+  }
+  return [
+    "# Errors on bad input",
+    "",
+    "<!-- Generated by `node scripts/errors_table.ts` from tests/_bad_inputs.ts; tests/bad_input_test.ts",
+    "checks it is current. Do not edit by hand. -->",
+    "",
+    `What sabkit throws for each of the ${BAD_INPUTS.length} misuses of its API in its test catalogue.`,
+    "Every one is checked on Deno, Bun and Node: the error class is exact, the message names the",
+    "offending value, and the shared state (memory, lock state, counts) is the same afterwards:",
+    "a refused call changes nothing. `TypeError` means a value of the wrong kind, `RangeError` a",
+    "value of the right kind outside its range (Python's `ValueError`), and misuse of a lock",
+    "(releasing one not held, waiting without it) a plain `Error` (Python's `RuntimeError`).",
+    "",
+    "| API call | Bad input | Error class | Example message |",
+    "| --- | --- | --- | --- |",
+    ...rows,
+    "",
+  ].join("\n");
+}
+
+/** A table's rows with their cells trimmed, so `deno fmt`'s column padding does not matter. */
+export function normalizeTable(markdown: string): string {
+  return markdown
+    .split("\n")
+    .map((line) =>
+      line.startsWith("|")
+        ? line.split(/(?<!\\)\|/).map((c) => c.trim().replace(/^-+$/, "-")).join("|")
+        : line
+    )
+    .join("\n")
+    .trim();
+}
