@@ -27,19 +27,15 @@ const STATE = 4;
 /** Parties inside `wait` (counted from arrival until they leave). */
 export const COUNT = 5;
 export const PARTIES = 6;
-/** The domain's exit count when seats were last checked for dead agents. */
-const REAPED = 7;
-/** Seat k holds the agent id of the party with index k, 0 when empty. */
+/** Seat k holds the agent id of the party with index k, 0 when empty (word 7 is spare). */
 const SEATS = 8;
 /** Seats beyond this many are not tracked: a party there that dies is not noticed. */
-export const TRACKED_SEATS = 1024;
+const TRACKED_SEATS = 64;
 /** How often sleepers look for dead parties (ms). */
 const POLL_MS = 100;
 
-/** Byte length of the memory of a barrier of `parties` (a multiple of 8). */
-export function bytesOf(parties: number): number {
-  return Math.ceil((SEATS + Math.min(parties, TRACKED_SEATS)) / 2) * 8;
-}
+/** Byte length of a barrier's memory. */
+export const BYTES: number = (SEATS + TRACKED_SEATS) * 4;
 
 /** Parties arrive; the last one releases them all. */
 export const FILLING = 0;
@@ -75,9 +71,15 @@ function leave(i32: Int32Array, index: number): void {
   if (Atomics.sub(i32, COUNT, 1) === 1 && (state === DRAINING || state === RESETTING)) setState(i32, FILLING);
 }
 
-/** Whether an agent has exited since the seats were last checked (read without the mutex). */
+/**
+ * The domain's exit count when this agent last checked a barrier's seats. It is
+ * kept here, not in the shared memory: a check that finds no one dead writes nothing.
+ */
+const checkedAt = new WeakMap<Int32Array, number>();
+
+/** Whether an agent has exited since this agent last checked the seats. */
 function deathsToReap(i32: Int32Array): boolean {
-  return exitCount() > Atomics.load(i32, REAPED);
+  return exitCount() > (checkedAt.get(i32) ?? 0);
 }
 
 /**
@@ -89,7 +91,7 @@ function deathsToReap(i32: Int32Array): boolean {
  */
 function reap(i32: Int32Array): void {
   if (!deathsToReap(i32)) return;
-  Atomics.store(i32, REAPED, exitCount());
+  checkedAt.set(i32, exitCount());
   const parties = i32[PARTIES];
   const seats = Math.min(parties, TRACKED_SEATS);
   let dead = 0;
@@ -104,9 +106,10 @@ function reap(i32: Int32Array): void {
     i32[SEATS + index] = 0;
     dead++;
   }
+  const count = parties <= TRACKED_SEATS ? present : Math.max(0, i32[COUNT] - dead);
+  if (dead === 0 && count === i32[COUNT]) return;
   const state = i32[STATE];
   if (dead > 0 && state === FILLING) setState(i32, BROKEN);
-  const count = parties <= TRACKED_SEATS ? present : Math.max(0, i32[COUNT] - dead);
   Atomics.store(i32, COUNT, count);
   if (count === 0 && (state === DRAINING || state === RESETTING)) setState(i32, FILLING);
 }

@@ -8,7 +8,7 @@
 import {
   abort,
   BROKEN,
-  bytesOf,
+  BYTES,
   COUNT,
   FILLING,
   PARTIES,
@@ -48,7 +48,7 @@ export class BrokenBarrierError extends Error {
 }
 
 const MESSAGES: Record<string, string> = {
-  broken: "The Barrier is broken (aborted, or a party timed out, failed or exited); reset() repairs it",
+  broken: "The Barrier is broken (aborted, or a party timed out or failed); reset() repairs it",
   reset: "The Barrier was reset while this party waited",
   timeout: "The Barrier wait timed out, which broke the barrier",
 };
@@ -64,33 +64,15 @@ function checkTimeout(timeout: unknown, what: string): number {
   return timeout as number;
 }
 
-const MAX_PARTIES = 0x7fffffff;
-
-/** The parties a received handle claims (its byte length depends on them). */
-function partiesOf(meta: unknown): number {
-  const parties = (meta as { parties?: unknown } | null)?.parties;
-  if (typeof parties !== "number" || !Number.isInteger(parties) || parties < 1 || parties > MAX_PARTIES) {
-    throw new TypeError(`Cannot revive a sabkit object: the Barrier parties are ${describe(parties)}`);
-  }
-  return parties;
-}
-
 let reviving: Handle | undefined;
 const BARRIER: Kind<Barrier> = defineKind({
   name: "Barrier",
   tag: 7,
-  byteLength: (meta) => bytesOf(partiesOf(meta)),
+  byteLength: () => BYTES,
   revive: (h: Handle) => {
     const timeout = (h.meta as { timeout?: unknown } | null)?.timeout;
     if (typeof timeout !== "number" || Number.isNaN(timeout)) {
       throw new TypeError(`Cannot revive a sabkit object: the Barrier timeout is ${describe(timeout)}`);
-    }
-    const parties = partiesOf(h.meta);
-    const inMemory = Atomics.load(new Int32Array(h.buffer, h.byteOffset, PARTIES + 1), PARTIES);
-    if (inMemory !== parties) {
-      throw new TypeError(
-        `Cannot revive a sabkit object: the Barrier memory has ${inMemory} parties, not ${parties}`,
-      );
     }
     reviving = h;
     return new Barrier(1, { timeout });
@@ -130,7 +112,7 @@ export interface BarrierWaitOptions {
  * the barrier, as a party that fails does: the others get
  * `BrokenBarrierError` within about 100 ms, and `reset()` repairs it. A party
  * that exits after its round was released does not hold up the next round.
- * (Dead parties are noticed in the first 1024 seats of a round.)
+ * (Dead parties are noticed in the first 64 seats of a round.)
  *
  * @example One round with the main thread as the only party
  * ```ts
@@ -160,17 +142,14 @@ export class Barrier {
     this.#timeout = checkTimeout(timeout, "Barrier timeout");
     this.action = action;
     if (handle) {
-      this.#i32 = new Int32Array(handle.buffer, handle.byteOffset, handle.byteLength / 4);
+      this.#i32 = new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4);
     } else {
-      checkCount(parties, "The Barrier parties", 1, MAX_PARTIES);
-      this.#i32 = allocate(BARRIER, bytesOf(parties));
+      checkCount(parties, "The Barrier parties", 1, 0x7fffffff);
+      this.#i32 = allocate(BARRIER, BYTES);
       this.#i32[PARTIES] = parties;
     }
     const buffer = this.#i32.buffer as SharedArrayBuffer;
-    brand(this, BARRIER, buffer, this.#i32.byteOffset, bytesOf(this.#i32[PARTIES]), {
-      timeout: this.#timeout,
-      parties: this.#i32[PARTIES],
-    });
+    brand(this, BARRIER, buffer, this.#i32.byteOffset, BYTES, { timeout: this.#timeout });
   }
 
   /** How many parties a round needs. @returns The count given to the constructor. */

@@ -1078,7 +1078,7 @@ export const BAD_INPUTS: BadInput[] = [
     api: "revive(received)",
     input: "a truncated byte length (4)",
     error: TypeError,
-    message: /the Barrier byte length is 4, expected 28/,
+    message: /the Barrier byte length is 4, expected 288/,
     setup: () => new mp.Barrier(3),
     call: (b) => mp.revive(forged(b, (h) => (h.byteLength = 4))),
     state: (b) => memoryOf(b),
@@ -1113,7 +1113,7 @@ export const BAD_INPUTS: BadInput[] = [
     error: TypeError,
     message: /the memory does not hold a Condition/,
     setup: () => new mp.Condition(),
-    call: (cond) => mp.revive(forged(cond, (h) => (h.buffer = new SharedArrayBuffer(24)))),
+    call: (cond) => mp.revive(forged(cond, (h) => (h.buffer = new SharedArrayBuffer(288)))),
     state: (cond) => memoryOf(cond),
   }),
   bad({
