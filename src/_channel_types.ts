@@ -173,11 +173,11 @@ export function typedArrayOf(x: unknown): NumericArray | undefined {
 }
 
 /**
- * Checks that every value of `source` has the element's kind (number or
+ * Checks that the first `n` values of `source` have the element's kind (number or
  * bigint), before anything is claimed, so a bad message writes nothing.
  * Returns the typed array to copy from with `set`, or `undefined` for a loop.
  */
-export function checkSource(el: Element, source: ArrayLike<unknown>): NumericArray | undefined {
+export function checkSource(el: Element, source: ArrayLike<unknown>, n: number): NumericArray | undefined {
   const typed = typedArrayOf(source);
   if (typed !== undefined) {
     if (isBigintArray(typed) !== el.bigint) {
@@ -187,7 +187,7 @@ export function checkSource(el: Element, source: ArrayLike<unknown>): NumericArr
     }
     return typed;
   }
-  for (let i = 0; i < source.length; i++) {
+  for (let i = 0; i < n; i++) {
     const x = source[i];
     if (el.bigint ? typeof x !== "bigint" : typeof x !== "number") {
       throw new TypeError(

@@ -239,25 +239,40 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
       (typedArrayOf(values) === undefined && typeof obj?.getObj === "function"
         ? obj.getObj()
         : values) as ArrayLike<unknown>;
-    if (typeof source !== "object" || source === null || typeof source.length !== "number") {
+    if (typeof source !== "object" || source === null) {
       throw new TypeError(`A Channel sends an array of numbers, got ${describe(values)}`);
-    }
-    if (source.length > this.#capacity) {
-      throw new RangeError(
-        `The message has ${source.length} elements, more than the Channel capacity ${this.#capacity}`,
-      );
     }
     return source;
   }
 
-  #write(pos: number, source: ArrayLike<unknown>, typed: NumericArray | undefined, timeout?: number): void {
+  /** The message length, read once: everything after trusts this number, not the source. */
+  #length(source: ArrayLike<unknown>): number {
+    const n = source.length;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+      throw new TypeError(`A Channel sends an array of numbers; this one has length ${describe(n)}`);
+    }
+    if (n > this.#capacity) {
+      throw new RangeError(`The message has ${n} elements, more than the Channel capacity ${this.#capacity}`);
+    }
+    return n;
+  }
+
+  #write(
+    pos: number,
+    source: ArrayLike<unknown>,
+    typed: NumericArray | undefined,
+    n: number,
+    timeout?: number,
+  ): void {
     if (pos === ENDED) throw new ChannelClosedError();
     if (pos === TIMED_OUT) {
       throw new TimeoutError(`Channel send timed out after ${timeout} ms: every slot stayed full`);
     }
     const at = this.#at(pos);
-    const n = source.length;
     try {
+      if ((typed ?? source).length !== n) {
+        throw new RangeError("The message changed length before it could be copied");
+      }
       if (typed !== undefined) {
         this.#data.set(typed as never, at);
       } else {
@@ -265,7 +280,8 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
         for (let i = 0; i < n; i++) data[at + i] = source[i];
       }
     } catch (e) {
-      // The source changed under us (a getter, or an array edited while sendAsync waited).
+      // The source changed under us (a getter, or an array edited while sendAsync waited):
+      // copy nothing half-way, and never past the slot.
       this.#ring.withdraw(pos);
       throw e;
     }
@@ -294,9 +310,10 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
   send(values: ArrayLike<number | bigint>, options?: ChannelWaitOptions): void {
     const deadline = deadlineOf(options?.timeout);
     const source = this.#source(values);
-    const typed = checkSource(this.#el, source);
+    const n = this.#length(source);
+    const typed = checkSource(this.#el, source, n);
     assertCanBlock("Channel.send", "Channel.sendAsync");
-    this.#write(this.#ring.claimSync(SEND, 0, deadline), source, typed, options?.timeout);
+    this.#write(this.#ring.claimSync(SEND, 0, deadline), source, typed, n, options?.timeout);
   }
 
   /**
@@ -322,9 +339,10 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const { timeout, signal } = options ?? {};
     const deadline = deadlineOf(timeout);
     const source = this.#source(values);
-    const typed = checkSource(this.#el, source);
+    const n = this.#length(source);
+    const typed = checkSource(this.#el, source, n);
     if (signal?.aborted) throw signal.reason;
-    this.#write(await this.#ring.claimAsync(SEND, 0, deadline, signal), source, typed, timeout);
+    this.#write(await this.#ring.claimAsync(SEND, 0, deadline, signal), source, typed, n, timeout);
   }
 
   /** `null` once closed and drained; throws on a timeout. */
