@@ -73,6 +73,14 @@ test(
   },
 );
 
+test(
+  "Channel: senders and receivers that keep timing out and retrying still deliver each message once",
+  SLOW,
+  async () => {
+    await mpmc(2, 2, 5_000, 2, { send: "retry", recv: "retry" });
+  },
+);
+
 test("Channel: the main thread consumes with recvIntoAsync beside a worker consumer", SLOW, async () => {
   const count = 10_000;
   const ch = new Channel("d", { capacity: 8, slots: 4 });
