@@ -91,52 +91,97 @@ const ALIASES: Record<string, string> = {
 
 /** Maps each accepted typecode to the typed array a channel of it hands out. */
 export interface ChannelArrays {
+  /** `b`: signed 8-bit integers. */
   b: Int8Array;
+  /** `B`: unsigned 8-bit integers. */
   B: Uint8Array;
+  /** `h`: signed 16-bit integers. */
   h: Int16Array;
+  /** `H`: unsigned 16-bit integers. */
   H: Uint16Array;
+  /** `i`: signed 32-bit integers. */
   i: Int32Array;
+  /** `I`: unsigned 32-bit integers. */
   I: Uint32Array;
+  /** `l`: signed 64-bit integers, as bigint. */
   l: BigInt64Array;
+  /** `L`: unsigned 64-bit integers, as bigint. */
   L: BigUint64Array;
+  /** `q`: signed 64-bit integers, as bigint. */
   q: BigInt64Array;
+  /** `Q`: unsigned 64-bit integers, as bigint. */
   Q: BigUint64Array;
+  /** `f`: 32-bit floats. */
   f: Float32Array;
+  /** `d`: 64-bit floats. */
   d: Float64Array;
+  /** `int8`: signed 8-bit integers. */
   int8: Int8Array;
+  /** `uint8`: unsigned 8-bit integers. */
   uint8: Uint8Array;
+  /** `int16`: signed 16-bit integers. */
   int16: Int16Array;
+  /** `uint16`: unsigned 16-bit integers. */
   uint16: Uint16Array;
+  /** `int32`: signed 32-bit integers. */
   int32: Int32Array;
+  /** `uint32`: unsigned 32-bit integers. */
   uint32: Uint32Array;
+  /** `bigint64`: signed 64-bit integers, as bigint. */
   bigint64: BigInt64Array;
+  /** `biguint64`: unsigned 64-bit integers, as bigint. */
   biguint64: BigUint64Array;
+  /** `float32`: 32-bit floats. */
   float32: Float32Array;
+  /** `float64`: 64-bit floats. */
   float64: Float64Array;
+  /** `c_byte`: signed 8-bit integers. */
   c_byte: Int8Array;
+  /** `c_ubyte`: unsigned 8-bit integers. */
   c_ubyte: Uint8Array;
+  /** `c_short`: signed 16-bit integers. */
   c_short: Int16Array;
+  /** `c_ushort`: unsigned 16-bit integers. */
   c_ushort: Uint16Array;
+  /** `c_int`: signed 32-bit integers. */
   c_int: Int32Array;
+  /** `c_uint`: unsigned 32-bit integers. */
   c_uint: Uint32Array;
+  /** `c_long`: signed 64-bit integers, as bigint. */
   c_long: BigInt64Array;
+  /** `c_ulong`: unsigned 64-bit integers, as bigint. */
   c_ulong: BigUint64Array;
+  /** `c_longlong`: signed 64-bit integers, as bigint. */
   c_longlong: BigInt64Array;
+  /** `c_ulonglong`: unsigned 64-bit integers, as bigint. */
   c_ulonglong: BigUint64Array;
+  /** `c_float`: 32-bit floats. */
   c_float: Float32Array;
+  /** `c_double`: 64-bit floats. */
   c_double: Float64Array;
+  /** `c_int8`: signed 8-bit integers. */
   c_int8: Int8Array;
+  /** `c_uint8`: unsigned 8-bit integers. */
   c_uint8: Uint8Array;
+  /** `c_int16`: signed 16-bit integers. */
   c_int16: Int16Array;
+  /** `c_uint16`: unsigned 16-bit integers. */
   c_uint16: Uint16Array;
+  /** `c_int32`: signed 32-bit integers. */
   c_int32: Int32Array;
+  /** `c_uint32`: unsigned 32-bit integers. */
   c_uint32: Uint32Array;
+  /** `c_int64`: signed 64-bit integers, as bigint. */
   c_int64: BigInt64Array;
+  /** `c_uint64`: unsigned 64-bit integers, as bigint. */
   c_uint64: BigUint64Array;
 }
 
 /** A typecode a `Channel` accepts: a numeric Python code, ctypes name or element name. */
 export type ChannelTypecode = keyof ChannelArrays;
+
+/** Any typed array a `Channel` hands out or receives into. */
+export type ChannelArray = ChannelArrays[ChannelTypecode];
 
 /** The element of the canonical code with index `id`. */
 export function elementById(id: number): Element {

@@ -6,6 +6,7 @@
 
 import {
   bytesOf,
+  type ChannelArray,
   type ChannelArrays,
   channelBytes,
   type ChannelMeta,
@@ -41,7 +42,7 @@ import {
 import { assertCanBlock, deadlineOf } from "./_wait.ts";
 import { TimeoutError } from "./errors.ts";
 
-export type { ChannelArrays, ChannelTypecode } from "./_channel_types.ts";
+export type { ChannelArray, ChannelArrays, ChannelTypecode } from "./_channel_types.ts";
 
 /** Options of the {@linkcode Channel} constructor. */
 export interface ChannelOptions {
@@ -409,7 +410,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     return pos < 0 ? this.#ended(pos, "recvAsync", timeout) : this.#read(pos);
   }
 
-  #limit(target: NumericArray | Array<number | bigint>): number {
+  #limit(target: ChannelArray | Array<number | bigint>): number {
     checkTarget(this.#el, target);
     if (Array.isArray(target) && Object.isFrozen(target) && target.length > 0) {
       throw new TypeError("recvInto() cannot write into a frozen Array");
@@ -417,7 +418,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     return target.length >= this.#capacity ? ANY_LENGTH : target.length;
   }
 
-  #readInto(pos: number, target: NumericArray | Array<number | bigint>, timeout?: number): number | null {
+  #readInto(pos: number, target: ChannelArray | Array<number | bigint>, timeout?: number): number | null {
     if (pos === TOO_LONG) {
       // This call may have taken the wake-up meant for a receiver the message fits.
       this.#ring.wakeReceiver();
@@ -462,7 +463,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * console.assert(n === 2 && buf[1] === 2);
    * ```
    */
-  recvInto(target: NumericArray | Array<number | bigint>, options?: ChannelWaitOptions): number | null {
+  recvInto(target: ChannelArray | Array<number | bigint>, options?: ChannelWaitOptions): number | null {
     const deadline = deadlineOf(options?.timeout);
     const limit = this.#limit(target);
     assertCanBlock("Channel.recvInto", "Channel.recvIntoAsync");
@@ -491,7 +492,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * ```
    */
   async recvIntoAsync(
-    target: NumericArray | Array<number | bigint>,
+    target: ChannelArray | Array<number | bigint>,
     options?: ChannelAsyncOptions,
   ): Promise<number | null> {
     const { timeout, signal } = options ?? {};
