@@ -91,94 +91,97 @@ const ALIASES: Record<string, string> = {
 
 /** Maps each accepted typecode to the typed array a channel of it hands out. */
 export interface ChannelArrays {
-  /** The Python code `b`: an `Int8Array`. */
+  /** `b`: signed 8-bit integers. */
   b: Int8Array;
-  /** The Python code `B`: a `Uint8Array`. */
+  /** `B`: unsigned 8-bit integers. */
   B: Uint8Array;
-  /** The Python code `h`: an `Int16Array`. */
+  /** `h`: signed 16-bit integers. */
   h: Int16Array;
-  /** The Python code `H`: a `Uint16Array`. */
+  /** `H`: unsigned 16-bit integers. */
   H: Uint16Array;
-  /** The Python code `i`: an `Int32Array`. */
+  /** `i`: signed 32-bit integers. */
   i: Int32Array;
-  /** The Python code `I`: a `Uint32Array`. */
+  /** `I`: unsigned 32-bit integers. */
   I: Uint32Array;
-  /** The Python code `l`: a `BigInt64Array`. */
+  /** `l`: signed 64-bit integers, as bigint. */
   l: BigInt64Array;
-  /** The Python code `L`: a `BigUint64Array`. */
+  /** `L`: unsigned 64-bit integers, as bigint. */
   L: BigUint64Array;
-  /** The Python code `q`: a `BigInt64Array`. */
+  /** `q`: signed 64-bit integers, as bigint. */
   q: BigInt64Array;
-  /** The Python code `Q`: a `BigUint64Array`. */
+  /** `Q`: unsigned 64-bit integers, as bigint. */
   Q: BigUint64Array;
-  /** The Python code `f`: a `Float32Array`. */
+  /** `f`: 32-bit floats. */
   f: Float32Array;
-  /** The Python code `d`: a `Float64Array`. */
+  /** `d`: 64-bit floats. */
   d: Float64Array;
-  /** The element name `int8`: an `Int8Array`. */
+  /** `int8`: signed 8-bit integers. */
   int8: Int8Array;
-  /** The element name `uint8`: a `Uint8Array`. */
+  /** `uint8`: unsigned 8-bit integers. */
   uint8: Uint8Array;
-  /** The element name `int16`: an `Int16Array`. */
+  /** `int16`: signed 16-bit integers. */
   int16: Int16Array;
-  /** The element name `uint16`: a `Uint16Array`. */
+  /** `uint16`: unsigned 16-bit integers. */
   uint16: Uint16Array;
-  /** The element name `int32`: an `Int32Array`. */
+  /** `int32`: signed 32-bit integers. */
   int32: Int32Array;
-  /** The element name `uint32`: a `Uint32Array`. */
+  /** `uint32`: unsigned 32-bit integers. */
   uint32: Uint32Array;
-  /** The element name `bigint64`: a `BigInt64Array`. */
+  /** `bigint64`: signed 64-bit integers, as bigint. */
   bigint64: BigInt64Array;
-  /** The element name `biguint64`: a `BigUint64Array`. */
+  /** `biguint64`: unsigned 64-bit integers, as bigint. */
   biguint64: BigUint64Array;
-  /** The element name `float32`: a `Float32Array`. */
+  /** `float32`: 32-bit floats. */
   float32: Float32Array;
-  /** The element name `float64`: a `Float64Array`. */
+  /** `float64`: 64-bit floats. */
   float64: Float64Array;
-  /** The ctypes name `c_byte`: an `Int8Array`. */
+  /** `c_byte`: signed 8-bit integers. */
   c_byte: Int8Array;
-  /** The ctypes name `c_ubyte`: a `Uint8Array`. */
+  /** `c_ubyte`: unsigned 8-bit integers. */
   c_ubyte: Uint8Array;
-  /** The ctypes name `c_short`: an `Int16Array`. */
+  /** `c_short`: signed 16-bit integers. */
   c_short: Int16Array;
-  /** The ctypes name `c_ushort`: a `Uint16Array`. */
+  /** `c_ushort`: unsigned 16-bit integers. */
   c_ushort: Uint16Array;
-  /** The ctypes name `c_int`: an `Int32Array`. */
+  /** `c_int`: signed 32-bit integers. */
   c_int: Int32Array;
-  /** The ctypes name `c_uint`: a `Uint32Array`. */
+  /** `c_uint`: unsigned 32-bit integers. */
   c_uint: Uint32Array;
-  /** The ctypes name `c_long`: a `BigInt64Array`. */
+  /** `c_long`: signed 64-bit integers, as bigint. */
   c_long: BigInt64Array;
-  /** The ctypes name `c_ulong`: a `BigUint64Array`. */
+  /** `c_ulong`: unsigned 64-bit integers, as bigint. */
   c_ulong: BigUint64Array;
-  /** The ctypes name `c_longlong`: a `BigInt64Array`. */
+  /** `c_longlong`: signed 64-bit integers, as bigint. */
   c_longlong: BigInt64Array;
-  /** The ctypes name `c_ulonglong`: a `BigUint64Array`. */
+  /** `c_ulonglong`: unsigned 64-bit integers, as bigint. */
   c_ulonglong: BigUint64Array;
-  /** The ctypes name `c_float`: a `Float32Array`. */
+  /** `c_float`: 32-bit floats. */
   c_float: Float32Array;
-  /** The ctypes name `c_double`: a `Float64Array`. */
+  /** `c_double`: 64-bit floats. */
   c_double: Float64Array;
-  /** The ctypes name `c_int8`: an `Int8Array`. */
+  /** `c_int8`: signed 8-bit integers. */
   c_int8: Int8Array;
-  /** The ctypes name `c_uint8`: a `Uint8Array`. */
+  /** `c_uint8`: unsigned 8-bit integers. */
   c_uint8: Uint8Array;
-  /** The ctypes name `c_int16`: an `Int16Array`. */
+  /** `c_int16`: signed 16-bit integers. */
   c_int16: Int16Array;
-  /** The ctypes name `c_uint16`: a `Uint16Array`. */
+  /** `c_uint16`: unsigned 16-bit integers. */
   c_uint16: Uint16Array;
-  /** The ctypes name `c_int32`: an `Int32Array`. */
+  /** `c_int32`: signed 32-bit integers. */
   c_int32: Int32Array;
-  /** The ctypes name `c_uint32`: a `Uint32Array`. */
+  /** `c_uint32`: unsigned 32-bit integers. */
   c_uint32: Uint32Array;
-  /** The ctypes name `c_int64`: a `BigInt64Array`. */
+  /** `c_int64`: signed 64-bit integers, as bigint. */
   c_int64: BigInt64Array;
-  /** The ctypes name `c_uint64`: a `BigUint64Array`. */
+  /** `c_uint64`: unsigned 64-bit integers, as bigint. */
   c_uint64: BigUint64Array;
 }
 
 /** A typecode a `Channel` accepts: a numeric Python code, ctypes name or element name. */
 export type ChannelTypecode = keyof ChannelArrays;
+
+/** Any typed array a `Channel` hands out or receives into. */
+export type ChannelArray = ChannelArrays[ChannelTypecode];
 
 /** The element of the canonical code with index `id`. */
 export function elementById(id: number): Element {
@@ -215,11 +218,11 @@ export function typedArrayOf(x: unknown): NumericArray | undefined {
 }
 
 /**
- * Checks that every value of `source` has the element's kind (number or
+ * Checks that the first `n` values of `source` have the element's kind (number or
  * bigint), before anything is claimed, so a bad message writes nothing.
  * Returns the typed array to copy from with `set`, or `undefined` for a loop.
  */
-export function checkSource(el: Element, source: ArrayLike<unknown>): NumericArray | undefined {
+export function checkSource(el: Element, source: ArrayLike<unknown>, n: number): NumericArray | undefined {
   const typed = typedArrayOf(source);
   if (typed !== undefined) {
     if (isBigintArray(typed) !== el.bigint) {
@@ -229,7 +232,7 @@ export function checkSource(el: Element, source: ArrayLike<unknown>): NumericArr
     }
     return typed;
   }
-  for (let i = 0; i < source.length; i++) {
+  for (let i = 0; i < n; i++) {
     const x = source[i];
     if (el.bigint ? typeof x !== "bigint" : typeof x !== "number") {
       throw new TypeError(

@@ -178,10 +178,12 @@ export class Ring {
   /**
    * Gives up a claimed slot whose copy failed: it is published as a
    * withdrawn message, which receivers skip, so nothing half-written is seen
-   * and the ring keeps moving. Until a receiver passes it, it holds its slot.
+   * and the ring keeps moving. If it is the oldest message, the sender
+   * passes it itself; otherwise it holds its slot until a receiver does.
    */
   withdraw(pos: number): void {
     this.publish(pos, -1);
+    if (Atomics.compareExchange(this.i32, TAIL, pos, this.#next(pos)) === pos) this.release(pos);
   }
 
   /** Passes a wake-up on to another sleeping consumer (one that was woken but could not take the message). */

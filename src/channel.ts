@@ -6,6 +6,7 @@
 
 import {
   bytesOf,
+  type ChannelArray,
   type ChannelArrays,
   channelBytes,
   type ChannelMeta,
@@ -41,7 +42,7 @@ import {
 import { assertCanBlock, deadlineOf, waitOptions } from "./_wait.ts";
 import { TimeoutError } from "./errors.ts";
 
-export type { ChannelArrays, ChannelTypecode, NumericArray } from "./_channel_types.ts";
+export type { ChannelArray, ChannelArrays, ChannelTypecode } from "./_channel_types.ts";
 
 /** Options of the {@linkcode Channel} constructor. */
 export interface ChannelOptions {
@@ -245,25 +246,40 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
       (typedArrayOf(values) === undefined && typeof obj?.getObj === "function"
         ? obj.getObj()
         : values) as ArrayLike<unknown>;
-    if (typeof source !== "object" || source === null || typeof source.length !== "number") {
+    if (typeof source !== "object" || source === null) {
       throw new TypeError(`A Channel sends an array of numbers, got ${describe(values)}`);
-    }
-    if (source.length > this.#capacity) {
-      throw new RangeError(
-        `The message has ${source.length} elements, more than the Channel capacity ${this.#capacity}`,
-      );
     }
     return source;
   }
 
-  #write(pos: number, source: ArrayLike<unknown>, typed: NumericArray | undefined, timeout?: number): void {
+  /** The message length, read once: everything after trusts this number, not the source. */
+  #length(source: ArrayLike<unknown>): number {
+    const n = source.length;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+      throw new TypeError(`A Channel sends an array of numbers; this one has length ${describe(n)}`);
+    }
+    if (n > this.#capacity) {
+      throw new RangeError(`The message has ${n} elements, more than the Channel capacity ${this.#capacity}`);
+    }
+    return n;
+  }
+
+  #write(
+    pos: number,
+    source: ArrayLike<unknown>,
+    typed: NumericArray | undefined,
+    n: number,
+    timeout?: number,
+  ): void {
     if (pos === ENDED) throw new ChannelClosedError();
     if (pos === TIMED_OUT) {
       throw new TimeoutError(`Channel send timed out after ${timeout} ms: every slot stayed full`);
     }
     const at = this.#at(pos);
-    const n = source.length;
     try {
+      if ((typed ?? source).length !== n) {
+        throw new RangeError("The message changed length before it could be copied");
+      }
       if (typed !== undefined) {
         this.#data.set(typed as never, at);
       } else {
@@ -271,7 +287,8 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
         for (let i = 0; i < n; i++) data[at + i] = source[i];
       }
     } catch (e) {
-      // The source changed under us (a getter, or an array edited while sendAsync waited).
+      // The source changed under us (a getter, or an array edited while sendAsync waited):
+      // copy nothing half-way, and never past the slot.
       this.#ring.withdraw(pos);
       throw e;
     }
@@ -301,9 +318,10 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const { timeout } = waitOptions(options, "Channel.send");
     const deadline = deadlineOf(timeout);
     const source = this.#source(values);
-    const typed = checkSource(this.#el, source);
+    const n = this.#length(source);
+    const typed = checkSource(this.#el, source, n);
     assertCanBlock("Channel.send", "Channel.sendAsync");
-    this.#write(this.#ring.claimSync(SEND, 0, deadline), source, typed, timeout);
+    this.#write(this.#ring.claimSync(SEND, 0, deadline), source, typed, n, timeout);
   }
 
   /**
@@ -329,9 +347,10 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const { timeout, signal } = waitOptions(options, "Channel.sendAsync");
     const deadline = deadlineOf(timeout);
     const source = this.#source(values);
-    const typed = checkSource(this.#el, source);
+    const n = this.#length(source);
+    const typed = checkSource(this.#el, source, n);
     if (signal?.aborted) throw signal.reason;
-    this.#write(await this.#ring.claimAsync(SEND, 0, deadline, signal), source, typed, timeout);
+    this.#write(await this.#ring.claimAsync(SEND, 0, deadline, signal), source, typed, n, timeout);
   }
 
   /** `null` once closed and drained; throws on a timeout. */
@@ -399,7 +418,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     return pos < 0 ? this.#ended(pos, "recvAsync", timeout) : this.#read(pos);
   }
 
-  #limit(target: NumericArray | Array<number | bigint>): number {
+  #limit(target: ChannelArray | Array<number | bigint>): number {
     checkTarget(this.#el, target);
     if (Array.isArray(target) && Object.isFrozen(target) && target.length > 0) {
       throw new TypeError("recvInto() cannot write into a frozen Array");
@@ -407,7 +426,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     return target.length >= this.#capacity ? ANY_LENGTH : target.length;
   }
 
-  #readInto(pos: number, target: NumericArray | Array<number | bigint>, timeout?: number): number | null {
+  #readInto(pos: number, target: ChannelArray | Array<number | bigint>, timeout?: number): number | null {
     if (pos === TOO_LONG) {
       // This call may have taken the wake-up meant for a receiver the message fits.
       this.#ring.wakeReceiver();
@@ -452,7 +471,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * console.assert(n === 2 && buf[1] === 2);
    * ```
    */
-  recvInto(target: NumericArray | Array<number | bigint>, options?: ChannelWaitOptions): number | null {
+  recvInto(target: ChannelArray | Array<number | bigint>, options?: ChannelWaitOptions): number | null {
     const { timeout } = waitOptions(options, "Channel.recvInto");
     const deadline = deadlineOf(timeout);
     const limit = this.#limit(target);
@@ -482,7 +501,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * ```
    */
   async recvIntoAsync(
-    target: NumericArray | Array<number | bigint>,
+    target: ChannelArray | Array<number | bigint>,
     options?: ChannelAsyncOptions,
   ): Promise<number | null> {
     const { timeout, signal } = waitOptions(options, "Channel.recvIntoAsync");

@@ -391,6 +391,43 @@ test("Channel: a source that fails while being copied withdraws its message; rec
     for (let i = 0; i < 2; i++) yield ch.recv({ timeout: 0 })![0];
   })()], [6n, 7n]);
   assert.throws(() => ch.recvInto(Object.freeze([0n, 0n]) as bigint[]), TypeError);
+  // A length that changes can never make a copy run past its slot.
+  ch.send([8n]);
+  ch.send([9n]);
+  const growing = [10n];
+  const grown = ch.sendAsync(growing, { timeout: LONG });
+  growing.push(11n, 12n, 13n);
+  await sleep(10);
+  assert.deepEqual(ch.recv({ timeout: 0 }), new BigInt64Array([8n]));
+  await assert.rejects(grown, { name: "RangeError", message: /changed length/ });
+  let lengthReads = 0;
+  const liar = {
+    get length(): number {
+      return ++lengthReads === 1 ? 1 : 1000;
+    },
+    0: 14n,
+  };
+  assert.deepEqual(ch.recv({ timeout: 0 }), new BigInt64Array([9n]));
+  assert.throws(() => ch.send(liar), { name: "RangeError", message: /changed length/ });
+  assert.throws(() => ch.send({ length: 1.5, 0: 1n } as unknown as bigint[]), TypeError);
+  // Withdrawn messages behind others hold their slots until a receiver passes them.
+  assert.throws(() => ch.recv({ timeout: 0 }), TimeoutError);
+  ch.send([15n]);
+  assert.deepEqual(ch.recv({ timeout: 0 }), new BigInt64Array([15n]));
+  assert.throws(() => ch.recv({ timeout: 0 }), TimeoutError);
+  // The oldest one is passed by its own sender: a one-slot channel stays usable.
+  const seed = new FloatChannel(2);
+  let calls = 0;
+  const once = {
+    length: 1,
+    get 0(): number {
+      if (++calls % 2 === 0) throw new Error("flaky");
+      return 1;
+    },
+  };
+  for (let i = 0; i < 3; i++) assert.throws(() => seed.send(once, { timeout: 0 }), { message: "flaky" });
+  seed.send([2], { timeout: 0 });
+  assert.deepEqual(seed.recv({ timeout: 0 }), new Float64Array([2]));
 });
 
 test("Channel: examples/float_channel.ts runs and prints Done for both transports", SLOW, () => {

@@ -1,4 +1,5 @@
 import type { Channel } from "../../mod.ts";
+import { retry } from "./chan_mpmc_send.ts";
 
 /**
  * Receives `[id, seq, payload…]` messages until the channel ends. Checks the
@@ -19,6 +20,8 @@ export default async function recv(
   for (;;) {
     const n = mode === "async"
       ? await ch.recvIntoAsync(buf, { timeout: 30000 })
+      : mode === "retry"
+      ? await retry(() => ch.recvIntoAsync(buf, { timeout: 1 }), 0, () => ch.recvInto(buf, { timeout: 1 }))
       : ch.recvInto(buf, { timeout: 30000 });
     if (n === null) return;
     const id = buf[0];
