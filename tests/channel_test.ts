@@ -435,6 +435,8 @@ test("Channel: examples/float_channel.ts runs and prints Done for both transport
   const args = runtime === "deno" ? ["run", "--no-check", "--allow-read", path, "100"] : [path, "100"];
   const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 60000 });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^Done: FloatChannel 100 x 100000 floats in \d+ ms/m);
+  assert.match(r.stdout, /^Done: FloatChannel \(recv\) 100 x 100000 floats in \d+ ms/m);
+  assert.match(r.stdout, /^Done: FloatChannel \(recvInto\) 100 x 100000 floats in \d+ ms/m);
+  assert.match(r.stdout, /^Done: Channel, 4 slots \(recvInto\) 100 x 100000 floats in \d+ ms/m);
   assert.match(r.stdout, /^Done: postMessage 100 x 100000 floats in \d+ ms/m);
 });
