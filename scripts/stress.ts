@@ -7,33 +7,14 @@
  *   npm run stress -- node bun  only these
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { countJunit } from "./_junit.ts";
+import { mkdirSync, rmSync } from "node:fs";
 
 const FILES = ["tests/stress_test.ts", "tests/channel_stress_test.ts"];
 const RESULTS = ".stress-results";
 const TIMEOUT_MS = 600_000;
 rmSync(RESULTS, { recursive: true, force: true });
 mkdirSync(RESULTS);
-
-/** Counts the leaf test cases of a JUnit report. */
-function countJunit(file: string): { pass: number; fail: number } {
-  if (!existsSync(file)) return { pass: 0, fail: 0 };
-  const xml = readFileSync(file, "utf8");
-  const cases = [...xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)].map((m) => ({
-    name: /\bname="([^"]*)"/.exec(m[1])?.[1] ?? "",
-    failed: /\bfailure=/.test(m[1]) || /<(failure|error)\b/.test(m[3] ?? ""),
-    skipped: /<skipped\b/.test(m[3] ?? ""),
-  }));
-  const names = cases.map((c) => c.name);
-  let pass = 0;
-  let fail = 0;
-  for (const c of cases) {
-    if (names.some((n) => n.startsWith(`${c.name} &gt; `)) || c.skipped) continue;
-    if (c.failed) fail++;
-    else pass++;
-  }
-  return { pass, fail };
-}
 
 const runtimes: Record<string, (report: string) => [string, string[]]> = {
   deno: (report) => [

@@ -4,6 +4,7 @@
  * test of `dist/` on the machine's own Node. Ends with `N passed, N failed`.
  */
 import { spawnSync } from "node:child_process";
+import { countJunit } from "./_junit.ts";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 
 const RESULTS = ".test-results";
@@ -28,26 +29,6 @@ function check(name: string, cmd: string, args: string[]): void {
   if (ok) passed++;
   else failed++;
   summary.push(`${ok ? "ok  " : "FAIL"} ${name}`);
-}
-
-/** Counts leaf test cases in a JUnit report (Deno also lists each describe as a case). */
-function countJunit(file: string): { pass: number; fail: number } {
-  const xml = readFileSync(file, "utf8");
-  const cases = [...xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)].map((m) => ({
-    name: /\bname="([^"]*)"/.exec(m[1])?.[1] ?? "",
-    failed: /\bfailure=/.test(m[1]) || /<(failure|error)\b/.test(m[3] ?? ""),
-    skipped: /<skipped\b/.test(m[3] ?? ""),
-  }));
-  const names = cases.map((c) => c.name);
-  let pass = 0;
-  let fail = 0;
-  for (const c of cases) {
-    if (names.some((n) => n.startsWith(`${c.name} &gt; `))) continue;
-    if (c.skipped) continue;
-    if (c.failed) fail++;
-    else pass++;
-  }
-  return { pass, fail };
 }
 
 /** Counts a suite's report: JUnit XML, or `{ pass, fail }` JSON from our own scripts. */
