@@ -51,7 +51,7 @@ export async function guardAsync(lock: Acquirable, options?: GuardOptions): Prom
 }
 
 /** Validates `blocking` and returns the deadline of a blocking acquire (`undefined`: try once). */
-export function acquireDeadline(options: AcquireOptions, method: string): number | undefined {
+export function acquireDeadline(options: AcquireOptions | undefined, method: string): number | undefined {
   const { blocking = true, timeout } = waitOptions(options, method);
   if (typeof blocking !== "boolean") {
     throw new TypeError(`The blocking option of ${method}() must be a boolean, got ${describe(blocking)}`);

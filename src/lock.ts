@@ -7,7 +7,7 @@
 import { acquireDeadline, guard, guardAsync } from "./_guard.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
 import { defineReentry, lockRobust, lockRobustAsync, tryLock, unlock } from "./_mutex.ts";
-import { deadlineOf, waitOptions } from "./_wait.ts";
+import { canBlock, deadlineOf, waitOptions } from "./_wait.ts";
 import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "./protocol.ts";
 
 const STATE = 1;
@@ -80,10 +80,13 @@ export class Lock implements Lockable {
    * console.assert(!lock.acquire({ timeout: 5 }));
    * ```
    */
-  acquire(options: RobustAcquireOptions = {}): boolean {
+  acquire(options?: RobustAcquireOptions): boolean {
+    // Free and no options: one CAS, nothing to validate or allocate (a window's main
+    // thread still gets the error below: acquire() there is refused, free or not).
+    if (options === undefined && canBlock() && tryLock(this.#i32, STATE)) return true;
     const deadline = acquireDeadline(options, "Lock.acquire");
     if (deadline === undefined) return tryLock(this.#i32, STATE);
-    return lockRobust(this.#i32, STATE, deadline, options.recover === true, "Lock");
+    return lockRobust(this.#i32, STATE, deadline, options?.recover === true, "Lock");
   }
 
   /**

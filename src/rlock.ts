@@ -8,7 +8,7 @@ import { agentId } from "./_agent.ts";
 import { acquireDeadline, guard, guardAsync } from "./_guard.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
 import { defineReentry, lockRobust, lockRobustAsync, tryLock, unlock } from "./_mutex.ts";
-import { deadlineOf, waitOptions } from "./_wait.ts";
+import { canBlock, deadlineOf, waitOptions } from "./_wait.ts";
 import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "./protocol.ts";
 
 const STATE = 1;
@@ -108,7 +108,13 @@ export class RLock implements Lockable {
    * console.assert(!lock.locked());
    * ```
    */
-  acquire(options: RobustAcquireOptions = {}): boolean {
+  acquire(options?: RobustAcquireOptions): boolean {
+    // Free and no options: one CAS, nothing to validate or allocate (a window's main
+    // thread still gets the error below: acquire() there is refused, free or not).
+    if (options === undefined && canBlock() && tryLock(this.#i32, STATE)) {
+      this.#enter();
+      return true;
+    }
     const deadline = acquireDeadline(options, "RLock.acquire");
     if (this.#owned()) {
       this.#i32[COUNT]++;
@@ -116,7 +122,7 @@ export class RLock implements Lockable {
     }
     const ok = deadline === undefined
       ? tryLock(this.#i32, STATE)
-      : lockRobust(this.#i32, STATE, deadline, options.recover === true, "RLock");
+      : lockRobust(this.#i32, STATE, deadline, options?.recover === true, "RLock");
     if (ok) this.#enter();
     return ok;
   }
