@@ -133,6 +133,22 @@ const consumers: Record<string, Consumer> = {
     }
   },
 
+  /** A sabkit Channel, read in place with `recvWith` (no copy out of shared memory). */
+  channelWith(init, ctl) {
+    const ch = revive(init.channel) as Channel<"d">;
+    const tally = new Tally(ctl);
+    const each = (m: Float64Array): void => {
+      verify(m, m.length, init, tally.count);
+      tally.one();
+    };
+    try {
+      while (ch.recvWith(each) !== null);
+    } catch (e) {
+      setError(ctl, e);
+      ch.close();
+    }
+  },
+
   /** The seed's FloatChannel, received with `recv` (a copy per message). */
   floatChannel(init, ctl) {
     const ch = revive(init.channel) as FloatChannel;

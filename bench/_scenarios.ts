@@ -305,12 +305,13 @@ function rethrow(c: Consumer, e: unknown): never {
 export async function openChannel(
   what: string,
   length: number,
-  options: { slots: number; array?: boolean; seed?: boolean },
+  options: { slots: number; array?: boolean; seed?: boolean; inPlace?: boolean },
 ): Promise<Session> {
   const ch = options.seed
     ? new FloatChannel(length)
     : new Channel("d", { capacity: length, slots: options.slots });
-  const c = await Consumer.start(what, options.seed ? "floatChannel" : "channel", length, { channel: ch });
+  const kind = options.seed ? "floatChannel" : options.inPlace ? "channelWith" : "channel";
+  const c = await Consumer.start(what, kind, length, { channel: ch });
   const src: number[] | Float64Array = options.array ? new Array<number>(length) : new Float64Array(length);
   fill(src);
   let seq = 0;

@@ -183,10 +183,19 @@ group("100,000 float64 (800 kB) per message, main → worker", () => {
         quick: 100,
       }, () => s.openChannel("FloatChannel", BIG, { slots: 1, seed: true }));
       for (const slots of [2, 4, 8]) {
-        const name = `sabkit Channel ${slots} slots ← Float64Array`;
+        const name = `sabkit Channel ${slots} slots ← Float64Array, recvInto`;
         def(
           { ...big, name, role: "sabkit", full: 1000, quick: 100 },
           () => s.openChannel(name, BIG, { slots }),
+        );
+      }
+      for (const slots of [1, 2, 4]) {
+        const name = `sabkit Channel ${slots} slot${
+          slots > 1 ? "s" : ""
+        } ← Float64Array, recvWith (in place)`;
+        def(
+          { ...big, name, role: "sabkit", full: 1000, quick: 100 },
+          () => s.openChannel(name, BIG, { slots, inPlace: true }),
         );
       }
       const name = "sabkit Channel 4 slots ← number[]";
@@ -223,12 +232,17 @@ group("16 float64 (128 B) per message, main → worker", () => {
         () => s.openClone(PM_SMALL, SMALL, false),
       ).baseline();
       for (const slots of [256, 1024]) {
-        const name = `sabkit Channel ${slots} slots`;
+        const name = `sabkit Channel ${slots} slots, recvInto`;
         def(
           { ...small, name, role: "sabkit", full: 100_000, quick: 10_000 },
           () => s.openChannel(name, SMALL, { slots }),
         );
       }
+      const name = "sabkit Channel 1024 slots, recvWith (in place)";
+      def(
+        { ...small, name, role: "sabkit", full: 100_000, quick: 10_000 },
+        () => s.openChannel(name, SMALL, { slots: 1024, inPlace: true }),
+      );
       def(
         { ...small, name: "ringbuf.js SPSC ring (both spin)", role: "peer", full: 100_000, quick: 10_000 },
         () => s.openRingbuf("ringbuf.js", SMALL, 1024),

@@ -1,10 +1,10 @@
 /**
  * A quick local throughput check of `Channel`, main thread → one worker
- * (`recvInto` on the worker side): 1,000 messages of 100,000 float64 (GB/s)
+ * (`recvInto` or `recvWith` on the worker side): 1,000 messages of 100,000 float64 (GB/s)
  * and 100,000 messages of 16 float64 (messages/s), per slot count. Prints
  * the median and every run. Not a test: the benchmark issue owns the figures.
  *
- *   deno run --allow-read bench/channel_quick.ts [runs=3] [slots=1,4,8]
+ *   deno run --allow-read bench/channel_quick.ts [runs=3] [slots=1,4,8] [into|with]
  *   bun bench/channel_quick.ts   |   node bench/channel_quick.ts
  */
 import { Channel, Process } from "../mod.ts";
@@ -14,12 +14,13 @@ const worker = new URL("./channel_quick_worker.ts", import.meta.url);
 const argv = (globalThis as { process?: { argv?: string[] } }).process?.argv?.slice(2) ?? [];
 const runs = Number(argv[0] ?? 3);
 const slotList = (argv[1] ?? "1,4,8").split(",").map(Number);
+const mode = argv[2] === "with" ? "with" : "into";
 
 /** Seconds to move `count` messages of `size` elements, from the first send to the last receive. */
 async function once(slots: number, size: number, count: number): Promise<number> {
   const ch = new Channel("d", { capacity: size, slots });
   const flags = new Int32Array(new SharedArrayBuffer(12));
-  const p = new Process(worker, { args: [ch, flags] }).start();
+  const p = new Process(worker, { args: [ch, flags, mode] }).start();
   try {
     while (Atomics.load(flags, 0) === 0) await new Promise((r) => setTimeout(r, 1));
     const msg = new Float64Array(size);
@@ -53,7 +54,7 @@ for (const slots of slotList) {
   }
   const all = (xs: number[], scale: number) => xs.map((x) => (x / scale).toFixed(2)).join(" ");
   console.log(
-    `${runtime} slots=${slots}: 100k-f64 ${median(big).toFixed(2)} GB/s [${all(big, 1)}], ` +
+    `${runtime} ${mode} slots=${slots}: 100k-f64 ${median(big).toFixed(2)} GB/s [${all(big, 1)}], ` +
       `16-f64 ${(median(small) / 1e6).toFixed(2)} M msg/s [${all(small, 1e6)}]`,
   );
 }

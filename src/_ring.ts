@@ -85,13 +85,19 @@ export const SEND = 0;
 export const RECV = 1;
 
 /**
- * Spinning before parking saves the futex round trip (~20 µs) when the peer
- * answers within microseconds, but steals the core from a peer that shares
- * it. So the budget adapts per side: doubled when a spin succeeds, halved
- * when it fails, between these bounds (one check ≈ 50–80 ns with a pause).
+ * Spinning before parking saves the futex round trip: microseconds on bare
+ * metal, but up to 1–2 ms on a virtual machine whose idle vCPU halts (seen
+ * on these 2-core machines). Spinning also steals the core from a peer that
+ * shares it. So each side learns how long its waits last and spins for twice
+ * the longest recent one (growing at once, decaying by 1/8 per claim),
+ * within these bounds (ms). A budget that halves whenever a spin fails is
+ * bimodal: once one side parks, the other side's next wait includes the
+ * wake-up, outlasts its budget, and it parks too, and so on.
  */
-const MIN_SPINS = 16;
-const MAX_SPINS = 2048;
+const MIN_SPIN_MS = 0.05;
+const MAX_SPIN_MS = 1;
+/** A wait longer than this is an idle peer, not a slow hand-off: spinning would not have helped. */
+const IDLE_MS = 10;
 const pause: (n?: number) => void = (Atomics as unknown as { pause?: (n?: number) => void }).pause ??
   (() => {});
 
@@ -103,9 +109,9 @@ export class Ring {
   readonly limit: number;
   readonly #first: number;
   readonly #stride: number;
-  /** This agent's spin budgets, per side. */
-  #sendSpins = MAX_SPINS;
-  #recvSpins = MAX_SPINS;
+  /** This agent's spin budgets (ms), per side. */
+  #sendSpin = MAX_SPIN_MS;
+  #recvSpin = MAX_SPIN_MS;
 
   /** Wraps the control words; `strideBytes` is the distance between slot headers. */
   constructor(i32: Int32Array, slots: number, strideBytes: number) {
@@ -285,32 +291,47 @@ export class Ring {
     return side === SEND ? this.trySend() : this.tryRecv(limit);
   }
 
-  #spin(side: number, limit: number): number {
-    let pos = this.#try(side, limit);
-    if (pos !== NOT_READY) return pos;
-    const budget = side === SEND ? this.#sendSpins : this.#recvSpins;
-    let n = 0;
-    while (pos === NOT_READY && n < budget) {
+  /** Spins until claimed, `end` or `deadline`; the claim or {@linkcode NOT_READY}. */
+  #spin(side: number, limit: number, end: number, deadline: Deadline): number {
+    const stop = Math.min(end, deadline);
+    let pos = NOT_READY;
+    for (let n = 1; pos === NOT_READY; n++) {
+      // The clock costs as much as a few tries: read it every 8th.
+      if ((n & 7) === 0 && performance.now() >= stop) break;
       pause();
-      n++;
       pos = this.#try(side, limit);
     }
-    const next = pos === NOT_READY ? Math.max(MIN_SPINS, budget >> 1) : Math.min(MAX_SPINS, budget * 2);
-    if (side === SEND) this.#sendSpins = next;
-    else this.#recvSpins = next;
     return pos;
   }
 
-  /** The claim before parking: spun for, unless the deadline has passed already (a poll). */
-  #opening(side: number, limit: number, deadline: Deadline): number {
-    return deadline === Infinity || deadline > performance.now()
-      ? this.#spin(side, limit)
-      : this.#try(side, limit);
+  /** Learns from a wait that began at `start` and ended now: the next spin lasts twice as long. */
+  #learn(side: number, start: number): void {
+    const waited = performance.now() - start;
+    const budget = side === SEND ? this.#sendSpin : this.#recvSpin;
+    // A wait longer than any spin (an idle peer) only shrinks the budget gradually.
+    const next = waited > IDLE_MS
+      ? Math.max(MIN_SPIN_MS, budget / 2)
+      : Math.min(MAX_SPIN_MS, Math.max(MIN_SPIN_MS, 2 * waited, budget - budget / 8));
+    if (side === SEND) this.#sendSpin = next;
+    else this.#recvSpin = next;
+  }
+
+  /**
+   * The claim before parking, for a wait that began at `start`: spun for at
+   * most `cap` ms, unless the deadline has passed (a poll).
+   */
+  #opening(side: number, limit: number, start: number, deadline: Deadline, cap: number): number {
+    if (deadline !== Infinity && deadline <= start) return this.#try(side, limit);
+    const budget = Math.min(cap, side === SEND ? this.#sendSpin : this.#recvSpin);
+    return this.#spin(side, limit, start + budget, deadline);
   }
 
   /** Claims for `side`, blocking until `deadline`: a position or a negative outcome. */
   claimSync(side: number, limit: number, deadline: Deadline): number {
-    let pos = this.#opening(side, limit, deadline);
+    let pos = this.#try(side, limit);
+    if (pos !== NOT_READY) return pos;
+    const start = performance.now();
+    pos = this.#opening(side, limit, start, deadline, MAX_SPIN_MS);
     const waiters = side === SEND ? SEND_WAITERS : RECV_WAITERS;
     const i32 = this.i32;
     while (pos === NOT_READY) {
@@ -330,12 +351,17 @@ export class Ring {
         if (pos === NOT_READY && !awake) return TIMED_OUT;
       }
     }
+    if (pos >= 0) this.#learn(side, start);
     return pos;
   }
 
   /** The async form of {@linkcode Ring.claimSync}; rejects with `signal.reason` on abort. */
   async claimAsync(side: number, limit: number, deadline: Deadline, signal?: AbortSignal): Promise<number> {
-    let pos = this.#opening(side, limit, deadline);
+    let pos = this.#try(side, limit);
+    if (pos !== NOT_READY) return pos;
+    const start = performance.now();
+    // A short spin only: the thread's event loop is blocked meanwhile.
+    pos = this.#opening(side, limit, start, deadline, MIN_SPIN_MS);
     const waiters = side === SEND ? SEND_WAITERS : RECV_WAITERS;
     const i32 = this.i32;
     while (pos === NOT_READY) {
@@ -354,6 +380,7 @@ export class Ring {
         if (pos === NOT_READY && !awake) return TIMED_OUT;
       }
     }
+    if (pos >= 0) this.#learn(side, start);
     return pos;
   }
 }

@@ -1003,6 +1003,32 @@ export const BAD_INPUTS: BadInput[] = [
     state: (ch) => memoryOf(ch),
   }),
   bad({
+    api: "Channel.recvWith(fn)",
+    input: "a callback that is not a function; the message stays queued",
+    error: TypeError,
+    message: /Channel\.recvWith\(\) needs a function to call with the message, got "x"/,
+    setup: () => {
+      const ch = new mp.Channel("d", { capacity: 4 });
+      ch.send([1, 2]);
+      return ch;
+    },
+    call: (ch) => ch.recvWith("x" as never),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
+    api: "Channel.recvWithAsync(fn)",
+    input: "no callback; the message stays queued",
+    error: TypeError,
+    message: /Channel\.recvWithAsync\(\) needs a function to call with the message, got undefined/,
+    setup: () => {
+      const ch = new mp.Channel("d", { capacity: 4 });
+      ch.send([1, 2]);
+      return ch;
+    },
+    call: (ch) => ch.recvWithAsync(undefined as never),
+    state: (ch) => memoryOf(ch),
+  }),
+  bad({
     api: "Channel.recvInto(target)",
     input: "a Float64Array for a bigint channel",
     error: TypeError,

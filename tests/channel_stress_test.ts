@@ -38,7 +38,7 @@ for (const slots of [1, 16]) {
       const ch = new Channel("d", { capacity: 8, slots });
       const seen = new Uint8Array(new SharedArrayBuffer(PRODUCERS * PER_PRODUCER));
       const counts = new Int32Array(new SharedArrayBuffer(4 * CONSUMERS));
-      const modes = ["recvInto", "recv", "async", "recvInto"];
+      const modes = ["recvInto", "recv", "async", slots === 1 ? "recvWith" : "recvWithAsync"];
       const t0 = performance.now();
       await withProcesses(async (start) => {
         const consumers = modes.map((mode, k) =>

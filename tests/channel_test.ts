@@ -12,28 +12,32 @@ function shared(n: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * n));
 }
 
-test(
-  "Channel: 200 messages of 100,000 float64 from number[] and Float64Array arrive intact in a worker",
-  SLOW,
-  async () => {
-    const size = 100_000;
-    const ch = new Channel("d", { capacity: size, slots: 2 });
-    const out = shared(1);
-    await withProcesses(async (start) => {
-      const p = start("chan_bulk_check", { args: [ch, out] });
-      const typed = new Float64Array(size);
-      const plain = new Array<number>(size);
-      for (let i = 0; i < 200; i++) {
-        const msg = i % 2 === 0 ? typed : plain;
-        for (let j = 0; j < size; j++) msg[j] = stamp(i, j);
-        ch.send(msg, { timeout: LONG });
-      }
-      ch.close();
-      assert.equal(await p.join(LONG), 0);
-    });
-    assert.equal(out[0], 200);
-  },
-);
+for (const inPlace of [false, true]) {
+  test(
+    `Channel: 200 messages of 100,000 float64 from number[] and Float64Array arrive intact in a worker (${
+      inPlace ? "recvWith, read in place" : "recvInto"
+    })`,
+    SLOW,
+    async () => {
+      const size = 100_000;
+      const ch = new Channel("d", { capacity: size, slots: 2 });
+      const out = shared(1);
+      await withProcesses(async (start) => {
+        const p = start("chan_bulk_check", { args: [ch, out, inPlace] });
+        const typed = new Float64Array(size);
+        const plain = new Array<number>(size);
+        for (let i = 0; i < 200; i++) {
+          const msg = i % 2 === 0 ? typed : plain;
+          for (let j = 0; j < size; j++) msg[j] = stamp(i, j);
+          ch.send(msg, { timeout: LONG });
+        }
+        ch.close();
+        assert.equal(await p.join(LONG), 0);
+      });
+      assert.equal(out[0], 200);
+    },
+  );
+}
 
 test(
   "Channel: 1,000 messages of 1,000 float64 from a worker arrive in order with exact checksums",
@@ -440,3 +444,80 @@ test("Channel: examples/float_channel.ts runs and prints Done for both transport
   assert.match(r.stdout, /^Done: Channel, 4 slots \(recvInto\) 100 x 100000 floats in \d+ ms/m);
   assert.match(r.stdout, /^Done: postMessage 100 x 100000 floats in \d+ ms/m);
 });
+
+test("Channel.recvWith: the message in place, as a view of the shared memory, then the slot is free", () => {
+  const ch = new Channel("i", { capacity: 4 });
+  ch.send([1, 2, 3]);
+  let seen: Int32Array | undefined;
+  assert.equal(ch.recvWith((m) => (seen = m)), 3);
+  assert.ok(seen instanceof Int32Array);
+  assert.ok(seen.buffer instanceof SharedArrayBuffer);
+  assert.deepEqual(Array.from(seen), [1, 2, 3]);
+  // One slot, so this send only fits because recvWith freed it.
+  ch.send([4], { timeout: 0 });
+  assert.equal(ch.recvWith((m) => assert.deepEqual(Array.from(m), [4])), 1);
+  const q = new Channel("q", { capacity: 2 });
+  q.send([-1n, 2n ** 62n]);
+  assert.equal(q.recvWith((m) => assert.deepEqual(Array.from(m), [-1n, 2n ** 62n])), 2);
+  const empty = new Channel("d", { capacity: 0 });
+  empty.send([]);
+  assert.equal(empty.recvWith((m) => assert.equal(m.length, 0)), 0);
+});
+
+test("Channel.recvWith: a throwing callback consumes the message, frees the slot and passes the error on", () => {
+  const ch = new Channel("d", { capacity: 2 });
+  ch.send([1, 2]);
+  assert.throws(() =>
+    ch.recvWith(() => {
+      throw new Error("boom");
+    }), /boom/);
+  ch.send([3], { timeout: 0 });
+  assert.deepEqual(Array.from(ch.recv({ timeout: 0 }) ?? []), [3]);
+});
+
+test("Channel.recvWith and recvWithAsync: null once closed and drained, timeouts, aborts; the callback is not called", async () => {
+  const ch = new Channel("d", { capacity: 1, slots: 2 });
+  let calls = 0;
+  const count = () => void calls++;
+  const t0 = performance.now();
+  assert.throws(() => ch.recvWith(count, { timeout: 20 }), TimeoutError);
+  assert.ok(performance.now() - t0 >= 20);
+  await assert.rejects(ch.recvWithAsync(count, { timeout: 20 }), TimeoutError);
+  const controller = new AbortController();
+  const pending = ch.recvWithAsync(count, { signal: controller.signal });
+  controller.abort(new Error("stop"));
+  await assert.rejects(pending, /stop/);
+  ch.send([5]);
+  ch.close();
+  const got: number[] = [];
+  assert.equal(await ch.recvWithAsync((m) => got.push(m[0])), 1);
+  assert.equal(ch.recvWith(count), null);
+  assert.equal(await ch.recvWithAsync(count), null);
+  assert.deepEqual(got, [5]);
+  assert.equal(calls, 0);
+});
+
+test(
+  "Channel.recvWithAsync: 300 messages from a worker, checked in place, in order with exact checksums",
+  SLOW,
+  async () => {
+    const ch = new Channel("float64", { capacity: 1000, slots: 4 });
+    await withProcesses(async (start) => {
+      const p = start("chan_bulk_send", { args: [ch, 300, 1000] });
+      let i = 0;
+      for (;;) {
+        const n = await ch.recvWithAsync((m) => {
+          assert.equal(m[0], i, "stamp");
+          let sum = 0;
+          for (let j = 1; j < 999; j++) sum += m[j];
+          assert.equal(m[999], sum + i, `checksum of message ${i}`);
+        }, { timeout: LONG });
+        if (n === null) break;
+        assert.equal(n, 1000);
+        i++;
+      }
+      assert.equal(i, 300);
+      assert.equal(await p.join(LONG), 0);
+    });
+  },
+);

@@ -85,7 +85,8 @@ export function check(
 
 /**
  * Receives until the channel is closed and drained, checking every message;
- * counts them in `counts[index]`. `mode`: "recvInto", "recv", or "async" (recvAsync).
+ * counts them in `counts[index]`. `mode`: "recvInto", "recv", "async" (recvAsync),
+ * "recvWith" or "recvWithAsync".
  */
 export async function consume(
   ch: Channel<"d">,
@@ -103,6 +104,17 @@ export async function consume(
     let m: ArrayLike<number> = buf;
     if (mode === "recvInto") {
       n = ch.recvInto(buf, { timeout: STALL_MS });
+    } else if (mode === "recvWith" || mode === "recvWithAsync") {
+      // Checked in place, while the slot is still held.
+      const inPlace = (view: Float64Array) => {
+        check(view, view.length, seen, perProducer, last);
+        Atomics.add(counts, index, 1);
+      };
+      const got = mode === "recvWith"
+        ? ch.recvWith(inPlace, { timeout: STALL_MS })
+        : await ch.recvWithAsync(inPlace, { timeout: STALL_MS });
+      if (got === null) return;
+      continue;
     } else {
       const got = mode === "async"
         ? await ch.recvAsync({ timeout: STALL_MS })
