@@ -11,10 +11,11 @@
 
 import { agentId, hasExited } from "./_agent.ts";
 import { OwnerDiedError } from "./errors.ts";
+import { pause, SpinBudget } from "./_spin.ts";
 import { checkStop, type Deadline, waitAsync, waitSync } from "./_wait.ts";
 
-/** How long an acquire spins before it sleeps (ms). */
-const SPIN_MS = 0.05;
+/** How long this thread's blocking acquires spin before they sleep, learned from their waits. */
+const spins = new SpinBudget();
 /** Sleepers re-check the holder this often: nobody notifies when a worker dies. */
 const OWNER_POLL_MS = 100;
 
@@ -26,8 +27,6 @@ export const ACQUIRED = 1;
 export const OWNER_DIED = 2;
 /** One of {@linkcode TIMED_OUT}, {@linkcode ACQUIRED}, {@linkcode OWNER_DIED}. */
 export type LockOutcome = 0 | 1 | 2;
-const pause: (n?: number) => void = (Atomics as unknown as { pause?: (n?: number) => void }).pause ??
-  (() => {});
 
 /** Takes the mutex if it is free. */
 export function tryLock(i32: Int32Array, i: number): boolean {
@@ -37,15 +36,11 @@ export function tryLock(i32: Int32Array, i: number): boolean {
 }
 
 /**
- * Spins for up to {@linkcode SPIN_MS} before sleeping. A sleep costs the
- * waker a syscall and the sleeper a wake-up of tens of µs (up to 1–2 ms on a
- * virtual machine whose idle vCPU halts); a hand-off between two threads
- * that keep taking turns takes well under a µs when the waiter spins. It
- * keeps spinning when others sleep (the word reads 2): taking the mutex as
- * 1 then is safe, because the sleeper the releaser woke marks it 2 again.
+ * Spins until `end` (ms). It keeps spinning when others sleep (the word
+ * reads 2): taking the mutex as 1 then is safe, because the sleeper that the
+ * releaser woke marks it 2 again.
  */
-function spin(i32: Int32Array, i: number): boolean {
-  const end = performance.now() + SPIN_MS;
+function spin(i32: Int32Array, i: number, end: number): boolean {
   for (let n = 1;; n++) {
     if (Atomics.load(i32, i) === 0 && tryLock(i32, i)) return true;
     // The clock costs as much as a few tries: read it every 8th.
@@ -70,7 +65,15 @@ function grab(i32: Int32Array, i: number): boolean {
 
 /** Takes the mutex, sleeping until `deadline`. */
 export function lockSync(i32: Int32Array, i: number, deadline: Deadline): LockOutcome {
-  if (tryLock(i32, i) || spin(i32, i)) return ACQUIRED;
+  if (tryLock(i32, i)) return ACQUIRED;
+  const start = performance.now();
+  const outcome = spin(i32, i, Math.min(deadline, start + spins.ms)) ? ACQUIRED : park(i32, i, deadline);
+  if (outcome === ACQUIRED) spins.learn(performance.now() - start);
+  return outcome;
+}
+
+/** Sleeps until the mutex is taken, `deadline`, or its holder is found dead. */
+function park(i32: Int32Array, i: number, deadline: Deadline): LockOutcome {
   while (!grab(i32, i)) {
     if (ownerDied(i32, i)) return OWNER_DIED;
     if (!waitSync(i32, i, 2, deadline, OWNER_POLL_MS)) return grab(i32, i) ? ACQUIRED : TIMED_OUT;

@@ -29,6 +29,7 @@
 
 import { agentId, hasExited } from "./_agent.ts";
 import type { Handle, Kind } from "./_handle.ts";
+import { pause, SpinBudget } from "./_spin.ts";
 import { type Deadline, waitAsync, waitSync } from "./_wait.ts";
 
 /** Slot headers and data start on their own 64-byte cache lines. */
@@ -84,22 +85,8 @@ export const SEND = 0;
 /** Which side a claim is for. */
 export const RECV = 1;
 
-/**
- * Spinning before parking saves the futex round trip: microseconds on bare
- * metal, but up to 1–2 ms on a virtual machine whose idle vCPU halts (seen
- * on these 2-core machines). Spinning also steals the core from a peer that
- * shares it. So each side learns how long its waits last and spins for twice
- * the longest recent one (growing at once, decaying by 1/8 per claim),
- * within these bounds (ms). A budget that halves whenever a spin fails is
- * bimodal: once one side parks, the other side's next wait includes the
- * wake-up, outlasts its budget, and it parks too, and so on.
- */
-const MIN_SPIN_MS = 0.05;
-const MAX_SPIN_MS = 1;
-/** A wait longer than this is an idle peer, not a slow hand-off: spinning would not have helped. */
-const IDLE_MS = 10;
-const pause: (n?: number) => void = (Atomics as unknown as { pause?: (n?: number) => void }).pause ??
-  (() => {});
+/** Async claims spin this long at most (ms): the thread's event loop is blocked meanwhile. */
+const ASYNC_SPIN_MS = 0.02;
 
 /** The claim and publish protocol on one channel's control words and slot headers. */
 export class Ring {
@@ -109,9 +96,8 @@ export class Ring {
   readonly limit: number;
   readonly #first: number;
   readonly #stride: number;
-  /** This agent's spin budgets (ms), per side. */
-  #sendSpin = MAX_SPIN_MS;
-  #recvSpin = MAX_SPIN_MS;
+  /** This thread's spin budgets, per side. */
+  readonly #spins: [SpinBudget, SpinBudget] = [new SpinBudget(), new SpinBudget()];
 
   /** Wraps the control words; `strideBytes` is the distance between slot headers. */
   constructor(i32: Int32Array, slots: number, strideBytes: number) {
@@ -304,25 +290,13 @@ export class Ring {
     return pos;
   }
 
-  /** Learns from a wait that began at `start` and ended now: the next spin lasts twice as long. */
-  #learn(side: number, start: number): void {
-    const waited = performance.now() - start;
-    const budget = side === SEND ? this.#sendSpin : this.#recvSpin;
-    // A wait longer than any spin (an idle peer) only shrinks the budget gradually.
-    const next = waited > IDLE_MS
-      ? Math.max(MIN_SPIN_MS, budget / 2)
-      : Math.min(MAX_SPIN_MS, Math.max(MIN_SPIN_MS, 2 * waited, budget - budget / 8));
-    if (side === SEND) this.#sendSpin = next;
-    else this.#recvSpin = next;
-  }
-
   /**
    * The claim before parking, for a wait that began at `start`: spun for at
    * most `cap` ms, unless the deadline has passed (a poll).
    */
   #opening(side: number, limit: number, start: number, deadline: Deadline, cap: number): number {
     if (deadline !== Infinity && deadline <= start) return this.#try(side, limit);
-    const budget = Math.min(cap, side === SEND ? this.#sendSpin : this.#recvSpin);
+    const budget = Math.min(cap, this.#spins[side].ms);
     return this.#spin(side, limit, start + budget, deadline);
   }
 
@@ -331,7 +305,7 @@ export class Ring {
     let pos = this.#try(side, limit);
     if (pos !== NOT_READY) return pos;
     const start = performance.now();
-    pos = this.#opening(side, limit, start, deadline, MAX_SPIN_MS);
+    pos = this.#opening(side, limit, start, deadline, Infinity);
     const waiters = side === SEND ? SEND_WAITERS : RECV_WAITERS;
     const i32 = this.i32;
     while (pos === NOT_READY) {
@@ -351,7 +325,7 @@ export class Ring {
         if (pos === NOT_READY && !awake) return TIMED_OUT;
       }
     }
-    if (pos >= 0) this.#learn(side, start);
+    if (pos >= 0) this.#spins[side].learn(performance.now() - start);
     return pos;
   }
 
@@ -360,8 +334,7 @@ export class Ring {
     let pos = this.#try(side, limit);
     if (pos !== NOT_READY) return pos;
     const start = performance.now();
-    // A short spin only: the thread's event loop is blocked meanwhile.
-    pos = this.#opening(side, limit, start, deadline, MIN_SPIN_MS);
+    pos = this.#opening(side, limit, start, deadline, ASYNC_SPIN_MS);
     const waiters = side === SEND ? SEND_WAITERS : RECV_WAITERS;
     const i32 = this.i32;
     while (pos === NOT_READY) {
@@ -380,7 +353,7 @@ export class Ring {
         if (pos === NOT_READY && !awake) return TIMED_OUT;
       }
     }
-    if (pos >= 0) this.#learn(side, start);
+    if (pos >= 0) this.#spins[side].learn(performance.now() - start);
     return pos;
   }
 }

@@ -166,7 +166,9 @@ export function once(
 function spinForever(flags: Int32Array): never {
   Atomics.store(flags, 0, 1);
   Atomics.notify(flags, 0);
-  for (;;) Atomics.load(flags, 1);
+  // Short waits, not a busy loop: Deno's terminate() never stops a loop of
+  // plain loads, which would then burn a core for the rest of the test run.
+  for (;;) Atomics.wait(flags, 1, 0, 20);
 }
 
 /**
