@@ -85,6 +85,8 @@ export const SEND = 0;
 /** Which side a claim is for. */
 export const RECV = 1;
 
+/** The most slots a side that had to wait looks ahead before it claims. */
+const MAX_GAP = 64;
 /** Async claims spin this long at most (ms): the thread's event loop is blocked meanwhile. */
 const ASYNC_SPIN_MS = 0.02;
 
@@ -96,6 +98,10 @@ export class Ring {
   readonly limit: number;
   readonly #first: number;
   readonly #stride: number;
+  /** How far ahead a side that had to wait looks before it claims (see `#spin`); 0 for few slots. */
+  readonly #gap: number;
+  /** The head at a consumer's last look, to tell quiet producers. */
+  #lastHead = -1;
   /** This thread's spin budgets, per side. */
   readonly #spins: [SpinBudget, SpinBudget] = [new SpinBudget(), new SpinBudget()];
 
@@ -106,6 +112,7 @@ export class Ring {
     this.limit = slots * Math.floor(SPAN / slots);
     this.#first = CONTROL_BYTES / 4;
     this.#stride = strideBytes / 4;
+    this.#gap = Math.min(slots >> 3, MAX_GAP);
   }
 
   /** Marks every slot free for the first lap (new memory only). */
@@ -277,15 +284,63 @@ export class Ring {
     return side === SEND ? this.trySend() : this.tryRecv(limit);
   }
 
-  /** Spins until claimed, `end` or `deadline`; the claim or {@linkcode NOT_READY}. */
+  /**
+   * Producer: whether the slot `gap` positions past the head is free too (or
+   * the channel closed).
+   */
+  #freeAhead(gap: number): boolean {
+    const i32 = this.i32;
+    const h = Atomics.load(i32, HEAD);
+    if ((h & CLOSED) !== 0) return true;
+    const a = h + gap >= this.limit ? h + gap - this.limit : h + gap;
+    return Atomics.load(i32, this.#seq(a)) === 2 * a;
+  }
+
+  /**
+   * Consumer: whether the message `gap` positions past the tail is
+   * published, or (when `look`) the next one is and the head has not moved
+   * since the last look (the producers went quiet), or the channel closed.
+   */
+  #readyAhead(gap: number, look: boolean): boolean {
+    const i32 = this.i32;
+    const t = Atomics.load(i32, TAIL);
+    const a = t + gap >= this.limit ? t + gap - this.limit : t + gap;
+    if (Atomics.load(i32, this.#seq(a)) === 2 * a + 1) return true;
+    if (!look) return false;
+    if (Atomics.load(i32, this.#seq(t)) !== 2 * t + 1) return Atomics.load(i32, SHUT) !== 0;
+    const h = Atomics.load(i32, HEAD);
+    const quiet = h === this.#lastHead;
+    this.#lastHead = h;
+    return quiet;
+  }
+
+  /**
+   * Spins until claimed, `end` or `deadline`; the claim or
+   * {@linkcode NOT_READY}.
+   *
+   * With many slots, a side that had to wait does not take the very next
+   * slot the moment the other side hands it over: a producer facing a full
+   * ring waits until `#gap` more slots are free, a consumer
+   * facing an empty one until as many messages are ready (or the producers
+   * pause). Taking each slot at once keeps both sides on the same cache
+   * lines, each write pulling the line the other side reads; measured on 16-
+   * element messages through 1,024 slots, that lockstep mode ran at half
+   * the speed, and a run fell into it or not by chance. The price: a lone
+   * message on a channel of 8 or more slots may reach a spinning consumer
+   * about 2 µs later.
+   */
   #spin(side: number, limit: number, end: number, deadline: Deadline): number {
     const stop = Math.min(end, deadline);
+    const gap = this.#gap;
     let pos = NOT_READY;
     for (let n = 1; pos === NOT_READY; n++) {
-      // The clock costs as much as a few tries: read it every 8th.
-      if ((n & 7) === 0 && performance.now() >= stop) break;
       pause();
-      pos = this.#try(side, limit);
+      // The clock costs as much as a few tries: read it every 8th time. A consumer's reads of
+      // the lines producers write slow them down: it looks ahead every 16th, at the head every 32nd.
+      if ((n & 7) === 0 && performance.now() >= stop) break;
+      const go = gap === 0 ||
+        (side === SEND ? this.#freeAhead(gap) : (n & 15) === 0 && this.#readyAhead(gap, (n & 31) === 0));
+      if (go) pos = this.#try(side, limit);
     }
     return pos;
   }
