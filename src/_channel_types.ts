@@ -256,9 +256,15 @@ export function checkTarget(el: Element, target: unknown): void {
   );
 }
 
-/** The bytes from one slot's header to the next: a header line, then the data, in whole lines. */
+/**
+ * The bytes from one slot's header to the next: a header line, the data in
+ * whole lines, and a spare line. SharedArrayBuffer memory is only 16-byte
+ * aligned (Deno's pointers read 16, 48, 3440… mod 4096), so "own line"
+ * cannot be had by offsets; the spare line keeps a slot's data at least 64
+ * bytes from the next slot's header, which the other side writes.
+ */
 export function strideOf(el: Element, capacity: number): number {
-  return LINE + Math.ceil((capacity * el.view.BYTES_PER_ELEMENT) / LINE) * LINE;
+  return LINE + Math.ceil((capacity * el.view.BYTES_PER_ELEMENT) / LINE) * LINE + LINE;
 }
 
 /** The bytes a channel of this shape spans. */

@@ -32,11 +32,12 @@ import type { Handle, Kind } from "./_handle.ts";
 import { pause, SpinBudget } from "./_spin.ts";
 import { type Deadline, waitAsync, waitSync } from "./_wait.ts";
 
-/** Slot headers and data start on their own 64-byte cache lines. */
+/** A cache line: the unit of spacing between words written by different sides. */
 export const LINE = 64;
 /**
  * Control words come in groups 128 bytes apart (a line and its prefetch
- * buddy), so producers and consumers never write the same line.
+ * buddy; the memory itself is only 16-byte aligned), so producers and
+ * consumers never write the same line.
  */
 const W = 32;
 /** Group 0 (read-only after creation): the kind's magic word and the shape. */
