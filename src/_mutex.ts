@@ -16,6 +16,8 @@ import { checkStop, type Deadline, waitAsync, waitSync } from "./_wait.ts";
 
 /** How long this thread's blocking acquires spin before they sleep, learned from their waits. */
 const spins = new SpinBudget();
+/** How long an acquire spins while others sleep on the mutex (ms); see `spin`. */
+const SLEEPERS_SPIN_MS = 0.01;
 /** Sleepers re-check the holder this often: nobody notifies when a worker dies. */
 const OWNER_POLL_MS = 100;
 
@@ -36,15 +38,21 @@ export function tryLock(i32: Int32Array, i: number): boolean {
 }
 
 /**
- * Spins until `end` (ms). It keeps spinning when others sleep (the word
- * reads 2): taking the mutex as 1 then is safe, because the sleeper that the
- * releaser woke marks it 2 again.
+ * Spins until `end` (ms), or for at most {@linkcode SLEEPERS_SPIN_MS} while
+ * others sleep on the mutex (the word reads 2). Taking it as 1 then is safe
+ * (the sleeper the releaser woke marks it 2 again) but unfair: a spinner
+ * wins every race against a sleeper that takes tens of µs to wake, and a
+ * sleeper starved that way waited 100+ ms. So a spinner that sees sleepers
+ * soon joins them, yet a strict hand-off between two threads (each waits
+ * well under a µs for the other) stays a spin.
  */
-function spin(i32: Int32Array, i: number, end: number): boolean {
+function spin(i32: Int32Array, i: number, start: number, end: number): boolean {
+  const sleepersEnd = Math.min(end, start + SLEEPERS_SPIN_MS);
   for (let n = 1;; n++) {
-    if (Atomics.load(i32, i) === 0 && tryLock(i32, i)) return true;
+    const c = Atomics.load(i32, i);
+    if (c === 0 && tryLock(i32, i)) return true;
     // The clock costs as much as a few tries: read it every 8th.
-    if ((n & 7) === 0 && performance.now() >= end) return false;
+    if ((n & 7) === 0 && performance.now() >= (c === 2 ? sleepersEnd : end)) return false;
     pause();
   }
 }
@@ -67,7 +75,9 @@ function grab(i32: Int32Array, i: number): boolean {
 export function lockSync(i32: Int32Array, i: number, deadline: Deadline): LockOutcome {
   if (tryLock(i32, i)) return ACQUIRED;
   const start = performance.now();
-  const outcome = spin(i32, i, Math.min(deadline, start + spins.ms)) ? ACQUIRED : park(i32, i, deadline);
+  const outcome = spin(i32, i, start, Math.min(deadline, start + spins.ms))
+    ? ACQUIRED
+    : park(i32, i, deadline);
   if (outcome === ACQUIRED) spins.learn(performance.now() - start);
   return outcome;
 }

@@ -544,7 +544,9 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * The view is valid only during the call: a sender reuses the slot as
    * soon as `fn` returns, so copy out whatever you keep. `fn` must be
    * synchronous (an `async` function's awaits run after the slot is freed).
-   * The message is consumed even if `fn` throws; the error propagates.
+   * The message is consumed even if `fn` throws; the error propagates. The
+   * slot stays taken while `fn` runs, so `fn` must not wait to send on the
+   * same channel: with every other slot full, that waits forever.
    *
    * @param fn Called once with the message, a typed array of the channel's kind.
    * @param options `timeout` in ms.
