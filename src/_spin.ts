@@ -4,10 +4,10 @@
  *
  * Parking costs the waker a syscall and the sleeper a wake-up: on these
  * 2-core virtual machines 15–65 µs at the median, with a tail past 1 ms
- * (`bench/wake_latency.ts`). When
- * the peer answers within that time, spinning is cheaper; when the peer is
- * idle, or is not running because every core is busy (more threads than
- * cores, where spinning steals the core the peer needs), it is waste.
+ * (`bench/wake_latency.ts`). When the peer answers within that time,
+ * spinning is cheaper; when the peer is idle, or is not running because
+ * every core is busy (more threads than cores, where spinning steals the
+ * core the peer needs), it is waste.
  *
  * So a thread spins for twice its recent short waits (those that ended
  * within {@linkcode SHORT_MS}, parked or not), decaying by 1/8 per wait, and

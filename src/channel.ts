@@ -433,13 +433,18 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     return target.length >= this.#capacity ? ANY_LENGTH : target.length;
   }
 
-  #readInto(pos: number, target: ChannelArray | Array<number | bigint>, timeout?: number): number | null {
+  #readInto(
+    pos: number,
+    target: ChannelArray | Array<number | bigint>,
+    what: string,
+    timeout?: number,
+  ): number | null {
     if (pos === TOO_LONG) {
       // This call may have taken the wake-up meant for a receiver the message fits.
       this.#ring.wakeReceiver();
       throw new RangeError(`The next message does not fit a target of ${target.length} elements`);
     }
-    if (pos < 0) return this.#ended(pos, "recvInto", timeout);
+    if (pos < 0) return this.#ended(pos, what, timeout);
     const n = this.#ring.length(pos);
     try {
       if (!Array.isArray(target)) {
@@ -489,7 +494,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const deadline = deadlineOf(timeout);
     const limit = this.#limit(target);
     assertCanBlock("Channel.recvInto", "Channel.recvIntoAsync");
-    return this.#readInto(this.#ring.claimSync(RECV, limit, deadline), target, timeout);
+    return this.#readInto(this.#ring.claimSync(RECV, limit, deadline), target, "recvInto", timeout);
   }
 
   /**
@@ -521,11 +526,21 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const deadline = deadlineOf(timeout);
     const limit = this.#limit(target);
     if (signal?.aborted) throw signal.reason;
-    return this.#readInto(await this.#ring.claimAsync(RECV, limit, deadline, signal), target, timeout);
+    return this.#readInto(
+      await this.#ring.claimAsync(RECV, limit, deadline, signal),
+      target,
+      "recvIntoAsync",
+      timeout,
+    );
   }
 
-  #readWith(pos: number, fn: (message: ChannelArrays[C]) => void, timeout?: number): number | null {
-    if (pos < 0) return this.#ended(pos, "recvWith", timeout);
+  #readWith(
+    pos: number,
+    fn: (message: ChannelArrays[C]) => void,
+    what: string,
+    timeout?: number,
+  ): number | null {
+    if (pos < 0) return this.#ended(pos, what, timeout);
     const n = this.#ring.length(pos);
     try {
       fn(this.#view(pos, n) as ChannelArrays[C]);
@@ -571,7 +586,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const deadline = deadlineOf(timeout);
     checkCallback(fn, "recvWith");
     assertCanBlock("Channel.recvWith", "Channel.recvWithAsync");
-    return this.#readWith(this.#ring.claimSync(RECV, ANY_LENGTH, deadline), fn, timeout);
+    return this.#readWith(this.#ring.claimSync(RECV, ANY_LENGTH, deadline), fn, "recvWith", timeout);
   }
 
   /**
@@ -603,7 +618,8 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const deadline = deadlineOf(timeout);
     checkCallback(fn, "recvWithAsync");
     if (signal?.aborted) throw signal.reason;
-    return this.#readWith(await this.#ring.claimAsync(RECV, ANY_LENGTH, deadline, signal), fn, timeout);
+    const pos = await this.#ring.claimAsync(RECV, ANY_LENGTH, deadline, signal);
+    return this.#readWith(pos, fn, "recvWithAsync", timeout);
   }
 
   /**

@@ -11,11 +11,11 @@ export default function check(ch: Channel<"d">, out: Int32Array, inPlace = false
     const n = inPlace
       ? ch.recvWith((view) => checkOne(view, view.length, i, ch.capacity), { timeout: 30000 })
       : ch.recvInto(buf, { timeout: 30000 });
-    if (n !== null && !inPlace) checkOne(buf, n, i, ch.capacity);
     if (n === null) {
       out[0] = i;
       return;
     }
+    if (!inPlace) checkOne(buf, n, i, ch.capacity);
   }
 }
 
