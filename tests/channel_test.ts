@@ -135,6 +135,26 @@ test(
   },
 );
 
+test(
+  "Channel: lone messages on 1,024-slot channels (the look-ahead finds nothing ahead): 2,000 round trips in order",
+  SLOW,
+  async () => {
+    const there = new Channel("d", { capacity: 2, slots: 1024 });
+    const back = new Channel("d", { capacity: 2, slots: 1024 });
+    await withProcesses(async (start) => {
+      const p = start("chan_echo", { args: [[[there, back]], "Channel"] });
+      for (let i = 0; i < 2000; i++) {
+        there.send([i, -i], { timeout: LONG });
+        const got = i % 2 === 0 ? back.recv({ timeout: LONG }) : await back.recvAsync({ timeout: LONG });
+        assert.deepEqual(Array.from(got!), [i, -i], `round trip ${i}`);
+      }
+      there.close();
+      assert.equal(back.recv({ timeout: LONG }), null);
+      assert.equal(await p.join(LONG), 0);
+    });
+  },
+);
+
 test("Channel: close wakes a worker blocked in recv; it first drains what was sent", SLOW, async () => {
   for (const mode of ["sync", "async"]) {
     const ch = new Channel("i", { capacity: 1, slots: 4 });
