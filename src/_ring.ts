@@ -347,15 +347,14 @@ export class Ring {
    *
    * With many slots, a side that had to wait does not take the very next
    * slot the moment the other side hands it over: a producer facing a full
-   * ring waits until `#gap` more slots are free, a consumer facing an empty
-   * one until as many messages are ready (or the producers pause); and a
-   * side that never has to wait checks every 16th claim (`#begin`). Taking
-   * each slot at once keeps both sides on the same cache lines, each write
-   * pulling the line the other side reads, and once in that lockstep a run
-   * stays there: a C model of this ring (`bench/native/ring.c`, 16-element
-   * messages, 1,024 slots) moves 4–15 M messages/s in lockstep and 20–28 M/s
-   * paced on these machines. The price: a lone message on a channel of 8 or
-   * more slots may reach a spinning consumer about 2 µs later.
+   * ring waits until `#gap` more slots are free, a consumer
+   * facing an empty one until as many messages are ready (or the producers
+   * pause). Taking each slot at once keeps both sides on the same cache
+   * lines, each write pulling the line the other side reads; measured on 16-
+   * element messages through 1,024 slots, that lockstep mode ran at half
+   * the speed, and a run fell into it or not by chance. The price: a lone
+   * message on a channel of 8 or more slots may reach a spinning consumer
+   * about 2 µs later.
    */
   #spin(side: number, limit: number, end: number, deadline: Deadline): number {
     const stop = Math.min(end, deadline);
@@ -374,24 +373,6 @@ export class Ring {
   }
 
   /**
-   * A blocking claim's first try. With a look-ahead, every 16th claim
-   * first checks that this side is `#gap` slots clear of the other and, if
-   * not, waits in `#spin` until it is: a side that never has to wait would
-   * otherwise follow the other one slot behind, on the lines it is writing
-   * (see `#spin`).
-   */
-  #begin(side: number, limit: number): number {
-    const gap = this.#gap;
-    if (gap !== 0) {
-      const close = side === SEND
-        ? (this.#head & 15) === 0 && !this.#freeAhead(gap)
-        : (this.#tail & 15) === 0 && !this.#readyAhead(gap, false);
-      if (close) return NOT_READY;
-    }
-    return this.#try(side, limit);
-  }
-
-  /**
    * The claim before parking, for a wait that began at `start`: spun for at
    * most `cap` ms, unless the deadline has passed (a poll).
    */
@@ -403,7 +384,7 @@ export class Ring {
 
   /** Claims for `side`, blocking until `deadline`: a position or a negative outcome. */
   claimSync(side: number, limit: number, deadline: Deadline): number {
-    let pos = this.#begin(side, limit);
+    let pos = this.#try(side, limit);
     if (pos !== NOT_READY) return pos;
     const start = performance.now();
     pos = this.#opening(side, limit, start, deadline, Infinity);
@@ -432,7 +413,7 @@ export class Ring {
 
   /** The async form of {@linkcode Ring.claimSync}; rejects with `signal.reason` on abort. */
   async claimAsync(side: number, limit: number, deadline: Deadline, signal?: AbortSignal): Promise<number> {
-    let pos = this.#begin(side, limit);
+    let pos = this.#try(side, limit);
     if (pos !== NOT_READY) return pos;
     const start = performance.now();
     pos = this.#opening(side, limit, start, deadline, ASYNC_SPIN_MS);
