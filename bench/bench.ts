@@ -21,6 +21,7 @@ import os from "node:os";
 import { dirname } from "node:path";
 import process from "node:process";
 import { type B, barplot, bench, flags, group, measure, run, summary } from "mitata";
+import { machineNow } from "./_control.ts";
 import { terminateAll } from "./_port.ts";
 import * as mt from "./_multithreading.ts";
 import * as s from "./_scenarios.ts";
@@ -52,6 +53,11 @@ export interface Scenario {
   batch: number;
   /** Why it did not run here, if it did not. */
   skipped?: string;
+  /**
+   * Channels only: ns per copy of the one-thread loop of `_control.ts`, timed as
+   * the scenario opened and as it closed (the mean), to tell the machine's swings from ours.
+   */
+  machine?: number;
 }
 
 const scenarios: Scenario[] = [];
@@ -98,9 +104,12 @@ function def(
   const n = quick ? meta.quick : meta.full;
   const per = meta.per ?? 1;
   const { full: _f, quick: _q, per: _p, ...rest } = meta;
-  scenarios.push({ ...rest, batch: n * per });
+  const entry: Scenario = { ...rest, batch: n * per };
+  scenarios.push(entry);
+  const timed = meta.role === "sabkit" && (meta.section === "100k" || meta.section === "16");
   const b = bench(meta.name, async function* () {
     progress(meta.name);
+    const before = timed ? machineNow() : 0;
     const session = await open();
     const sample = async (): Promise<number> => {
       const t0 = performance.now();
@@ -117,6 +126,7 @@ function def(
     // mitata's manual timing: each sample is the time this function returns (ns per iteration).
     yield { manual: sample } as unknown as () => unknown;
     await session.close();
+    if (timed) entry.machine = (before + machineNow()) / 2;
   });
   if (quick) quicken(b, meta.name);
   return b;
