@@ -8,6 +8,9 @@
  * message (round trip, lock operation) and peers measured with different
  * batch sizes compare directly. The consumer verifies every message; a
  * broken run is an error in mitata's table and in the JSON, never a number.
+ * Each sabkit channel scenario also times a one-thread control loop
+ * (`_control.ts`) as it opens and as it closes, so that the report can tell
+ * the machine's swings from the channel's.
  *
  * ```sh
  * node bench/bench.ts [--quick] [--out bench/results/node.json] [--colors|--no-colors]
