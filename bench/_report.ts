@@ -41,7 +41,7 @@ interface Cell {
   ns?: number;
   /** With `--repeat`: each repetition's median. */
   reps?: number[];
-  /** With `--repeat`, channels only: the machine's control loop (ns per copy) beside each of `reps`. */
+  /** With `--repeat`, channels only: the machine's speed beside each of `reps` (both cores' ns per copy, summed). */
   machine?: number[];
   error?: string;
 }
@@ -252,7 +252,9 @@ function stability(section: Scenario["section"]): Target {
       const range = reps.map((ns) => label({ ...top, ns })).join(", ");
       const machine = top.machine === undefined
         ? ""
-        : `; the machine's one-thread control loop, timed beside it, varied ${num(spread(top.machine))}×`;
+        : `; the machine (a one-thread loop timed beside it on both cores) varied ${
+          num(spread(top.machine))
+        }×`;
       return `${ratio <= 1.5 ? "PASS" : "FAIL"} ${num(ratio)}× over ${reps.length} runs (${range}; ${
         truncate(top.scenario.name, 40)
       })${machine}`;
@@ -262,13 +264,13 @@ function stability(section: Scenario["section"]): Target {
 
 /**
  * The same repetitions measured in units of the machine's speed at the time
- * (ns per message ÷ ns per copy of the control loop): whether the channel
- * swings more than the machine under it does.
+ * (ns per message ÷ both cores' ns per copy of the control loop, summed):
+ * whether the channel swings more than the machine under it does.
  */
 function steadiness(section: Scenario["section"]): Target {
   return {
     text:
-      `${section}-f64: best sabkit channel steady relative to the machine (÷ one-thread control loop, max/min ≤ 1.5×; a diagnostic, not an issue target)`,
+      `${section}-f64: best sabkit channel steady relative to the machine (÷ the control loop on both cores, max/min ≤ 1.5×; a diagnostic, not an issue target)`,
     check(c) {
       const top = repeated(c, section);
       if (typeof top === "string") return top;
@@ -277,7 +279,9 @@ function steadiness(section: Scenario["section"]): Target {
       const ratio = spread(relative);
       return `${ratio <= 1.5 ? "PASS" : "FAIL"} ${
         num(ratio)
-      }× over ${relative.length} runs (ns per message ÷ ns per copy: ${relative.map(num).join(", ")})`;
+      }× over ${relative.length} runs (ns per message ÷ ns per copy, both cores: ${
+        relative.map(num).join(", ")
+      })`;
     },
   };
 }

@@ -8,9 +8,9 @@
  * message (round trip, lock operation) and peers measured with different
  * batch sizes compare directly. The consumer verifies every message; a
  * broken run is an error in mitata's table and in the JSON, never a number.
- * Each sabkit channel scenario also times a one-thread control loop
- * (`_control.ts`) as it opens and as it closes, so that the report can tell
- * the machine's swings from the channel's.
+ * Each sabkit channel scenario also times a one-thread control loop on both
+ * cores (`_control.ts`) as it opens and as it closes, so that the report can
+ * tell the machine's swings from the channel's.
  *
  * ```sh
  * node bench/bench.ts [--quick] [--out bench/results/node.json] [--colors|--no-colors]
@@ -24,7 +24,7 @@ import os from "node:os";
 import { dirname } from "node:path";
 import process from "node:process";
 import { type B, barplot, bench, flags, group, measure, run, summary } from "mitata";
-import { machineNow } from "./_control.ts";
+import { machineNow, startMachineProbe, stopMachineProbe } from "./_control.ts";
 import { terminateAll } from "./_port.ts";
 import * as mt from "./_multithreading.ts";
 import * as s from "./_scenarios.ts";
@@ -57,10 +57,13 @@ export interface Scenario {
   /** Why it did not run here, if it did not. */
   skipped?: string;
   /**
-   * Channels only: ns per copy of the one-thread loop of `_control.ts`, timed as
-   * the scenario opened and as it closed (the mean), to tell the machine's swings from ours.
+   * Channels only: the machine's speed beside this scenario, from `_control.ts`:
+   * the sum of both cores' ns per copy of its one-thread loop (`cores`), each
+   * the mean of a timing as the scenario opened and one as it closed.
    */
   machine?: number;
+  /** The two cores' ns per copy behind `machine`: the main thread's, the helper's. */
+  cores?: [number, number];
 }
 
 const scenarios: Scenario[] = [];
@@ -112,7 +115,7 @@ function def(
   const timed = meta.role === "sabkit" && (meta.section === "100k" || meta.section === "16");
   const b = bench(meta.name, async function* () {
     progress(meta.name);
-    const before = timed ? machineNow() : 0;
+    const before = timed ? machineNow() : [0, 0];
     const session = await open();
     const sample = async (): Promise<number> => {
       const t0 = performance.now();
@@ -129,7 +132,12 @@ function def(
     // mitata's manual timing: each sample is the time this function returns (ns per iteration).
     yield { manual: sample } as unknown as () => unknown;
     await session.close();
-    if (timed) entry.machine = (before + machineNow()) / 2;
+    if (timed) {
+      const after = machineNow();
+      const cores: [number, number] = [(before[0] + after[0]) / 2, (before[1] + after[1]) / 2];
+      // A helper that did not answer leaves NaN: no figure rather than half of one.
+      if (Number.isFinite(cores[0] + cores[1])) Object.assign(entry, { machine: cores[0] + cores[1], cores });
+    }
   });
   if (quick) quicken(b, meta.name);
   return b;
@@ -328,6 +336,7 @@ const peerFailures: string[] = [];
 if (out !== undefined) mkdirSync(dirname(out), { recursive: true });
 try {
   const loadBefore = os.loadavg();
+  await startMachineProbe();
   const started = Date.now();
   const result = await run({ format: "mitata", colors, print: (line: string) => console.log(line) });
   for (const t of result.benchmarks) {
@@ -364,6 +373,7 @@ try {
     );
   }
 } finally {
+  stopMachineProbe();
   terminateAll();
   if (out !== undefined) rmSync(`${out}.progress`, { force: true });
 }
