@@ -10,10 +10,12 @@
  * C version swings up to 1.75×, `native/machine.c`), and code bound by
  * instruction throughput swings with it; V8 calls out to a builtin for every
  * `Atomics` operation, so its channel code is such code. Measured on Node
- * with 16-element messages: both cores fast, 7–8.4 M msg/s; one slow, 5–6;
- * both slow, about 4; the rate times the sum of the two cores' ns per copy
- * stays within about ±8 %. So the report divides by that sum to tell the
- * machine's swings from the channel's.
+ * with 16-element messages (148 batches of 100,000): both cores fast, 7–8.4
+ * M msg/s; one slow, 5–6; both slow, about 4; over the middle half of the
+ * batches the rate spread 1.54×, the rate times the sum of the two cores' ns
+ * per copy 1.16×. So the report divides by that sum to tell the machine's
+ * swings from the channel's (roughly: the loop is timed only as a scenario
+ * opens and closes).
  *
  * @module
  */
