@@ -67,7 +67,7 @@ function merged(results: RuntimeResult[]): Map<string, Cell> {
     else {
       const ok = all.filter((c) => c.ns !== undefined);
       const reps = ok.map((c) => c.ns!);
-      const machine = ok.map((c) => c.scenario.machine);
+      const machine = ok.map((c) => c.scenario.cores && c.scenario.cores[0] + c.scenario.cores[1]);
       out.set(name, {
         scenario: first.scenario,
         ns: median(reps),

@@ -58,11 +58,9 @@ export interface Scenario {
   skipped?: string;
   /**
    * Channels only: the machine's speed beside this scenario, from `_control.ts`:
-   * the sum of both cores' ns per copy of its one-thread loop (`cores`), each
+   * the main thread's and the helper's ns per copy of its one-thread loop, each
    * the mean of a timing as the scenario opened and one as it closed.
    */
-  machine?: number;
-  /** The two cores' ns per copy behind `machine`: the main thread's, the helper's. */
   cores?: [number, number];
 }
 
@@ -136,7 +134,7 @@ function def(
       const after = machineNow();
       const cores: [number, number] = [(before[0] + after[0]) / 2, (before[1] + after[1]) / 2];
       // A helper that did not answer leaves NaN: no figure rather than half of one.
-      if (Number.isFinite(cores[0] + cores[1])) Object.assign(entry, { machine: cores[0] + cores[1], cores });
+      if (Number.isFinite(cores[0] + cores[1])) entry.cores = cores;
     }
   });
   if (quick) quicken(b, meta.name);

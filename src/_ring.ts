@@ -136,6 +136,11 @@ export class Ring {
     return pos + 1 === this.limit ? 0 : pos + 1;
   }
 
+  /** The position `by` (less than a lap) past `pos`. */
+  #ahead(pos: number, by: number): number {
+    return pos + by >= this.limit ? pos + by - this.limit : pos + by;
+  }
+
   /** Whether the channel was closed. */
   closed(): boolean {
     // The head, not SHUT: sends fail from the moment the head is marked.
@@ -319,7 +324,7 @@ export class Ring {
     const i32 = this.i32;
     const h = Atomics.load(i32, HEAD);
     if ((h & CLOSED) !== 0) return true;
-    const a = h + gap >= this.limit ? h + gap - this.limit : h + gap;
+    const a = this.#ahead(h, gap);
     return Atomics.load(i32, this.#seq(a)) === 2 * a;
   }
 
@@ -331,7 +336,7 @@ export class Ring {
   #readyAhead(gap: number, look: boolean): boolean {
     const i32 = this.i32;
     const t = Atomics.load(i32, TAIL);
-    const a = t + gap >= this.limit ? t + gap - this.limit : t + gap;
+    const a = this.#ahead(t, gap);
     if (Atomics.load(i32, this.#seq(a)) === 2 * a + 1) return true;
     if (!look) return false;
     if (Atomics.load(i32, this.#seq(t)) !== 2 * t + 1) return Atomics.load(i32, SHUT) !== 0;

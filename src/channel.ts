@@ -526,12 +526,8 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const deadline = deadlineOf(timeout);
     const limit = this.#limit(target);
     if (signal?.aborted) throw signal.reason;
-    return this.#readInto(
-      await this.#ring.claimAsync(RECV, limit, deadline, signal),
-      target,
-      "recvIntoAsync",
-      timeout,
-    );
+    const pos = await this.#ring.claimAsync(RECV, limit, deadline, signal);
+    return this.#readInto(pos, target, "recvIntoAsync", timeout);
   }
 
   #readWith(
