@@ -209,6 +209,8 @@ export class Process {
     this.#exitCode = this.#error !== undefined && code === 0 ? 1 : code;
     // Locks it still holds now report OwnerDiedError instead of blocking forever.
     markExited(this.#agent);
+    // Ends #watch's wait (a pending wait holds a timer that would keep this thread's process alive).
+    Atomics.notify(this.#control, STATE);
     this.#onExit();
   }
 

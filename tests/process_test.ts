@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cpuCount, Lock, Process, ProcessError } from "../mod.ts";
-import { until, withProcesses, workerUrl } from "./_util.ts";
+import { runScript, until, withProcesses, workerUrl } from "./_util.ts";
 
 test("Process: join rejects with the worker's error name, message and stack", async () => {
   await withProcesses(async (start) => {
@@ -44,6 +44,16 @@ test("Process: terminate() stops a worker blocked in acquire; join resolves -15"
   });
   assert.equal(flags[0], 1, "the worker never got the lock");
   lock.release();
+});
+
+test("Process: a terminated or failed process does not keep this one alive", () => {
+  const r = runScript("terminate_exit.ts", 20000);
+  assert.equal(r.stderr, "");
+  assert.equal(
+    r.stdout.trim(),
+    "exit codes -15, -15; never joined\nmissing module: ProcessError, exit code 1",
+  );
+  assert.equal(r.status, 0, "exited by itself");
 });
 
 test("Process: lifecycle errors and bad arguments", async () => {
