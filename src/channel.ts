@@ -44,13 +44,6 @@ import { TimeoutError } from "./errors.ts";
 
 export type { ChannelArray, ChannelArrays, ChannelTypecode } from "./_channel_types.ts";
 
-/**
- * Messages up to this many elements are copied by a loop: below it, the call
- * into `TypedArray.prototype.set` costs more than the copy (measured on V8
- * and JavaScriptCore: 4 elements 2× faster, 16 about even, 64 2× slower).
- */
-const SHORT = 16;
-
 /** Options of the {@linkcode Channel} constructor. */
 export interface ChannelOptions {
   /** The most elements one message may have. */
@@ -255,7 +248,6 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
 
   /** The message as something to copy from: a sabkit array is read through its raw view. */
   #source(values: ArrayLike<number | bigint>): ArrayLike<unknown> {
-    if (values instanceof this.#el.view) return values;
     const obj = values as { getObj?: () => unknown };
     const source =
       (typedArrayOf(values) === undefined && typeof obj?.getObj === "function"
@@ -295,11 +287,8 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
       if ((typed ?? source).length !== n) {
         throw new RangeError("The message changed length before it could be copied");
       }
-      if (typed !== undefined && n > SHORT) {
+      if (typed !== undefined) {
         this.#data.set(typed as never, at);
-      } else if (typed !== undefined) {
-        const data = this.#data as unknown as Record<number, unknown>;
-        for (let i = 0; i < n; i++) data[at + i] = typed[i];
       } else {
         const data = this.#data as unknown as Record<number, unknown>;
         for (let i = 0; i < n; i++) data[at + i] = source[i];
@@ -458,12 +447,11 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     if (pos < 0) return this.#ended(pos, what, timeout);
     const n = this.#ring.length(pos);
     try {
-      if (!Array.isArray(target) && n > SHORT) {
+      if (!Array.isArray(target)) {
         target.set(this.#view(pos, n) as never);
       } else {
         const at = this.#at(pos);
-        const data = this.#data;
-        for (let i = 0; i < n; i++) target[i] = data[at + i];
+        for (let i = 0; i < n; i++) target[i] = this.#data[at + i];
       }
     } finally {
       this.#ring.release(pos);

@@ -275,34 +275,6 @@ test("Channel: zero-length messages are messages", () => {
   assert.throws(() => ch.send([1]), RangeError);
 });
 
-test("Channel: a typed array of another number kind converts as TypedArray.set does, short messages and long", () => {
-  // Short messages are copied by a loop, long ones by set(): both must convert alike.
-  const values = [1.5, -2.7, 300, NaN, -0, 1e10, -129, 255.5, Infinity, 65536.25];
-  for (const n of [3, 10, 40]) {
-    const source = Float64Array.from(
-      { length: n },
-      (_, i) => values[i % values.length] * (1 + Math.floor(i / 10)),
-    );
-    const kinds = [["b", Int8Array], ["B", Uint8Array], ["i", Int32Array], ["f", Float32Array]] as const;
-    for (const [code, View] of kinds) {
-      const ch = new Channel(code, { capacity: 40, slots: 2 });
-      ch.send(source);
-      const expected = new View(n);
-      expected.set(source);
-      assert.deepEqual(ch.recv(), expected, `${code}, ${n} elements`);
-    }
-    const ch = new Channel("d", { capacity: 40 });
-    for (const Target of [Int8Array, Uint16Array, Float32Array]) {
-      ch.send(new Int32Array(source));
-      const target = new Target(40).fill(7);
-      const expected = new Target(40).fill(7);
-      expected.set(new Float64Array(new Int32Array(source)));
-      assert.equal(ch.recvInto(target), n);
-      assert.deepEqual(target, expected, `d into ${Target.name}, ${n} elements`);
-    }
-  }
-});
-
 test("Channel: wrong kinds are TypeErrors that write nothing", () => {
   const q = new Channel("q", { capacity: 2 });
   assert.throws(() => q.send([1, 2]), { name: "TypeError", message: /bigints, got 1 at index 0/ });
