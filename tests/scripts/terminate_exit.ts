@@ -1,4 +1,4 @@
-// A terminated process must not keep this one alive, joined or not.
+// A process that ended (terminated, or failed) must not keep this one alive, though never joined.
 import { Lock, Process } from "../../mod.ts";
 
 const lock = new Lock();
@@ -12,7 +12,10 @@ blocked.terminate();
 const early = new Process(worker, { args: [lock, flags] }).start();
 early.terminate();
 console.log(`exit codes ${blocked.exitCode}, ${early.exitCode}; never joined`);
-// A worker whose module cannot load ends with an error, joined or not.
-const missing = new Process(new URL("../workers/no_such_module.ts", import.meta.url)).start();
-const failed = await missing.join(10_000).then(() => "joined", (e) => (e as Error).name);
-console.log(`missing module: ${failed}, exit code ${missing.exitCode}`);
+// A worker that dies of an uncaught error (its runtime's error event, not the target's report).
+const failing = new Process(new URL("../workers/throws.ts", import.meta.url), { exportName: "later" })
+  .start();
+for (const end = performance.now() + 10_000; failing.alive && performance.now() < end;) {
+  await new Promise((r) => setTimeout(r, 5));
+}
+console.log(`uncaught error: exit code ${failing.exitCode}; never joined`);
