@@ -2,7 +2,7 @@ import type { Channel } from "../mod.ts";
 
 /**
  * The consumer of `machine_phase.ts`: reads every message in place, checks
- * its stamps, and publishes the count after each batch (`flags[1]`), so the
+ * its stamps, and publishes the batches done (`flags[1]`), so the
  * producer can time whole batches; `flags[0]` says it is ready.
  */
 export default function drain(ch: Channel<"d">, flags: Int32Array, batch: number): void {
@@ -15,7 +15,7 @@ export default function drain(ch: Channel<"d">, flags: Int32Array, batch: number
   while (ch.recvWith(check) !== null) {
     i++;
     if (i % batch === 0) {
-      Atomics.store(flags, 1, i);
+      Atomics.store(flags, 1, i / batch);
       Atomics.notify(flags, 1);
     }
   }
