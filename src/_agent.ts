@@ -12,6 +12,12 @@ const MAGIC = 0;
 const NEXT_ID = 1;
 /** How many agents have been marked exited: lets waiters notice a death cheaply. */
 const EXITS = 2;
+/**
+ * How many async waiters, in all agents, gave up (abort, timeout) while the
+ * engine still has them queued on a futex word: a notify may land on one of
+ * them, so notifiers wake that many more (see `wake` in `_wait.ts`).
+ */
+const ABANDONED = 3;
 const HEADER_WORDS = 16;
 /** Agents with ids below this have an exit bit; later ones are never reported dead. */
 const TRACKED_IDS = 1 << 20;
@@ -47,11 +53,20 @@ export function adoptDomain(buffer: SharedArrayBuffer): void {
   adopted = true;
 }
 
+/**
+ * The largest agent id: a lock word holds its holder's id shifted left by
+ * one (`_mutex.ts`), which must stay a positive Int32.
+ */
+export const MAX_AGENT_ID: number = 2 ** 30 - 1;
+
 /** Draws a fresh id from this agent's domain (for a worker about to start). */
 export function drawId(): number {
   domainBuffer();
   const next = Atomics.add(domain!, NEXT_ID, 1);
-  if (next <= 0) throw new RangeError("The agent id space is exhausted");
+  if (next <= 0 || next > MAX_AGENT_ID) {
+    Atomics.sub(domain!, NEXT_ID, 1);
+    throw new RangeError(`The agent id space is exhausted (${MAX_AGENT_ID} agents)`);
+  }
   return next;
 }
 
@@ -88,4 +103,17 @@ export function exitCount(): number {
 export function hasExited(agent: number): boolean {
   if (agent <= 0 || agent >= TRACKED_IDS || domain === undefined) return false;
   return (Atomics.load(domain, HEADER_WORDS + (agent >>> 5)) & (1 << (agent & 31))) !== 0;
+}
+
+/** Adds `delta` to the count of abandoned async waiters (see {@linkcode ABANDONED}). */
+export function addAbandoned(delta: number): void {
+  domainBuffer();
+  Atomics.add(domain!, ABANDONED, delta);
+}
+
+/** How many async waiters are abandoned but may still take a notify (never negative). */
+export function abandonedCount(): number {
+  if (domain === undefined) return 0;
+  const n = Atomics.load(domain, ABANDONED);
+  return n > 0 ? n : 0;
 }

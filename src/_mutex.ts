@@ -1,10 +1,27 @@
 /**
- * A futex mutex on one Int32 word (Drepper's "mutex 3"): 0 unlocked,
- * 1 locked, 2 locked with possible sleepers. Uncontended lock and unlock are
- * one atomic operation each; `unlock` calls `notify` only when someone may
- * sleep. The next word holds the holder's agent id, so a waiter can tell
- * that the holder's worker has exited (robust mutex). Shared by `Lock` and
- * `RLock`.
+ * A futex mutex on one Int32 word (Drepper's "mutex 3", with the holder in
+ * the word): 0 unlocked, else `holder · 2 + contended`, where `holder` is
+ * the agent id of the holder and `contended` is 1 once someone may sleep on
+ * it. Uncontended lock and unlock are one compare-and-swap each; `unlock`
+ * calls `notify` only when someone may sleep. Shared by `Lock`, `RLock` and
+ * the internal mutexes of `Barrier`.
+ *
+ * Robustness (a worker may die at any instruction): taking the mutex and
+ * naming its holder are the same atomic step, so there is no moment at which
+ * a dead agent can leave it locked without its name in it. Every state a
+ * kill can leave, and who repairs it:
+ *
+ * | the holder dies…                    | it leaves                | repaired by                                  |
+ * |-------------------------------------|--------------------------|----------------------------------------------|
+ * | before its CAS 0 → id·2             | 0 (nothing taken)        | nothing to repair                            |
+ * | after it, inside the critical part  | id·2 (+1), id exited     | a locker that sees the id exited: `OWNER_DIED` (`OwnerDiedError`), then `takeOver` by CAS id·2+c → me·2+1 |
+ * | inside `unlock`, before its CAS → 0 | id·2 (+1), id exited     | as above                                     |
+ * | after unlock's CAS, before notify   | 0, sleepers not woken    | sleepers wake within `OWNER_POLL_MS` and retry |
+ *
+ * A sleeper marks the word contended (CAS id·2 → id·2+1) before it sleeps
+ * on that exact value, so a holder that releases afterwards sees the mark
+ * and notifies. An agent is reported exited only once its worker can run no
+ * more JavaScript (`Process`), so a takeover never races a live holder.
  *
  * @module
  */
@@ -12,7 +29,7 @@
 import { agentId, hasExited } from "./_agent.ts";
 import { OwnerDiedError } from "./errors.ts";
 import { pause, SpinBudget } from "./_spin.ts";
-import { checkStop, type Deadline, waitAsync, waitSync } from "./_wait.ts";
+import { checkStop, type Deadline, waitAsync, waitSync, wake } from "./_wait.ts";
 
 /** How long this thread's blocking acquires spin before they sleep, learned from their waits. */
 const spins = new SpinBudget();
@@ -30,17 +47,21 @@ export const OWNER_DIED = 2;
 /** One of {@linkcode TIMED_OUT}, {@linkcode ACQUIRED}, {@linkcode OWNER_DIED}. */
 export type LockOutcome = 0 | 1 | 2;
 
+/** The word of a mutex held by the calling agent, uncontended. */
+function mine(): number {
+  return agentId() << 1;
+}
+
 /** Takes the mutex if it is free. */
 export function tryLock(i32: Int32Array, i: number): boolean {
-  if (Atomics.compareExchange(i32, i, 0, 1) !== 0) return false;
-  i32[i + 1] = agentId();
-  return true;
+  checkStop();
+  return Atomics.compareExchange(i32, i, 0, agentId() << 1) === 0;
 }
 
 /**
  * Spins until `end` (ms), or for at most {@linkcode SLEEPERS_SPIN_MS} while
- * others sleep on the mutex (the word reads 2). Taking it as 1 then is safe
- * (the sleeper the releaser woke marks it 2 again) but unfair: a spinner
+ * others sleep on the mutex (the word is marked contended). Taking it then is
+ * safe (the sleeper the releaser woke marks it again) but unfair: a spinner
  * wins every race against a sleeper that takes tens of µs to wake, and a
  * sleeper starved that way waited 100+ ms. So a spinner that sees sleepers
  * soon joins them, yet a strict hand-off between two threads (each waits
@@ -48,27 +69,40 @@ export function tryLock(i32: Int32Array, i: number): boolean {
  */
 function spin(i32: Int32Array, i: number, start: number, end: number): boolean {
   const sleepersEnd = Math.min(end, start + SLEEPERS_SPIN_MS);
+  const me = mine();
   for (let n = 1;; n++) {
     const c = Atomics.load(i32, i);
-    if (c === 0 && tryLock(i32, i)) return true;
+    if (c === 0 && Atomics.compareExchange(i32, i, 0, me) === 0) return true;
     // The clock costs as much as a few tries: read it every 8th.
-    if ((n & 7) === 0 && performance.now() >= (c === 2 ? sleepersEnd : end)) return false;
+    if ((n & 7) === 0 && performance.now() >= ((c & 1) === 1 ? sleepersEnd : end)) return false;
     pause();
   }
 }
 
-function ownerDied(i32: Int32Array, i: number): boolean {
-  const holder = Atomics.load(i32, i + 1);
-  // Read again once its exit is known: a holder that released, then exited, in between
-  // (its id is gone from the word by then) is no owner death. A dead holder's id stays.
-  return hasExited(holder) && Atomics.load(i32, i + 1) === holder;
+/** Result of {@linkcode mark}: the caller took the mutex. */
+const TAKEN = 0;
+
+/**
+ * Takes the mutex if it is free (marked contended: others may sleep), else
+ * marks it contended. Returns {@linkcode TAKEN}, or the contended word to
+ * sleep on.
+ */
+function mark(i32: Int32Array, i: number): number {
+  for (;;) {
+    const c = Atomics.load(i32, i);
+    if (c === 0) {
+      if (Atomics.compareExchange(i32, i, 0, mine() | 1) === 0) return TAKEN;
+    } else if ((c & 1) === 1 || Atomics.compareExchange(i32, i, c, c | 1) === c) {
+      return c | 1;
+    }
+  }
 }
 
-/** Marks the mutex contended; `true` if that took it (it was free). */
-function grab(i32: Int32Array, i: number): boolean {
-  if (Atomics.exchange(i32, i, 2) !== 0) return false;
-  i32[i + 1] = agentId();
-  return true;
+/** Whether the word `c` still holds the mutex for an agent that has exited. */
+function diedHolding(i32: Int32Array, i: number, c: number): boolean {
+  // Read again once the exit is known: a holder that released, then exited, in
+  // between no longer owns the word. A dead holder's word cannot change.
+  return hasExited(c >>> 1) && Atomics.load(i32, i) === c;
 }
 
 /** Takes the mutex, sleeping until `deadline`. */
@@ -84,11 +118,12 @@ export function lockSync(i32: Int32Array, i: number, deadline: Deadline): LockOu
 
 /** Sleeps until the mutex is taken, `deadline`, or its holder is found dead. */
 function park(i32: Int32Array, i: number, deadline: Deadline): LockOutcome {
-  while (!grab(i32, i)) {
-    if (ownerDied(i32, i)) return OWNER_DIED;
-    if (!waitSync(i32, i, 2, deadline, OWNER_POLL_MS)) return grab(i32, i) ? ACQUIRED : TIMED_OUT;
+  for (;;) {
+    const c = mark(i32, i);
+    if (c === TAKEN) return ACQUIRED;
+    if (diedHolding(i32, i, c)) return OWNER_DIED;
+    if (!waitSync(i32, i, c, deadline, OWNER_POLL_MS)) return mark(i32, i) === TAKEN ? ACQUIRED : TIMED_OUT;
   }
-  return ACQUIRED;
 }
 
 /** The async form of {@linkcode lockSync}. */
@@ -100,13 +135,14 @@ export async function lockAsync(
 ): Promise<LockOutcome> {
   if (signal?.aborted) throw signal.reason;
   if (tryLock(i32, i)) return ACQUIRED;
-  while (!grab(i32, i)) {
-    if (ownerDied(i32, i)) return OWNER_DIED;
-    if (!await waitAsync(i32, i, 2, deadline, signal, OWNER_POLL_MS)) {
-      return grab(i32, i) ? ACQUIRED : TIMED_OUT;
+  for (;;) {
+    const c = mark(i32, i);
+    if (c === TAKEN) return ACQUIRED;
+    if (diedHolding(i32, i, c)) return OWNER_DIED;
+    if (!await waitAsync(i32, i, c, deadline, signal, OWNER_POLL_MS)) {
+      return mark(i32, i) === TAKEN ? ACQUIRED : TIMED_OUT;
     }
   }
-  return ACQUIRED;
 }
 
 /**
@@ -114,16 +150,15 @@ export async function lockAsync(
  * the mutex stays locked (now by the caller) and marked contended.
  */
 export function takeOver(i32: Int32Array, i: number): boolean {
-  const dead = Atomics.load(i32, i + 1);
-  if (!hasExited(dead)) return false;
-  if (Atomics.compareExchange(i32, i + 1, dead, agentId()) !== dead) return false;
-  Atomics.store(i32, i, 2);
-  return true;
+  checkStop();
+  const c = Atomics.load(i32, i);
+  if (c === 0 || !hasExited(c >>> 1)) return false;
+  return Atomics.compareExchange(i32, i, c, mine() | 1) === c;
 }
 
-/** The agent id of the holder (0 if none or not yet recorded). */
+/** The agent id of the holder (0 if none). */
 export function holder(i32: Int32Array, i: number): number {
-  return Atomics.load(i32, i + 1);
+  return Atomics.load(i32, i) >>> 1;
 }
 
 /**
@@ -163,8 +198,9 @@ export async function lockRobustAsync(
 }
 
 /**
- * Takes an internal mutex (a primitive's own short critical sections, which
- * leave its state consistent): a dead holder is simply taken over.
+ * Takes an internal mutex (a primitive's own short critical sections, each
+ * written so that a holder killed anywhere in it leaves a state the next
+ * holder can read): a dead holder is simply taken over.
  */
 export function lockInternal(i32: Int32Array, i: number): void {
   while (lockSync(i32, i, Infinity) === OWNER_DIED) if (takeOver(i32, i)) return;
@@ -175,19 +211,25 @@ export async function lockInternalAsync(i32: Int32Array, i: number): Promise<voi
   while (await lockAsync(i32, i, Infinity) === OWNER_DIED) if (takeOver(i32, i)) return;
 }
 
-/** Releases the mutex; `false` (and nothing changed) if it was not locked. */
+/**
+ * Releases the mutex, whoever holds it (a `Lock` may be released by any
+ * agent, as in Python); `false` (and nothing changed) if it was not locked.
+ */
 export function unlock(i32: Int32Array, i: number): boolean {
   // A terminated worker that still unwinds (Deno ends a wait only at its next slice)
   // releases nothing: it is already reported dead, and the lock may be recovered by now.
   checkStop();
-  // The holder word is cleared first (the CAS below publishes it): a locked
-  // mutex never names a stale holder.
-  i32[i + 1] = 0;
-  const c = Atomics.compareExchange(i32, i, 1, 0);
-  if (c === 1) return true;
-  if (c === 0) return false;
-  Atomics.store(i32, i, 0);
-  Atomics.notify(i32, i, 1);
+  // The common case: the caller holds it and nobody waits.
+  const me = mine();
+  let c = Atomics.compareExchange(i32, i, me, 0);
+  if (c === me) return true;
+  for (;;) {
+    if (c === 0) return false;
+    const seen = Atomics.compareExchange(i32, i, c, 0);
+    if (seen === c) break;
+    c = seen;
+  }
+  if ((c & 1) === 1) wake(i32, i, 1);
   return true;
 }
 

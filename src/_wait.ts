@@ -6,6 +6,7 @@
  * @module
  */
 
+import { abandonedCount, addAbandoned } from "./_agent.ts";
 import { describe } from "./_describe.ts";
 
 /** A deadline on the `performance.now()` clock; `Infinity` means never. */
@@ -80,7 +81,9 @@ export const STOP_INDEX = 0;
 
 /** Throws {@linkcode TerminatedError} once this agent's `Process` was terminated. */
 export function checkStop(): void {
-  if (stopWord !== undefined && Atomics.load(stopWord, STOP_INDEX) !== 0) {
+  // A plain read, as this runs on every sabkit operation of a worker: it sees the
+  // parent's store a few operations later at the latest (each does atomic accesses).
+  if (stopWord !== undefined && stopWord[STOP_INDEX] !== 0) {
     throw new TerminatedError();
   }
 }
@@ -139,9 +142,53 @@ export function waitSync(
   return deadline === Infinity || performance.now() < deadline;
 }
 
-/** Async waiters of this agent that gave up (abort, timeout) but are still queued in V8. */
+/** Async waiters of this agent that gave up (abort, timeout) but are still queued in the engine. */
 let abandoned = 0;
 const ABANDONED_SLICE_MS = 10;
+/**
+ * The longest an async waiter stays queued in the engine. One that gave up
+ * (abort, timeout) cannot leave the engine's futex queue, where it may take
+ * a notify meant for a live waiter (see {@linkcode wake}) and holds its
+ * closure: bounding its stay bounds both. A live wait just re-arms.
+ */
+const ASYNC_SLICE_MS = 1000;
+
+/** The worker's count of its abandoned waiters, in its control block (see `Process`). */
+const ABANDONED_INDEX = 3;
+
+function abandon(delta: 1 | -1): void {
+  abandoned += delta;
+  if (stopWord === undefined) {
+    addAbandoned(delta);
+  } else if (delta === 1) {
+    Atomics.add(stopWord, ABANDONED_INDEX, 1);
+    addAbandoned(1);
+  } else if (Atomics.sub(stopWord, ABANDONED_INDEX, 1) > 0) {
+    addAbandoned(-1);
+  } else {
+    // The parent already took this worker's count off the total (it saw the worker end).
+    Atomics.add(stopWord, ABANDONED_INDEX, 1);
+  }
+}
+
+/**
+ * Takes a dead worker's abandoned waiters off the total (called by `Process`
+ * once the worker has ended: the engine dropped its queued waiters with it).
+ */
+export function forgetAbandoned(control: Int32Array): void {
+  const n = Atomics.exchange(control, ABANDONED_INDEX, 0);
+  if (n > 0) addAbandoned(-n);
+}
+
+/**
+ * Wakes `count` waiters on `i32[index]`: `Atomics.notify` plus one more for
+ * every abandoned async waiter (in any agent) that may sit in the queue
+ * first. Extra wake-ups are harmless (waiters re-check their condition);
+ * a wake-up spent on an abandoned waiter would leave a live one asleep.
+ */
+export function wake(i32: Int32Array, index: number, count: number): void {
+  Atomics.notify(i32, index, count + abandonedCount());
+}
 
 /** The longest delay `setTimeout` takes. */
 const MAX_TIMER = 2 ** 31 - 1;
@@ -164,10 +211,16 @@ export function waitAsync(
   sliceMs: number = Infinity,
 ): Promise<boolean> {
   if (signal?.aborted) return Promise.reject(signal.reason);
+  // A terminated worker (Deno runs on after terminate()) takes nothing more.
+  try {
+    checkStop();
+  } catch (e) {
+    return Promise.reject(e);
+  }
   const ms = remaining(deadline);
   if (ms <= 0) return Promise.resolve(false);
-  const sleep = Math.min(ms, sliceMs, MAX_TIMER);
-  // V8 gets the same timeout so a slice's waiter leaves its queue when the slice ends.
+  const sleep = Math.min(ms, sliceMs, ASYNC_SLICE_MS, MAX_TIMER);
+  // The engine gets the same timeout, so a waiter that gives up leaves its queue by then.
   const result = Atomics.waitAsync(i32, index, value, sleep);
   if (!result.async) return Promise.resolve(result.value === "not-equal");
   return new Promise<boolean>((resolve, reject) => {
@@ -175,7 +228,7 @@ export function waitAsync(
     let queued = true;
     const settle = (): void => {
       settled = true;
-      if (queued) abandoned++;
+      if (queued) abandon(1);
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     };
@@ -199,11 +252,11 @@ export function waitAsync(
     result.value.then((outcome) => {
       queued = false;
       if (settled) {
-        abandoned--;
+        abandon(-1);
         // This abandoned waiter spent a wake-up meant for a live one: pass it on.
         if (outcome === "ok") Atomics.notify(i32, index, 1);
       } else if (outcome === "ok") {
-        // V8's own timeout is left to our timer, which goes by the same clock as the deadline.
+        // The engine's own timeout is left to our timer, which goes by the same clock as the deadline.
         settle();
         resolve(true);
       }

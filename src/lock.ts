@@ -11,7 +11,7 @@ import { canBlock, deadlineOf, waitOptions } from "./_wait.ts";
 import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "./protocol.ts";
 
 const STATE = 1;
-/** Words: magic, futex state, holder agent id, spare. */
+/** Words: magic, the mutex word (it names the holder, see `_mutex.ts`), two spare. */
 const BYTES = 16;
 
 let reviving: Handle | undefined;

@@ -7,15 +7,16 @@
 import { agentId } from "./_agent.ts";
 import { acquireDeadline, guard, guardAsync } from "./_guard.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
-import { defineReentry, lockRobust, lockRobustAsync, tryLock, unlock } from "./_mutex.ts";
+import { defineReentry, holder, lockRobust, lockRobustAsync, tryLock, unlock } from "./_mutex.ts";
 import { canBlock, deadlineOf, waitOptions } from "./_wait.ts";
 import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "./protocol.ts";
 
+/** The mutex word, which names the owning agent (see `_mutex.ts`). */
 const STATE = 1;
-/** The owning agent's id (0: none); kept by the mutex in `_mutex.ts`. */
-const OWNER = 2;
 /** How many times the owner holds it; touched only by the holder. */
 const COUNT = 3;
+/** The deepest re-entry: the count is an Int32. */
+const MAX_DEPTH = 2 ** 31 - 1;
 const BYTES = 16;
 
 let reviving: Handle | undefined;
@@ -69,14 +70,14 @@ export class RLock implements Lockable {
   }
 
   #owned(): boolean {
-    return Atomics.load(this.#i32, OWNER) === agentId();
+    return holder(this.#i32, STATE) === agentId();
   }
 
   /** Returns the depth held by the caller, or throws if it is not the owner. */
   #checkOwner(): number {
     if (!this.#owned()) {
       throw new Error(
-        Atomics.load(this.#i32, OWNER) === 0
+        holder(this.#i32, STATE) === 0
           ? "Cannot release an RLock that is not held"
           : "Cannot release an RLock held by another thread",
       );
@@ -86,6 +87,16 @@ export class RLock implements Lockable {
 
   #enter(): void {
     this.#i32[COUNT] = 1;
+  }
+
+  /** One more level for the owner; at the Int32 limit a `RangeError`, nothing changed. */
+  #reenter(): true {
+    const depth = this.#i32[COUNT];
+    if (depth >= MAX_DEPTH) {
+      throw new RangeError(`An RLock cannot be acquired more than ${MAX_DEPTH} times by its owner`);
+    }
+    this.#i32[COUNT] = depth + 1;
+    return true;
   }
 
   /**
@@ -116,10 +127,7 @@ export class RLock implements Lockable {
       return true;
     }
     const deadline = acquireDeadline(options, "RLock.acquire");
-    if (this.#owned()) {
-      this.#i32[COUNT]++;
-      return true;
-    }
+    if (this.#owned()) return this.#reenter();
     const ok = deadline === undefined
       ? tryLock(this.#i32, STATE)
       : lockRobust(this.#i32, STATE, deadline, options?.recover === true, "RLock");
@@ -145,10 +153,7 @@ export class RLock implements Lockable {
     const { timeout, signal, recover } = waitOptions(options, "RLock.acquireAsync");
     const deadline = deadlineOf(timeout);
     if (signal?.aborted) throw signal.reason;
-    if (this.#owned()) {
-      this.#i32[COUNT]++;
-      return true;
-    }
+    if (this.#owned()) return this.#reenter();
     const ok = await lockRobustAsync(
       this.#i32,
       STATE,
