@@ -15,6 +15,10 @@ export const STOP: number = STOP_INDEX;
 export const STATE = 1;
 /** Byte length of the JSON error record. */
 const ERROR_LENGTH = 2;
+/** The worker's count of its abandoned async waiters (kept by `_wait.ts`). */
+export const ABANDONED = 3;
+/** The code of a worker that ended itself (`STATE_EXITED`). */
+export const EXIT_CODE = 4;
 const ERROR_OFFSET = 64;
 const ERROR_MAX = 16384;
 
@@ -26,6 +30,16 @@ export const STATE_RUNNING = 1;
 export const STATE_RETURNED = 2;
 /** The target threw; the error record is written. */
 export const STATE_FAILED = 3;
+/** The worker ended itself (`close()`, `process.exit()`); the code is at `EXIT_CODE`. */
+export const STATE_EXITED = 4;
+/** Asked to stop by `terminate()`, the worker confirmed from its event loop: no JavaScript of it runs on. */
+export const STATE_STOPPED = 5;
+
+/** The message `terminate()` posts where terminating cannot stop running JavaScript (Deno). */
+export interface StopMessage {
+  /** Marks the message as ours. */
+  sabkit: "stop";
+}
 
 /** The message that starts the worker. */
 export interface StartMessage {
@@ -60,22 +74,59 @@ export interface ErrorRecord {
   stack?: string;
 }
 
-/** Writes the error record (truncated to fit) before the state says FAILED. */
-export function writeError(control: Int32Array, error: unknown): void {
-  const e = error instanceof Error ? error : undefined;
-  const record: ErrorRecord = {
-    name: e?.name ?? "Error",
-    message: e?.message ?? String(error),
-    stack: e?.stack,
-  };
-  let bytes = new TextEncoder().encode(JSON.stringify(record));
-  if (bytes.length > ERROR_MAX) {
-    record.stack = record.stack?.slice(0, 2000);
-    record.message = record.message.slice(0, 4000);
-    bytes = new TextEncoder().encode(JSON.stringify(record));
+/** The longest name, message and stack an error record keeps (characters). */
+const NAME_MAX = 200;
+const MESSAGE_MAX = 4000;
+const STACK_MAX = 8000;
+
+/** `text` cut to `max` characters, marked as cut. */
+function bounded(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+/** A field of an error, read once and never throwing (a getter or a proxy may). */
+function field(e: unknown, key: "name" | "message" | "stack"): string | undefined {
+  try {
+    const v = (e as Record<string, unknown>)[key];
+    return v === undefined ? undefined : String(v);
+  } catch {
+    return undefined;
   }
-  new Uint8Array(control.buffer, ERROR_OFFSET, ERROR_MAX).set(bytes.subarray(0, ERROR_MAX));
-  control[ERROR_LENGTH] = Math.min(bytes.length, ERROR_MAX);
+}
+
+/** What the parent is told of `error`: name, message and stack, each bounded. */
+export function errorRecord(error: unknown): ErrorRecord {
+  const isError = typeof error === "object" && error !== null;
+  let text: string;
+  try {
+    text = isError ? field(error, "message") ?? "" : String(error);
+  } catch {
+    text = "(an error that cannot be converted to a string)";
+  }
+  const stack = isError ? field(error, "stack") : undefined;
+  return {
+    name: bounded((isError ? field(error, "name") : undefined) ?? "Error", NAME_MAX),
+    message: bounded(text, MESSAGE_MAX),
+    stack: stack === undefined ? undefined : bounded(stack, STACK_MAX),
+  };
+}
+
+/** Writes the error record (bounded to fit) before the state says FAILED. */
+export function writeError(control: Int32Array, error: unknown): void {
+  const record = errorRecord(error);
+  const encoder = new TextEncoder();
+  let bytes = encoder.encode(JSON.stringify(record));
+  // Up to 3 bytes per character: drop the stack, then shorten the message, until it fits.
+  if (bytes.length > ERROR_MAX) {
+    record.stack = undefined;
+    bytes = encoder.encode(JSON.stringify(record));
+  }
+  while (bytes.length > ERROR_MAX) {
+    record.message = bounded(record.message, Math.floor(record.message.length / 2));
+    bytes = encoder.encode(JSON.stringify(record));
+  }
+  new Uint8Array(control.buffer, ERROR_OFFSET, ERROR_MAX).set(bytes);
+  control[ERROR_LENGTH] = bytes.length;
 }
 
 /** Reads the error record once the state says FAILED. */

@@ -6,17 +6,22 @@
 
 import { domainBuffer, drawId, markExited } from "./_agent.ts";
 import {
+  errorRecord,
+  EXIT_CODE,
   newControl,
   readError,
   type StartMessage,
   STATE,
+  STATE_EXITED,
   STATE_FAILED,
   STATE_RETURNED,
+  STATE_STOPPED,
   STOP,
+  type StopMessage,
 } from "./_control.ts";
 import { describe } from "./_describe.ts";
-import { deadlineOf, waitAsync } from "./_wait.ts";
-import { reportsExit, spawn, type SpawnedWorker } from "./runtime/mod.ts";
+import { deadlineOf, forgetAbandoned, waitAsync } from "./_wait.ts";
+import { reportsExit, spawn, type SpawnedWorker, terminateStopsAtOnce } from "./runtime/mod.ts";
 
 /** The exit code of a terminated process, as Python reports it: `-SIGTERM`. */
 const TERMINATED = -15;
@@ -101,9 +106,12 @@ export class Process {
   #control: Int32Array = newControl();
   #exitCode: number | null = null;
   #error: ProcessError | undefined;
+  #uncaught: unknown;
   #exited: Promise<void> | undefined;
   #agent = 0;
   #onExit: () => void = () => {};
+  /** The worker's state when `terminate()` was called (-1: not called). */
+  #stateAtTerminate = -1;
 
   /**
    * Describes the process; nothing runs until `start()`.
@@ -162,7 +170,12 @@ export class Process {
     if (this.#worker !== undefined) throw new Error(`Process ${this.#name} was started already`);
     this.#exited = new Promise((resolve) => (this.#onExit = resolve));
     const worker = spawn(bootstrapUrl(), this.#name, {
-      onError: (e) => this.#finish(1, e),
+      onError: (e) => {
+        this.#uncaught ??= e;
+        // Where no exit is reported (Deno, browsers), the error ended the worker's task: it runs no more
+        // JavaScript, and terminate() keeps it from starting another. Elsewhere the exit report follows.
+        if (!reportsExit) this.#end(1);
+      },
       onExit: (code) => this.#finish(code),
     });
     this.#worker = worker;
@@ -178,37 +191,59 @@ export class Process {
     try {
       worker.post(message);
     } catch (e) {
-      this.terminate();
+      // Nothing ran: the worker is stopped at once and the process counts as never started.
+      worker.terminate();
+      this.#worker = undefined;
+      this.#exited = undefined;
       throw e;
     }
     if (!reportsExit) void this.#watch();
     return this;
   }
 
-  /** Where the runtime reports no exit, the control block says when the target is done. */
+  /** Where the runtime reports no exit, the control block says when the worker is done. */
   async #watch(): Promise<void> {
     let state = Atomics.load(this.#control, STATE);
     while (state < STATE_RETURNED && this.#exitCode === null) {
       await waitAsync(this.#control, STATE, state, Infinity);
       state = Atomics.load(this.#control, STATE);
     }
-    if (this.#exitCode !== null) return;
-    this.#worker!.terminate();
-    this.#finish(state === STATE_RETURNED ? 0 : 1);
+    this.#end(1);
   }
 
-  #finish(code: number, uncaught?: unknown): void {
+  /** Stops what is left of the worker (it ran its last JavaScript) and reports its end. */
+  #end(code: number): void {
     if (this.#exitCode !== null) return;
-    if (Atomics.load(this.#control, STATE) === STATE_FAILED) {
+    this.#worker!.terminate();
+    this.#finish(code);
+  }
+
+  /**
+   * Reports the end of the worker, with the code the runtime gave (or a
+   * fallback): what the worker recorded, if anything, comes first.
+   */
+  #finish(code: number): void {
+    if (this.#exitCode !== null) return;
+    const state = Atomics.load(this.#control, STATE);
+    const terminated = this.#stateAtTerminate !== -1 && this.#stateAtTerminate < STATE_RETURNED;
+    if (state === STATE_STOPPED || terminated) {
+      // Whatever the target made of its TerminatedError, the process was terminated (Python: -SIGTERM).
+      code = TERMINATED;
+    } else if (state === STATE_RETURNED) {
+      code = 0;
+    } else if (state === STATE_EXITED) {
+      code = Atomics.load(this.#control, EXIT_CODE);
+    } else if (state === STATE_FAILED) {
       const r = readError(this.#control);
       this.#error = new ProcessError(r?.name ?? "Error", r?.message ?? "The worker failed", r?.stack);
-    } else if (uncaught !== undefined) {
-      const e = uncaught instanceof Error ? uncaught : new Error(String(uncaught));
-      this.#error = new ProcessError(e.name, e.message, e.stack);
+    } else if (this.#uncaught !== undefined) {
+      const r = errorRecord(this.#uncaught);
+      this.#error = new ProcessError(r.name, r.message, r.stack);
     }
     this.#exitCode = this.#error !== undefined && code === 0 ? 1 : code;
-    // Locks it still holds now report OwnerDiedError instead of blocking forever.
+    // Only now, when it can run no more JavaScript: locks it still holds report OwnerDiedError.
     markExited(this.#agent);
+    forgetAbandoned(this.#control);
     // Ends #watch's wait (a pending wait holds a timer that would keep this thread's process alive).
     Atomics.notify(this.#control, STATE);
     this.#onExit();
@@ -240,15 +275,27 @@ export class Process {
   }
 
   /**
-   * Stops the worker, even while it is blocked in a sabkit wait. `join()`
-   * then resolves with -15 (Python's `-SIGTERM`).
+   * Stops the worker, even while it is blocked in a sabkit wait; from now on
+   * every sabkit call in the worker throws, so it takes nothing more. `join()`
+   * then resolves with -15 (Python's `-SIGTERM`) once the worker has stopped.
+   * On Deno a worker stops only when its running task returns to the event
+   * loop (denoland/deno#35657): one that loops in plain JavaScript runs on,
+   * and `join(timeout)` says so with `null` (`alive` stays true).
    */
   terminate(): void {
-    if (this.#worker === undefined || this.#exitCode !== null) return;
+    if (this.#worker === undefined || this.#exitCode !== null || this.#stateAtTerminate !== -1) return;
+    this.#stateAtTerminate = Atomics.load(this.#control, STATE);
     Atomics.store(this.#control, STOP, 1);
     Atomics.notify(this.#control, STOP);
-    this.#worker.terminate();
-    this.#finish(TERMINATED);
+    if (terminateStopsAtOnce) {
+      this.#worker.terminate();
+      // Without an exit report (browsers), terminate() itself is the end.
+      if (!reportsExit) this.#finish(TERMINATED);
+    } else {
+      // The worker confirms from its event loop (its running task has returned), then #watch ends it.
+      const stop: StopMessage = { sabkit: "stop" };
+      this.#worker.post(stop);
+    }
   }
 }
 

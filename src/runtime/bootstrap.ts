@@ -3,41 +3,85 @@
  * anything else (a message that arrives before a listener is lost), waits
  * for the parent's start message, then calls the target with revived args.
  *
+ * Everything the parent must learn travels through the control block: the
+ * state (running, returned, failed, ended itself, stopped) and the error
+ * record. Where the runtime reports no exit (Deno, browsers), this module
+ * also reports the worker's own `close()` / `process.exit()` / `Deno.exit()`
+ * and confirms a `terminate()` once no JavaScript of the worker runs on.
+ *
  * @module
  */
 
 import "../../mod.ts";
 import { setAgent } from "../_agent.ts";
 import {
+  EXIT_CODE,
   type StartMessage,
   STATE,
+  STATE_EXITED,
   STATE_FAILED,
   STATE_RETURNED,
   STATE_RUNNING,
   STATE_STARTING,
+  STATE_STOPPED,
+  STOP,
+  type StopMessage,
   writeError,
 } from "../_control.ts";
 import { revive } from "../_handle.ts";
-import { setStopWord } from "../_wait.ts";
+import { setStopWord, TerminatedError } from "../_wait.ts";
 import { workerPort } from "./mod.ts";
 
 const port = workerPort();
+let control: Int32Array | undefined;
 
 function isStart(x: unknown): x is StartMessage {
   return typeof x === "object" && x !== null && (x as StartMessage).sabkit === "start";
 }
 
-async function run(message: StartMessage): Promise<void> {
-  const control = new Int32Array(message.control);
-  // A repeated start message must not run the target twice.
-  if (Atomics.compareExchange(control, STATE, STATE_STARTING, STATE_RUNNING) !== STATE_STARTING) {
-    return;
+function isStop(x: unknown): x is StopMessage {
+  return typeof x === "object" && x !== null && (x as StopMessage).sabkit === "stop";
+}
+
+/** Moves the state from RUNNING (or STARTING) to a final one; `false` if it was final already. */
+function end(state: number): boolean {
+  const c = control!;
+  for (;;) {
+    const s = Atomics.load(c, STATE);
+    if (s > STATE_RUNNING) return false;
+    if (Atomics.compareExchange(c, STATE, s, state) === s) break;
   }
+  // From here on, every sabkit call of this worker refuses: it has ended.
+  Atomics.store(c, STOP, 1);
+  Atomics.notify(c, STATE);
+  return true;
+}
+
+/** Names the module in a load error that lacks it (Bun's syntax errors say only "Unexpected ;"). */
+function loadError(url: string, error: unknown): unknown {
+  if (!(error instanceof Error) || error.message.includes(url) || (error.stack ?? "").includes(url)) {
+    return error;
+  }
+  const named = new (error.constructor as ErrorConstructor)(`${error.message} (in ${url})`, { cause: error });
+  named.name = error.name;
+  return named;
+}
+
+async function run(message: StartMessage): Promise<void> {
+  const c = new Int32Array(message.control);
+  // A repeated start message must not run the target twice.
+  if (Atomics.compareExchange(c, STATE, STATE_STARTING, STATE_RUNNING) !== STATE_STARTING) return;
+  control = c;
   setAgent(message.domain, message.agentId);
-  setStopWord(control);
+  setStopWord(c);
   let state = STATE_RETURNED;
   try {
-    const mod = await import(message.url) as Record<string, unknown>;
+    let mod: Record<string, unknown>;
+    try {
+      mod = await import(message.url) as Record<string, unknown>;
+    } catch (error) {
+      throw loadError(message.url, error);
+    }
     const target = mod[message.exportName];
     if (typeof target !== "function") {
       throw new TypeError(
@@ -46,14 +90,34 @@ async function run(message: StartMessage): Promise<void> {
     }
     await target(...revive(message.args));
   } catch (error) {
-    writeError(control, error);
-    state = STATE_FAILED;
+    // Stopped by terminate(): not a failure of the target (join() reports -15).
+    if (error instanceof TerminatedError) state = STATE_STOPPED;
+    else {
+      writeError(c, error);
+      state = STATE_FAILED;
+    }
   }
-  Atomics.store(control, STATE, state);
-  Atomics.notify(control, STATE);
-  port.exit(state === STATE_RETURNED ? 0 : 1);
+  if (end(state)) port.exit(state === STATE_RETURNED ? 0 : 1);
 }
 
 port.onMessage((data) => {
   if (isStart(data)) void run(data);
+  // This runs from the event loop, so the task that was running when terminate() was called has returned.
+  else if (isStop(data) && control !== undefined && end(STATE_STOPPED)) port.exit(1);
+});
+
+port.onUncaught((error) => {
+  if (control === undefined || Atomics.load(control, STATE) !== STATE_RUNNING) return;
+  if (error instanceof TerminatedError) {
+    end(STATE_STOPPED);
+    return;
+  }
+  writeError(control, error);
+  end(STATE_FAILED);
+});
+
+port.onSelfExit((code) => {
+  if (control === undefined) return;
+  Atomics.store(control, EXIT_CODE, code);
+  end(STATE_EXITED);
 });

@@ -44,12 +44,23 @@ export interface WorkerEvents {
   onExit(code: number): void;
 }
 
-/** Whether this runtime reports a worker's exit (Node's `worker_threads`). */
-export const reportsExit: boolean = runtime === "node";
+/**
+ * Whether this runtime reports a worker's exit once its thread has ended, for
+ * every cause (Node's `worker_threads` "exit", Bun's `Worker` "close" event,
+ * both with the exit code). Deno and browsers report none.
+ */
+export const reportsExit: boolean = runtime === "node" || runtime === "bun";
+
+/**
+ * Whether `terminate()` stops a worker even while it runs JavaScript. Deno's
+ * does not (denoland/deno#35657): it stops the worker only once the running
+ * task returns to the event loop, so `Process` asks the worker to confirm.
+ */
+export const terminateStopsAtOnce: boolean = runtime !== "deno";
 
 /** Starts a module worker running `url`. */
 export function spawn(url: URL, name: string, events: WorkerEvents): SpawnedWorker {
-  return runtime === "node" ? spawnNode(url, name, events) : spawnWeb(url, name, events);
+  return runtime === "node" ? spawnNode(url, name, events) : spawnWeb(url, name, events, runtime === "bun");
 }
 
 /** The worker side: where the parent's messages arrive, and how to end. */
@@ -58,11 +69,23 @@ export interface WorkerPort {
   onMessage(listener: (data: unknown) => void): void;
   /** Ends this worker with an exit code. */
   exit(code: number): void;
+  /**
+   * Calls `listener` with an uncaught error or unhandled rejection of this
+   * worker before it ends (where the runtime tells the worker itself; on
+   * Node the parent's "error" event carries the error object already).
+   */
+  onUncaught(listener: (error: unknown) => void): void;
+  /**
+   * Calls `listener(code)` right before the worker ends itself by a call of
+   * `close()`, `process.exit()` or `Deno.exit()` that the parent would
+   * otherwise never hear of (runtimes without exit reports).
+   */
+  onSelfExit(listener: (code: number) => void): void;
 }
 
 /** The port of the worker this code runs in. */
 export function workerPort(): WorkerPort {
-  return runtime === "node" ? workerPortNode() : workerPortWeb();
+  return runtime === "node" ? workerPortNode() : workerPortWeb(runtime === "bun");
 }
 
 /**

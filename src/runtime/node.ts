@@ -54,5 +54,8 @@ export function workerPortNode(): WorkerPort {
       port.close();
       (globalThis as unknown as { process: { exit(code: number): never } }).process.exit(code);
     },
+    // The parent's "error" and "exit" events report both, with the error object and the code.
+    onUncaught: () => {},
+    onSelfExit: () => {},
   };
 }

@@ -14,12 +14,29 @@ interface WebWorker {
 type WorkerConstructor = new (url: URL, options: { type: "module"; name: string }) => WebWorker;
 
 interface WorkerScope {
-  addEventListener(type: "message", listener: (e: MessageEvent) => void): void;
-  close(): void;
+  addEventListener(type: string, listener: (e: Event) => void): void;
+  close?(): void;
+  process?: { exit?(code?: number): never };
+  Deno?: { exit?(code?: number): never };
 }
 
-/** Starts a module `Worker`. */
-export function spawnWeb(url: URL, name: string, events: WorkerEvents): SpawnedWorker {
+/** Replaces `obj[key]` (a function) by one that calls `before(args)` first, where that is allowed. */
+function wrap(obj: object | undefined, key: string, before: (args: unknown[]) => void): void {
+  const o = obj as Record<string, unknown> | undefined;
+  const original = o?.[key];
+  if (typeof original !== "function") return;
+  try {
+    o![key] = function (this: unknown, ...args: unknown[]) {
+      before(args);
+      return original.apply(this, args);
+    };
+  } catch {
+    // A frozen global: the exit stays unreported, as before.
+  }
+}
+
+/** Starts a module `Worker`; `closeEvent`: the runtime fires "close" with the exit code (Bun). */
+export function spawnWeb(url: URL, name: string, events: WorkerEvents, closeEvent: boolean): SpawnedWorker {
   const Worker = (globalThis as unknown as { Worker?: WorkerConstructor }).Worker;
   if (Worker === undefined) throw new TypeError("This runtime has no Worker");
   const worker = new Worker(url, { type: "module", name });
@@ -28,6 +45,9 @@ export function spawnWeb(url: URL, name: string, events: WorkerEvents): SpawnedW
     e.preventDefault();
     events.onError((e as ErrorEvent).error ?? new Error((e as ErrorEvent).message));
   });
+  if (closeEvent) {
+    worker.addEventListener("close", (e) => events.onExit((e as Event & { code?: number }).code ?? 0));
+  }
   worker.addEventListener("messageerror", (e) => {
     e.preventDefault();
     events.onError(new Error("A message to the worker could not be deserialized"));
@@ -38,11 +58,25 @@ export function spawnWeb(url: URL, name: string, events: WorkerEvents): SpawnedW
   };
 }
 
-/** The global scope of this web worker, as a port. */
-export function workerPortWeb(): WorkerPort {
+/** The global scope of this web worker, as a port; `processExit`: end with `process.exit` (Bun has no `close`). */
+export function workerPortWeb(processExit: boolean): WorkerPort {
   const scope = globalThis as unknown as WorkerScope;
   return {
-    onMessage: (listener) => scope.addEventListener("message", (e) => listener(e.data)),
-    exit: () => scope.close(),
+    onMessage: (listener) => scope.addEventListener("message", (e) => listener((e as MessageEvent).data)),
+    exit: (code) => {
+      if (processExit && scope.process?.exit !== undefined) scope.process.exit(code);
+      else scope.close?.();
+    },
+    onUncaught: (listener) => {
+      // Not prevented: the worker still ends as the runtime ends it after an uncaught error.
+      scope.addEventListener("error", (e) => listener((e as ErrorEvent).error ?? (e as ErrorEvent).message));
+      scope.addEventListener("unhandledrejection", (e) => listener((e as PromiseRejectionEvent).reason));
+    },
+    onSelfExit: (listener) => {
+      const code = (args: unknown[]): number => (typeof args[0] === "number" ? args[0] : 0);
+      wrap(scope, "close", () => listener(0));
+      wrap(scope.process, "exit", (args) => listener(code(args)));
+      wrap(scope.Deno, "exit", (args) => listener(code(args)));
+    },
   };
 }
