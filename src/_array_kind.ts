@@ -10,8 +10,8 @@
 
 import { type Spec, specOf } from "./_codec.ts";
 import { forgedMeta } from "./_options.ts";
-import { describe } from "./_describe.ts";
-import { defineKind, type Handle, type Kind } from "./_handle.ts";
+import { describe, withArticle } from "./_describe.ts";
+import { defineKind, type Handle, isLive, type Kind, objectMemory, sharedLength, viewOf } from "./_handle.ts";
 import { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
 import type { AnyElementArray } from "./typecodes.ts";
@@ -68,7 +68,28 @@ export function presetArrayParts(parts: ArrayParts): void {
   preset = parts;
 }
 
+/**
+ * Why `obj` cannot be the data of a synchronized array of `spec` (`undefined`
+ * when it can): it must be a genuine typed array of the spec's class (read
+ * from its internal slots, so neither a Proxy nor a look-alike passes) on a
+ * `SharedArrayBuffer` that is not a sabkit object's own memory (a view on a
+ * Lock's words would lock it when written).
+ */
+export function dataFault(obj: unknown, spec: Spec): string | undefined {
+  const view = viewOf(obj);
+  if (view === undefined || view.name !== spec.Array.name) {
+    return `${describe(obj)}, not ${withArticle(spec.Array.name)}`;
+  }
+  if (sharedLength(view.buffer) === undefined) {
+    return `${withArticle(view.name)} that is not on a SharedArrayBuffer`;
+  }
+  const owner = objectMemory(view.buffer as SharedArrayBuffer);
+  if (owner !== undefined) return `${withArticle(view.name)} on the memory of ${owner}`;
+  return undefined;
+}
+
 function partsOf(meta: unknown): ArrayParts {
+  // `meta` is the copy `revive` made: plain data read once, nothing that can change under the checks.
   const { typecode, obj, lock } = (meta ?? {}) as { typecode?: unknown; obj?: unknown; lock?: unknown };
   let spec: Spec;
   try {
@@ -76,19 +97,19 @@ function partsOf(meta: unknown): ArrayParts {
   } catch {
     return forgedMeta(`the SynchronizedArray typecode is ${describe(typecode)}`);
   }
-  if (!(obj instanceof spec.Array && obj.buffer instanceof SharedArrayBuffer)) {
-    forgedMeta(`the SynchronizedArray("${spec.code}") holds ${describe(obj)}`);
-  }
-  if (!(lock instanceof Lock || lock instanceof RLock)) {
+  const fault = dataFault(obj, spec);
+  if (fault !== undefined) forgedMeta(`the SynchronizedArray("${spec.code}") holds ${fault}`);
+  if (!isLive(lock) || !(lock instanceof Lock || lock instanceof RLock)) {
     forgedMeta(`the SynchronizedArray lock is ${describe(lock)}`);
   }
-  return { spec, obj, lock };
+  return { spec, obj: obj as AnyElementArray, lock };
 }
 
 /** The registered kind of every synchronized array. */
 export const ARRAY_KIND: Kind<object> = defineKind({
   name: "SynchronizedArray",
   tag: 10,
+  bytes: ARRAY_BYTES,
   byteLength: (meta: unknown) => (partsOf(meta), ARRAY_BYTES),
   revive: (handle: Handle) => {
     const parts = partsOf(handle.meta);

@@ -7,6 +7,8 @@
  */
 
 import { describe } from "./_describe.ts";
+import { typedArrayName } from "./_handle.ts";
+import { MAX_BYTE_CHAR, notOneByte } from "./_text.ts";
 import type { AnyElementArray, Typecode } from "./typecodes.ts";
 
 /** A typed array constructor with a typecode. */
@@ -86,13 +88,21 @@ export function specOf(name: unknown): Spec {
   return SPECS[code];
 }
 
-/** The spec a typed array is synchronized as (by its class), or `undefined`. */
+/**
+ * The spec a typed array is synchronized as (by its class, read from its
+ * internal slots: a Proxy or a look-alike with a typed array prototype is
+ * none), or `undefined`.
+ */
 export function specOfArray(a: unknown): Spec | undefined {
-  for (const code of ARRAY_CODES) if (a instanceof SPECS[code].Array) return SPECS[code];
-  return undefined;
+  const name = typedArrayName(a);
+  return name === undefined ? undefined : BY_CLASS.get(name);
 }
 
-const ARRAY_CODES: readonly Typecode[] = ["b", "B", "h", "H", "i", "I", "q", "Q", "f", "d"];
+const BY_CLASS = new Map<string, Spec>(
+  (["b", "B", "h", "H", "i", "I", "q", "Q", "f", "d"] as const).map((
+    code,
+  ) => [SPECS[code].Array.name, SPECS[code]]),
+);
 
 /** Checks one element and returns what is stored; throws before anything is written. */
 export function encode(s: Spec, x: unknown, what: string): number | bigint {
@@ -118,13 +128,15 @@ export function encode(s: Spec, x: unknown, what: string): number | bigint {
       if (typeof x !== "boolean") throw new TypeError(`${what} must be a boolean, got ${describe(x)}`);
       return x ? 1 : 0;
     default: {
-      const limit = s.kind === "char" ? 256 : 65536;
-      if (typeof x !== "string" || x.length !== 1 || x.charCodeAt(0) >= limit) {
-        throw new TypeError(
-          `${what} must be a 1-character string with a char code below ${limit}, got ${describe(x)}`,
-        );
+      // `c`: one byte, a character U+0000..U+00FF (Latin-1); `u`: one UTF-16 code unit.
+      const wide = s.kind === "wchar";
+      if (typeof x !== "string" || x.length !== 1) {
+        const unit = wide ? "one UTF-16 code unit" : "one byte, U+0000 to U+00FF";
+        throw new TypeError(`${what} must be a 1-character string (${unit}), got ${describe(x)}`);
       }
-      return x.charCodeAt(0);
+      const code = x.charCodeAt(0);
+      if (!wide && code > MAX_BYTE_CHAR) throw new TypeError(notOneByte(what, x));
+      return code;
     }
   }
 }

@@ -7,6 +7,8 @@
 
 import { encode, type Spec } from "./_codec.ts";
 import { describe } from "./_describe.ts";
+import { typedArrayName } from "./_handle.ts";
+import { firstWideChar, notBytes } from "./_text.ts";
 import type { AnyElementArray } from "./typecodes.ts";
 
 /** The most elements one shared array may have. */
@@ -47,8 +49,11 @@ export function checkIndex(index: unknown, length: number, what: string): number
 
 /**
  * Checks every element of `source` and returns them stored: `source` itself
- * when it is a typed array of the element class (raw, valid by construction),
- * else a new array from `alloc`.
+ * when it is a typed array of the element class (raw, valid by construction;
+ * known by its internal slots, so a Proxy or look-alike is checked element by
+ * element), else a new array from `alloc`. A string gives `c` elements
+ * (characters U+0000..U+00FF, one byte each) or `u` elements (UTF-16 code
+ * units). Each property of `source` is read once.
  */
 export function toElements(
   s: Spec,
@@ -56,49 +61,51 @@ export function toElements(
   what: string,
   alloc: (length: number) => AnyElementArray,
 ): AnyElementArray {
-  if (source instanceof s.Array) return source;
+  if (typedArrayName(source) === s.Array.name) return source as AnyElementArray;
   if (typeof source === "string") {
-    if (s.kind === "char") return copied(new TextEncoder().encode(source), alloc);
-    if (s.kind !== "wchar") {
+    if (s.kind === "char") {
+      const bad = firstWideChar(source);
+      if (bad >= 0) throw new TypeError(notBytes(`The contents of ${what}`, source, bad));
+    } else if (s.kind !== "wchar") {
       throw new TypeError(
         `${sentence(what)} cannot be made from a string (only c and u arrays can), got ${describe(source)}`,
       );
     }
-  }
-  let items: ArrayLike<unknown>;
-  const obj = source as { length?: unknown; [Symbol.iterator]?: unknown } | null | undefined;
-  if (
-    typeof source === "string" || (typeof obj === "object" && obj !== null && typeof obj.length === "number")
-  ) {
-    items = source as ArrayLike<unknown>;
-  } else if (typeof obj === "object" && obj !== null && typeof obj[Symbol.iterator] === "function") {
-    items = Array.from(source as Iterable<unknown>);
-  } else {
-    throw new TypeError(
-      `${sentence(what)} must be made from an array-like or an iterable, got ${describe(source)}`,
-    );
-  }
-  const n = checkLength(items.length, `The length of the contents of ${what}`);
-  const out = alloc(n);
-  if (typeof source === "string") {
+    const n = checkLength(source.length, `The length of the contents of ${what}`);
+    const out = alloc(n);
     for (let i = 0; i < n; i++) out[i] = source.charCodeAt(i);
     return out;
   }
+  if (typeof source !== "object" || source === null) throw notElements(what, source);
+  const obj = source as { length?: unknown; [Symbol.iterator]?: unknown };
+  const length = obj.length;
+  let items: ArrayLike<unknown>;
+  let n: number;
+  if (typeof length === "number") {
+    n = checkLength(length, `The length of the contents of ${what}`);
+    items = obj as ArrayLike<unknown>;
+  } else if (typeof obj[Symbol.iterator] === "function") {
+    items = Array.from(obj as Iterable<unknown>);
+    n = checkLength(items.length, `The length of the contents of ${what}`);
+  } else {
+    throw notElements(what, source);
+  }
+  const out = alloc(n);
   for (let i = 0; i < n; i++) {
     (out as { [i: number]: number | bigint })[i] = encode(s, items[i], `Element ${i} of ${what}`);
   }
   return out;
 }
 
+function notElements(what: string, source: unknown): TypeError {
+  return new TypeError(
+    `${sentence(what)} must be made from an array-like or an iterable, got ${describe(source)}`,
+  );
+}
+
 /** `what` at the start of a sentence. */
 function sentence(what: string): string {
   return what.charAt(0).toUpperCase() + what.slice(1);
-}
-
-function copied(bytes: Uint8Array, alloc: (length: number) => AnyElementArray): AnyElementArray {
-  const out = alloc(bytes.length) as Uint8Array;
-  out.set(bytes);
-  return out;
 }
 
 /** Shared memory for `sizeOrInit`: a size (zero-filled) or the contents, checked before anything is shared. */

@@ -5,11 +5,18 @@
  * checks it and builds a live object on the same memory. Anything forged is a
  * `TypeError`, never a silent view on the wrong bytes.
  *
+ * The checks trust nothing a record can fake: each field is read exactly once
+ * (a getter or a Proxy cannot show the checks one buffer and the build
+ * another), buffers and typed arrays are measured through the engine's own
+ * getters (not through properties an object may shadow), handles nested in
+ * `meta` are checked as strictly as top-level ones, and the memory a typed
+ * array in `meta` views may not be a sabkit object's own memory.
+ *
  * @module
  */
 
 import { adoptDomain, domainBuffer, isDomain } from "./_agent.ts";
-import { describe } from "./_describe.ts";
+import { describe, withArticle } from "./_describe.ts";
 
 /** The property that carries a sabkit object's handle through structured clone. */
 export const HANDLE_KEY = "__sabkit";
@@ -43,6 +50,11 @@ export interface Kind<T extends object> {
   readonly name: string;
   /** A small integer unique to the kind; its memory's first word is `MAGIC_BASE + tag`. */
   readonly tag: number;
+  /**
+   * The byte length of every object of the kind, when it does not depend on
+   * `meta` (else found by calling `byteLength` without meta, if that works).
+   */
+  readonly bytes?: number;
   /** The byte length the memory must have, computed from the revived `meta`. */
   byteLength(meta: unknown): number;
   /** Builds the live object; `meta` is already revived. */
@@ -50,18 +62,26 @@ export interface Kind<T extends object> {
 }
 
 const kinds = new Map<string, Kind<object>>();
+const tags = new Map<number, Kind<object>>();
+/** Every object `brand` made in this agent: what a `meta` may hold as it is. */
+const live = new WeakSet<object>();
 
 /** Registers a kind so `revive` can rebuild it. */
 export function defineKind<T extends object>(kind: Kind<T>): Kind<T> {
   kinds.set(kind.name, kind);
+  tags.set(kind.tag, kind);
   return kind;
 }
 
 /** Allocates zeroed, aligned shared memory for a new object of `kind`. */
 export function allocate(kind: Kind<object>, byteLength: number): Int32Array {
-  const i32 = new Int32Array(new SharedArrayBuffer(Math.ceil(byteLength / ALIGN) * ALIGN));
+  const i32 = new Int32Array(new SharedArrayBuffer(roundUp(byteLength)));
   i32[0] = MAGIC_BASE + kind.tag;
   return i32;
+}
+
+function roundUp(byteLength: number): number {
+  return Math.ceil(byteLength / ALIGN) * ALIGN;
 }
 
 /** Attaches the handle to a live object (the only own enumerable property it has). */
@@ -83,6 +103,12 @@ export function brand(
     meta,
   };
   Object.defineProperty(target, HANDLE_KEY, { value: handle, enumerable: true });
+  live.add(target);
+}
+
+/** Whether `x` is a sabkit object made (or revived) in this agent, not a look-alike. */
+export function isLive(x: unknown): boolean {
+  return typeof x === "object" && x !== null && live.has(x);
 }
 
 /** The handle of a live sabkit object, or `undefined`. */
@@ -91,82 +117,245 @@ export function handleOf(x: unknown): Handle | undefined {
   return (x as Record<string, Handle>)[HANDLE_KEY];
 }
 
-function isInteger(x: unknown): x is number {
-  return typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
+// The engine's own getters: an object may shadow `byteLength` or `buffer` with
+// a property of its own, or be a look-alike with the right prototype; these
+// read the internal slots, and throw for anything that is not the real thing.
+const getter = (o: object, key: PropertyKey): (this: unknown) => unknown =>
+  Object.getOwnPropertyDescriptor(o, key)!.get! as (this: unknown) => unknown;
+const SAB_BYTE_LENGTH = getter(SharedArrayBuffer.prototype, "byteLength");
+const TYPED_ARRAY = Object.getPrototypeOf(Int8Array.prototype) as object;
+const TA_NAME = getter(TYPED_ARRAY, Symbol.toStringTag);
+const TA_BUFFER = getter(TYPED_ARRAY, "buffer");
+const TA_BYTE_OFFSET = getter(TYPED_ARRAY, "byteOffset");
+const TA_LENGTH = getter(TYPED_ARRAY, "length");
+
+/** The byte length of a genuine `SharedArrayBuffer`; `undefined` for anything else (a Proxy, a look-alike). */
+export function sharedLength(x: unknown): number | undefined {
+  if (typeof x !== "object" || x === null) return undefined;
+  try {
+    return SAB_BYTE_LENGTH.call(x) as number;
+  } catch {
+    return undefined;
+  }
 }
 
-function forged(why: string): never {
-  throw new TypeError(`Cannot revive a sabkit object: ${why}`);
+/** What a genuine typed array is, read from its internal slots. */
+export interface View {
+  /** Its class's name: `"Float64Array"`, … */
+  readonly name: string;
+  /** The memory it views. */
+  readonly buffer: ArrayBufferLike;
+  /** Where it starts in `buffer`. */
+  readonly byteOffset: number;
+  /** How many elements it has. */
+  readonly length: number;
+}
+
+/**
+ * The class name of a genuine typed array (`"Float64Array"`, …), from its
+ * internal slots; `undefined` for anything else (a Proxy, a look-alike).
+ * Never throws, never runs user code.
+ */
+export function typedArrayName(x: unknown): string | undefined {
+  return TA_NAME.call(x) as string | undefined;
+}
+
+/** The internal slots of a genuine typed array; `undefined` for anything else (a Proxy, a look-alike). */
+export function viewOf(x: unknown): View | undefined {
+  if (typeof x !== "object" || x === null) return undefined;
+  try {
+    const name = TA_NAME.call(x);
+    if (typeof name !== "string") return undefined;
+    return {
+      name,
+      buffer: TA_BUFFER.call(x) as ArrayBufferLike,
+      byteOffset: TA_BYTE_OFFSET.call(x) as number,
+      length: TA_LENGTH.call(x) as number,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+const sizes = new Map<Kind<object>, number | null>();
+
+/** The size of every object of `kind`, or `null` when it depends on `meta`. */
+function sizeOf(kind: Kind<object>): number | null {
+  let size = sizes.get(kind);
+  if (size === undefined) {
+    size = kind.bytes ?? null;
+    if (size === null) {
+      try {
+        const n = kind.byteLength(undefined);
+        if (Number.isSafeInteger(n) && n > 0) size = n;
+      } catch {
+        // Its size depends on meta.
+      }
+    }
+    sizes.set(kind, size);
+  }
+  return size;
+}
+
+/**
+ * What sabkit object's own memory `buffer` is (`"a Lock"`, …, or the agent
+ * id domain); `undefined` if it is not one. Each object's memory is a buffer
+ * of its own whose first word is its kind's tag (and whose length is the
+ * kind's size, when fixed); a typed array of user data over such a buffer
+ * would corrupt that object, so shared data may not be made of it. A buffer
+ * of user data that happens to look exactly like that (the tag word first,
+ * the kind's exact size) is refused as well: content cannot tell them apart.
+ */
+export function objectMemory(buffer: SharedArrayBuffer): string | undefined {
+  const total = sharedLength(buffer);
+  if (total === undefined) return undefined;
+  if (total >= 4) {
+    const kind = tags.get(Atomics.load(new Int32Array(buffer, 0, 1), 0) - MAGIC_BASE);
+    if (kind !== undefined) {
+      const size = sizeOf(kind);
+      if (size === null || total === roundUp(size)) return withArticle(kind.name);
+    }
+  }
+  return isDomain(buffer) ? "the agent id domain" : undefined;
+}
+
+function forged(why: string, cause?: unknown): never {
+  throw new TypeError(`Cannot revive a sabkit object: ${why}`, cause === undefined ? undefined : { cause });
+}
+
+/** A handle record's fields, each read once. */
+interface Fields {
+  brand: unknown;
+  kind: unknown;
+  buffer: unknown;
+  byteOffset: unknown;
+  byteLength: unknown;
+  domain: unknown;
+  meta: unknown;
+}
+
+/** Reads each field of a record exactly once, in a fixed order (getters and Proxy traps run once each). */
+function readFields(record: object): Fields {
+  const r = record as Record<string, unknown>;
+  try {
+    const brand = r.brand;
+    const kind = r.kind;
+    const buffer = r.buffer;
+    const byteOffset = r.byteOffset;
+    const byteLength = r.byteLength;
+    const domain = r.domain;
+    const meta = r.meta;
+    return { brand, kind, buffer, byteOffset, byteLength, domain, meta };
+  } catch (cause) {
+    return forged("reading the handle threw", cause);
+  }
+}
+
+/** A genuine, unaltered `SharedArrayBuffer` (properties read off it are the engine's own). */
+function isPlainShared(x: unknown): x is SharedArrayBuffer {
+  return sharedLength(x) !== undefined && Object.getPrototypeOf(x) === SharedArrayBuffer.prototype &&
+    Reflect.ownKeys(x as object).length === 0;
 }
 
 /** Checks a received handle record and returns the live object. */
 function reviveHandle(record: unknown, seen: Map<object, unknown>): object {
   if (typeof record !== "object" || record === null) forged(`the handle is ${describe(record)}`);
-  const h = record as Partial<Handle>;
+  // Copied to locals first, then checked, then built from the locals only.
+  const h = readFields(record);
   if (h.brand !== BRAND) forged(`the brand is ${describe(h.brand)}, expected "${BRAND}"`);
   const kind = typeof h.kind === "string" ? kinds.get(h.kind) : undefined;
   if (kind === undefined) forged(`unknown kind ${describe(h.kind)}`);
-  const { buffer, byteOffset, byteLength } = h;
-  if (!(buffer instanceof SharedArrayBuffer)) {
-    forged(`the ${kind.name} memory is ${describe(buffer)}, not a SharedArrayBuffer`);
-  }
+  const { buffer, byteOffset, byteLength, domain } = h;
+  const total = sharedLength(buffer);
+  if (total === undefined) forged(`the ${kind.name} memory is ${describe(buffer)}, not a SharedArrayBuffer`);
   if (!isInteger(byteOffset) || byteOffset % ALIGN !== 0) {
     forged(`the ${kind.name} byte offset ${describe(byteOffset)} is not a multiple of ${ALIGN}`);
   }
-  const meta = walk(h.meta, seen);
+  const meta = walk(h.meta, seen, kind.name);
   const expected = kind.byteLength(meta);
   if (byteLength !== expected) {
     forged(`the ${kind.name} byte length is ${describe(byteLength)}, expected ${expected}`);
   }
-  if (byteOffset + expected > buffer.byteLength) {
-    forged(
-      `the ${kind.name} spans bytes ${byteOffset}..${
-        byteOffset + expected
-      } of a ${buffer.byteLength}-byte buffer`,
-    );
+  if (byteOffset + expected > total) {
+    forged(`the ${kind.name} spans bytes ${byteOffset}..${byteOffset + expected} of a ${total}-byte buffer`);
   }
-  const word = Atomics.load(new Int32Array(buffer, byteOffset, 1), 0);
-  if (word !== MAGIC_BASE + kind.tag) forged(`the memory does not hold a ${kind.name}`);
-  if (!isDomain(h.domain)) forged(`the agent domain is ${describe(h.domain)}`);
-  adoptDomain(h.domain);
-  return kind.revive({ ...(h as Handle), meta });
+  const shared = buffer as SharedArrayBuffer;
+  const word = Atomics.load(new Int32Array(shared, byteOffset, 1), 0);
+  if (word !== MAGIC_BASE + kind.tag) forged(`the memory does not hold ${withArticle(kind.name)}`);
+  if (!isPlainShared(domain) || !isDomain(domain)) forged(`the agent domain is ${describe(domain)}`);
+  adoptDomain(domain);
+  const handle: Handle = Object.freeze({
+    brand: BRAND,
+    kind: kind.name,
+    buffer: shared,
+    byteOffset,
+    byteLength: expected,
+    domain,
+    meta,
+  });
+  return kind.revive(handle);
 }
 
-function walk(x: unknown, seen: Map<object, unknown>): unknown {
-  if (typeof x !== "object" || x === null) return x;
-  if (seen.has(x)) return seen.get(x);
+function isInteger(x: unknown): x is number {
+  return typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
+}
+
+/** Marks a handle record being revived: meeting it again inside itself is a cycle no object has. */
+const PENDING = Symbol("reviving");
+
+/**
+ * Revives the sabkit objects inside `x`. Inside a handle's `meta` (`owner` is
+ * the kind's name) it is strict: only plain data, handle records, typed
+ * arrays and sabkit objects live in this agent may appear there.
+ */
+function walk(x: unknown, seen: Map<object, unknown>, owner?: string): unknown {
+  if (typeof x !== "object" || x === null) {
+    if (owner !== undefined && typeof x === "function") forged(`the ${owner} meta holds ${describe(x)}`);
+    return x;
+  }
+  if (seen.has(x)) {
+    const done = seen.get(x);
+    if (done === PENDING) forged(`the ${owner ?? "handle"} contains its own handle`);
+    return done;
+  }
+  if (live.has(x)) return x;
   if (Object.hasOwn(x, HANDLE_KEY)) {
-    // A live object (revived already, or never posted) stays as it is.
     if (Object.keys(x).length === 1 && Object.getPrototypeOf(x) === Object.prototype) {
-      const live = reviveHandle((x as Record<string, unknown>)[HANDLE_KEY], seen);
-      seen.set(x, live);
-      return live;
+      seen.set(x, PENDING);
+      const revived = reviveHandle((x as Record<string, unknown>)[HANDLE_KEY], seen);
+      seen.set(x, revived);
+      return revived;
     }
+    // Not a handle record as structured clone delivers one, and not a live object.
+    if (owner !== undefined) forged(`the ${owner} meta holds ${describe(x)}, which is not a sabkit object`);
     return x;
   }
   if (Array.isArray(x)) {
     const out: unknown[] = [];
     seen.set(x, out);
-    for (const item of x) out.push(walk(item, seen));
+    for (const item of x) out.push(walk(item, seen, owner));
     return out;
   }
   if (x instanceof Map) {
     const out = new Map();
     seen.set(x, out);
-    for (const [k, v] of x) out.set(walk(k, seen), walk(v, seen));
+    for (const [k, v] of x) out.set(walk(k, seen, owner), walk(v, seen, owner));
     return out;
   }
   if (x instanceof Set) {
     const out = new Set();
     seen.set(x, out);
-    for (const v of x) out.add(walk(v, seen));
+    for (const v of x) out.add(walk(v, seen, owner));
     return out;
   }
   const proto = Object.getPrototypeOf(x);
-  if (proto !== Object.prototype && proto !== null) return x;
+  if (proto !== Object.prototype && proto !== null) {
+    if (owner !== undefined && viewOf(x) === undefined) forged(`the ${owner} meta holds ${describe(x)}`);
+    return x;
+  }
   const out: Record<string, unknown> = {};
   seen.set(x, out);
-  for (const [k, v] of Object.entries(x)) out[k] = walk(v, seen);
+  for (const [k, v] of Object.entries(x)) out[k] = walk(v, seen, owner);
   return out;
 }
 

@@ -31,7 +31,7 @@ export type SynchronizedArrayOf<C extends Typecode> = C extends "c" | "u" ? Sync
  * @param typecode `"i"`, `"d"`, `"q"`, `"c"`, … or a ctypes or element name (see {@linkcode Typecode}).
  * @param sizeOrInit A length (zero-filled), or the contents: an array-like or
  * iterable of elements, a typed array of the element class (copied raw), or
- * for `c` a string (its UTF-8 bytes) and for `u` a string (UTF-16 code units).
+ * for `c` a string (one byte per character, U+0000 to U+00FF) and for `u` a string (UTF-16 code units).
  * @param options `lock`: `true` (default) a new `RLock`, a `Lock`/`RLock` to share, or `false` for a `RawArray`.
  * @returns A {@linkcode SynchronizedArray} ({@linkcode SynchronizedString} for `c` and `u`), or with
  * `lock: false` the shared typed array itself.

@@ -20,7 +20,8 @@ import type { ArrayInit, ElementArray, TypeName } from "./typecodes.ts";
  * @param typecode `"i"`, `"d"`, `"q"`, … or a ctypes or element name (see {@linkcode Typecode}).
  * @param sizeOrInit A length (zero-filled), or the contents: an array-like or
  * iterable of elements, a typed array of the same class (copied raw), or for
- * `c` a string (its UTF-8 bytes) and for `u` a string (its UTF-16 code units).
+ * `c` a string (one byte per character, U+0000 to U+00FF) and for `u` a
+ * string (its UTF-16 code units).
  * @returns The shared typed array.
  * @throws {TypeError} For an unknown typecode or an element of the wrong kind.
  * @throws {RangeError} For a negative, fractional or too large size, or an integer element out of range.

@@ -50,6 +50,7 @@ let reviving: Handle | undefined;
 const KIND: Kind<object> = defineKind({
   name: "RawValue",
   tag: 8,
+  bytes: BYTES,
   byteLength: (meta: unknown) => (codeOf(meta), BYTES),
   revive: (h: Handle) => {
     const code = codeOf(h.meta);

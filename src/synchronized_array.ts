@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ARRAY_BYTES, ARRAY_KIND, ARRAY_TYPECODE, takeArrayParts } from "./_array_kind.ts";
+import { ARRAY_BYTES, ARRAY_KIND, ARRAY_TYPECODE, dataFault, takeArrayParts } from "./_array_kind.ts";
 import { decode, encode, type Spec, specOfArray } from "./_codec.ts";
 import { checkIndex, toElements } from "./_elements.ts";
 import { locked, lockOption } from "./_options.ts";
@@ -45,10 +45,9 @@ export class SynchronizedArray<T extends Typecode = Typecode> extends Synchroniz
   constructor(obj: TypecodeArrays<SharedArrayBuffer>[T], lock?: Lock | RLock) {
     const parts = takeArrayParts();
     const spec = parts?.spec ?? specOfArray(obj);
-    if (spec === undefined || !(obj.buffer instanceof SharedArrayBuffer)) {
-      throw new TypeError(
-        `A SynchronizedArray wraps a typed array on a SharedArrayBuffer, got ${describe(obj)}`,
-      );
+    const fault = spec === undefined ? describe(obj) : dataFault(obj, spec);
+    if (spec === undefined || fault !== undefined) {
+      throw new TypeError(`A SynchronizedArray wraps a typed array on a SharedArrayBuffer, got ${fault}`);
     }
     super(parts?.lock ?? lockOption(lock, "a SynchronizedArray", false)!);
     this.#spec = spec;
@@ -168,7 +167,8 @@ export class SynchronizedArray<T extends Typecode = Typecode> extends Synchroniz
    * before anything is written: a refused source changes nothing.
    *
    * @param source Elements (array-like or iterable), a typed array of the
-   * element class (copied raw), or a string for `c` (UTF-8) and `u` arrays.
+   * element class (copied raw), or a string for `c` (one byte per character,
+   * U+0000 to U+00FF) and `u` arrays (UTF-16 code units).
    * @param offset Where the first one goes; default 0.
    * @throws {RangeError} If the elements do not fit from `offset`, or one is out of range.
    * @throws {TypeError} If an element is of the wrong kind.

@@ -10,6 +10,7 @@ import { specOf } from "./_codec.ts";
 import { toElements } from "./_elements.ts";
 import { locked, lockOption } from "./_options.ts";
 import { describe } from "./_describe.ts";
+import { sharedLength, viewOf } from "./_handle.ts";
 import { encodeText, readText, writeText } from "./_text.ts";
 import type { Lock } from "./lock.ts";
 import type { RLock } from "./rlock.ts";
@@ -20,18 +21,27 @@ import type { TypecodeArrays } from "./typecodes.ts";
 export type BytesOf<T extends "c" | "u"> = T extends "c" ? Uint8Array<ArrayBuffer> : never;
 
 /**
- * A synchronized `c` array (UTF-8 bytes) or `u` array (UTF-16 code units)
- * with the text views of ctypes: `.value` is the text up to the first NUL,
- * and a `c` array's `.raw` is all of its bytes.
+ * A synchronized `c` array (bytes) or `u` array (UTF-16 code units) with the
+ * text views of ctypes: `.value` is the text up to the first NUL, and a `c`
+ * array's `.raw` is all of its bytes.
+ *
+ * A `c` element is one byte, read and written everywhere (`get`, `set`,
+ * `.value`, contents given as a string) as one character from U+0000 to
+ * U+00FF (Latin-1), so what is written reads back the same; a character
+ * above U+00FF is a `TypeError`. For UTF-8 text, write its bytes to `.raw`
+ * (`new TextEncoder().encode(text)`) and decode a copy of them to read it.
  *
  * @example A shared name
  * ```ts
  * import { SharedArray } from "@sabkit/sabkit";
  * const name = SharedArray("c", 16);
  * name.value = "héllo";
- * console.assert(name.value === "héllo" && name.raw.length === 16);
+ * console.assert(name.value === "héllo" && name.get(1) === "é" && name.raw[1] === 0xe9);
  * const wide = SharedArray("u", "日本");
  * console.assert(wide.value === "日本" && wide.length === 2);
+ * const utf8 = SharedArray("c", 16);
+ * utf8.raw = new TextEncoder().encode("日本");
+ * console.assert(new TextDecoder().decode(utf8.raw.subarray(0, 6)) === "日本");
  * ```
  */
 export class SynchronizedString<T extends "c" | "u" = "c" | "u"> extends SynchronizedArray<T> {
@@ -44,8 +54,11 @@ export class SynchronizedString<T extends "c" | "u" = "c" | "u"> extends Synchro
    */
   constructor(obj: TypecodeArrays<SharedArrayBuffer>[T], lock?: Lock | RLock) {
     if (!hasArrayParts()) {
-      const wide = obj instanceof Uint16Array;
-      if (!(wide || obj instanceof Uint8Array) || !(obj.buffer instanceof SharedArrayBuffer)) {
+      // The class is read from the internal slots (a Proxy or look-alike is neither);
+      // the SynchronizedArray constructor then checks the memory.
+      const view = viewOf(obj);
+      const wide = view?.name === "Uint16Array";
+      if (!(wide || view?.name === "Uint8Array") || sharedLength(view?.buffer) === undefined) {
         throw new TypeError(
           `A SynchronizedString wraps a Uint8Array or Uint16Array on a SharedArrayBuffer, got ${
             describe(obj)
@@ -66,12 +79,14 @@ export class SynchronizedString<T extends "c" | "u" = "c" | "u"> extends Synchro
   }
 
   /**
-   * The text up to the first NUL: UTF-8 for `c`, UTF-16 for `u`. Setting
-   * writes the text and a NUL if there is room, as ctypes does; text that does
-   * not fit changes nothing.
+   * The text up to the first NUL, one character per element: for `c` one
+   * byte each (U+0000 to U+00FF, Latin-1), for `u` one UTF-16 code unit each.
+   * Setting writes the text and a NUL if there is room, as ctypes does; text
+   * that does not fit changes nothing.
    *
    * @throws {RangeError} When set to text longer than the array.
-   * @throws {TypeError} When set to something other than a string.
+   * @throws {TypeError} When set to something other than a string, or, on a
+   * `c` array, to text with a character above U+00FF (use `.raw` for UTF-8).
    *
    * @example Setting and reading
    * ```ts

@@ -9,8 +9,9 @@
 
 /**
  * Python's one-letter typecodes. `l L q Q` are 64-bit (LP64, as on Linux and
- * macOS) and hold `bigint`; `c` is one byte (a 1-character string); `u` is
- * one UTF-16 code unit; `?` is a boolean stored in one byte.
+ * macOS) and hold `bigint`; `c` is one byte (a 1-character string from
+ * U+0000 to U+00FF, Latin-1); `u` is one UTF-16 code unit; `?` is a boolean
+ * stored in one byte.
  */
 export type Typecode =
   | "b"
@@ -151,7 +152,8 @@ export type CodeOfArray<A extends AnyElementArray> = A extends Int8Array ? "b"
 /**
  * Contents for an array: an array-like or iterable of elements, a typed array
  * of the array's own class (copied as raw elements), or, for `c` and `u`, a
- * string (`c`: its UTF-8 bytes; `u`: its UTF-16 code units).
+ * string (`c`: one byte per character, U+0000 to U+00FF; `u`: its UTF-16 code
+ * units).
  */
 export type ArrayInit<N extends TypeName> =
   | ArrayLike<ElementValue<N>>

@@ -7,7 +7,7 @@
 import { encode, specOf } from "./_codec.ts";
 import { forgedMeta, locked, lockOption, optionsOf } from "./_options.ts";
 import { describe } from "./_describe.ts";
-import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
+import { allocate, brand, defineKind, type Handle, isLive, type Kind } from "./_handle.ts";
 import { Lock } from "./lock.ts";
 import { RawValue } from "./raw_value.ts";
 import { RLock } from "./rlock.ts";
@@ -26,6 +26,7 @@ let reviving: Handle | undefined;
 const KIND: Kind<SynchronizedValue> = defineKind({
   name: "SynchronizedValue",
   tag: 9,
+  bytes: BYTES,
   byteLength: (meta: unknown) => (parts(meta), BYTES),
   revive: (h: Handle) => {
     const { obj, lock } = parts(h.meta);
@@ -35,9 +36,12 @@ const KIND: Kind<SynchronizedValue> = defineKind({
 });
 
 function parts(meta: unknown): { obj: RawValue; lock: Lock | RLock } {
+  // `meta` is the copy `revive` made, its handles revived and checked already.
   const { obj, lock } = (meta ?? {}) as { obj?: unknown; lock?: unknown };
-  if (!(obj instanceof RawValue)) forgedMeta(`the SynchronizedValue holds ${describe(obj)}, not a RawValue`);
-  if (!(lock instanceof Lock || lock instanceof RLock)) {
+  if (!isLive(obj) || !(obj instanceof RawValue)) {
+    forgedMeta(`the SynchronizedValue holds ${describe(obj)}, not a RawValue`);
+  }
+  if (!isLive(lock) || !(lock instanceof Lock || lock instanceof RLock)) {
     forgedMeta(`the SynchronizedValue lock is ${describe(lock)}`);
   }
   return { obj, lock };
@@ -77,7 +81,7 @@ export class SynchronizedValue<T extends Typecode = Typecode> extends Synchroniz
   constructor(obj: RawValue<T>, lock?: Lock | RLock) {
     const handle = reviving;
     reviving = undefined;
-    if (!(obj instanceof RawValue)) {
+    if (!isLive(obj) || !(obj instanceof RawValue)) {
       throw new TypeError(`A SynchronizedValue wraps a RawValue, got ${describe(obj)}`);
     }
     super(lockOption(lock, "a SynchronizedValue", false)!);

@@ -268,21 +268,30 @@ test("props: a value outside its typecode's domain is refused with the right err
   );
 });
 
-test("props: text round-trips through c arrays (UTF-8, up to the first NUL) and u arrays (any UTF-16 units)", () => {
+test("props: text round-trips through c arrays (one byte per character, U+0000 to U+00FF, up to the first NUL) and u arrays (any UTF-16 units); get(i) agrees with .value", () => {
   const units = fc.integer({ min: 0, max: 0xffff }).map((n) => String.fromCharCode(n));
+  const bytes = fc.integer({ min: 0, max: 0xff }).map((n) => String.fromCharCode(n));
+  // Mostly characters a c element holds, sometimes one it does not.
+  const mostlyBytes = fc.oneof({ weight: 6, arbitrary: bytes }, { weight: 1, arbitrary: units });
   fc.assert(
     fc.property(
       fc.boolean(),
-      fc.string({ unit: "binary", maxLength: 12, size: "medium" }),
+      fc.string({ unit: mostlyBytes, maxLength: 12, size: "medium" }),
       fc.string({ unit: units, maxLength: 12, size: "medium" }),
       fc.integer({ min: 0, max: 40 }),
       (wide, text8, text16, capacity) => {
         const text = wide ? text16 : text8;
-        const length = wide ? text.length : new TextEncoder().encode(text).length;
         const s = SharedArray(wide ? "u" : "c", capacity);
         const copy = revive(structuredClone(s));
-        if (length > capacity) {
-          const before = memoryOf(s);
+        const before = memoryOf(s);
+        const notBytes = !wide && [...text].some((ch) => ch.charCodeAt(0) > 0xff);
+        if (notBytes) {
+          assert.throws(() => (copy.value = text), TypeError);
+          if (text.length <= capacity) assert.throws(() => copy.setFrom(text), TypeError);
+          assert.deepEqual(memoryOf(s), before);
+          return;
+        }
+        if (text.length > capacity) {
           assert.throws(() => (copy.value = text), RangeError);
           assert.deepEqual(memoryOf(s), before);
           return;
@@ -290,8 +299,16 @@ test("props: text round-trips through c arrays (UTF-8, up to the first NUL) and 
         copy.value = text;
         // ctypes semantics: the value ends at the first NUL.
         assert.equal(s.value, text.split("\0")[0]);
-        if (!wide) assert.deepEqual([...s.raw.subarray(0, length)], [...new TextEncoder().encode(text)]);
-        else assert.deepEqual([...s.slice(0, length)], Array.from({ length }, (_, i) => text.charCodeAt(i)));
+        const codes = Array.from({ length: text.length }, (_, i) => text.charCodeAt(i));
+        assert.deepEqual([...s.slice(0, text.length)], codes);
+        for (let i = 0; i < text.length; i++) {
+          assert.equal(s.get(i), text[i], "get(i) reads what .value wrote");
+        }
+        if (!wide) assert.deepEqual([...s.raw.subarray(0, text.length)], codes, "one byte per character");
+        // And the other way: what set(i) writes, .value reads.
+        const other = SharedArray(wide ? "u" : "c", text.length);
+        for (let i = 0; i < text.length; i++) other.set(i, text[i]);
+        assert.equal(other.value, text.split("\0")[0]);
       },
     ),
     { seed: 0x5ab0713, numRuns: RUNS },

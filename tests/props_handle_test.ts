@@ -11,7 +11,8 @@
  * handle), or genuine parts of another live object that the API could
  * combine just as well (the memory of another object of the same kind and
  * typecode; another `Lock`/`RLock`, `RawValue` or shared typed array of the
- * right class inside a synchronized object's or a condition's `meta`). A
+ * right class inside a synchronized object's or a condition's `meta`, but
+ * never a view on a sabkit object's own memory, nor a Proxy or look-alike). A
  * handle is valid when all its replacements are. Then `revive` must return an
  * object of the same class on the expected memory (checked by a write through
  * one view seen through the other); otherwise it must throw a `TypeError` and
@@ -221,6 +222,9 @@ const SUBJECTS: Subject[] = [
         no({ obj: clone(new Lock()), lock }),
         no({ obj: 5, lock }),
         no({ obj, lock: clone(new Semaphore(1)) }),
+        no({ obj, lock: new Proxy(new Lock(), {}) }),
+        no({ obj: Object.create(RawValue.prototype), lock }),
+        no({ obj: { ...(obj as object), extra: 1 }, lock }),
         no({ obj }),
         no(null),
         no({ obj: { __sabkit: { ...(obj as { __sabkit: Wire }).__sabkit, meta: { typecode: "d" } } }, lock }),
@@ -252,6 +256,16 @@ const SUBJECTS: Subject[] = [
         no({ ...m, obj: RawArray("f", 2) }),
         ok({ ...m, lock: clone(new RLock()) }, "unchecked"),
         no({ ...m, lock: clone(new Event()) }),
+        // Data on a sabkit object's own memory would write its words (bug 9).
+        no({ ...m, obj: new Float64Array(clone(new Lock()).__sabkit.buffer as SharedArrayBuffer) }),
+        no({ ...m, obj: new Float64Array(clone(new Semaphore(1)).__sabkit.buffer as SharedArrayBuffer) }),
+        no({
+          ...m,
+          obj: new Float64Array(clone(RawValue("d", 1)).__sabkit.buffer as SharedArrayBuffer, 8, 1),
+        }),
+        no({ ...m, obj: new Proxy(RawArray("d", 2), {}) }),
+        no({ ...m, lock: { ...(m.lock as object), extra: 1 } }),
+        no({ ...m, lock: new Proxy(new RLock(), {}) }),
         no({ ...m, obj: undefined }),
         no(null),
       ];
@@ -278,6 +292,8 @@ const SUBJECTS: Subject[] = [
         no({ ...m, typecode: "u" }),
         ok({ ...m, obj: RawArray("B", 2) }, "unchecked"),
         no({ ...m, obj: RawArray("H", 2) }),
+        no({ ...m, obj: new Uint8Array(clone(new Lock()).__sabkit.buffer as SharedArrayBuffer, 4, 2) }),
+        no({ ...m, obj: new Uint8Array(clone(new Event()).__sabkit.buffer as SharedArrayBuffer, 0, 2) }),
       ];
     },
   },

@@ -202,7 +202,7 @@ test("Value: wrong kinds are TypeErrors, out-of-range integers RangeErrors, and 
     ["q", 2n ** 63n, "RangeError", /9223372036854775807n/],
     ["d", 1n, "TypeError", /number, got 1n/],
     ["c", "ab", "TypeError", /1-character string.*"ab"/],
-    ["c", "€", "TypeError", /below 256/],
+    ["c", "€", "TypeError", /from U\+0000 to U\+00FF \(one byte\), got "€" \(U\+20AC\).*\.raw/],
     ["u", "😀", "TypeError", /1-character string/],
     ["?", 1, "TypeError", /boolean, got 1/],
   ];
