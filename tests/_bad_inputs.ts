@@ -578,10 +578,10 @@ export const BAD_INPUTS: BadInput[] = [
     message: /^Cannot release an RLock held by another thread$/,
     setup: () => {
       const lock = new mp.RLock();
-      // Words: magic, state, owner, count. Another agent, never reported exited, holds it once.
+      // Words: magic, the mutex word (owner · 2), spare, count. Another agent, never reported
+      // exited, holds it once.
       const words = wordsOf(lock);
-      words[1] = 1;
-      words[2] = 0xfffff;
+      words[1] = 0xfffff << 1;
       words[3] = 1;
       return lock;
     },

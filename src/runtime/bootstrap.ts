@@ -62,8 +62,9 @@ function loadError(url: string, error: unknown): unknown {
   if (!(error instanceof Error) || error.message.includes(url) || (error.stack ?? "").includes(url)) {
     return error;
   }
-  const named = new (error.constructor as ErrorConstructor)(`${error.message} (in ${url})`, { cause: error });
-  named.name = error.name;
+  // A plain Error with the same name: some runtimes' load errors cannot be constructed (Bun's BuildMessage).
+  const named = new Error(`${error.message} (in ${url})`, { cause: error });
+  named.name = error.name === "BuildMessage" ? "SyntaxError" : error.name;
   return named;
 }
 
