@@ -246,6 +246,9 @@ export function waitAsync(
     let timer = setTimeout(onTimer, sleep);
     const onAbort = (): void => {
       settle();
+      // Flush the abandoned waiter out of the engine's queue now (the others there just re-check):
+      // left to its own timeout, Deno kept 100,000 aborted waiters' memory for good.
+      Atomics.notify(i32, index);
       reject(signal!.reason);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
