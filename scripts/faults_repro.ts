@@ -7,7 +7,9 @@ import { Channel, Lock, OwnerDiedError, Process, Semaphore } from "../mod.ts";
 
 const args = (globalThis as { Deno?: { args: string[] } }).Deno?.args ?? process.argv.slice(2);
 const runs = Number(args[0] ?? 300);
-const cases = args.slice(1).length > 0 ? args.slice(1) : ["stuck", "steal", "selfexit", "deno-terminate", "join"];
+const cases = args.slice(1).length > 0
+  ? args.slice(1)
+  : ["stuck", "steal", "selfexit", "deno-terminate", "join"];
 const worker = new URL("../tests/workers/repro.ts", import.meta.url);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
@@ -61,7 +63,9 @@ async function steal(): Promise<string> {
     if (!got || ms > 1500) late++;
     await p.join();
   }
-  return `steal: ${late} of ${n} blocking acquires missed the release (slowest ${worst.toFixed(0)} ms; the release comes after 300)`;
+  return `steal: ${late} of ${n} blocking acquires missed the release (slowest ${
+    worst.toFixed(0)
+  } ms; the release comes after 300)`;
 }
 
 /** Bug 3: a worker that ends itself must be seen as ended, its lock as owner-died. */
@@ -144,7 +148,9 @@ async function join(): Promise<string> {
     codes.set(r, (codes.get(r) ?? 0) + 1);
     if (r !== "-15") wrong++;
   }
-  return `join: ${wrong} of ${runs} joins after terminate() did not give -15 (${[...codes].map(([k, v]) => `${k}: ${v}`).join(", ")})`;
+  return `join: ${wrong} of ${runs} joins after terminate() did not give -15 (${
+    [...codes].map(([k, v]) => `${k}: ${v}`).join(", ")
+  })`;
 }
 
 const all: Record<string, () => Promise<string>> = {
