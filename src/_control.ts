@@ -4,6 +4,21 @@
  * worker's first unprompted message, so the parent starts the only handshake
  * and reads the outcome from shared memory.
  *
+ * The state word moves once, from RUNNING to a final state, by a
+ * compare-and-swap in the worker (`end` in `runtime/bootstrap.ts`), which also
+ * sets the worker's own stop word so that no sabkit call of it goes through
+ * afterwards. The parent reports an exit (and marks the agent exited, which
+ * lets others recover its locks) only once the worker can run no more
+ * JavaScript:
+ *
+ * | the worker ends by…        | Node, Bun                           | Deno, browsers                                       |
+ * |----------------------------|-------------------------------------|------------------------------------------------------|
+ * | its target returning/throwing | RETURNED/FAILED, then the runtime's exit report | RETURNED/FAILED is its last JavaScript; the parent terminates it |
+ * | `close()`, `process.exit()`, `Deno.exit()` | the runtime's exit report (its code) | EXITED + the code, written by the wrapped exit call just before it |
+ * | an uncaught error          | the error, then the exit report      | the error event: the failing task has returned      |
+ * | `terminate()`              | the exit report (-15)                | browsers: at once; Deno: STOPPED, written from the worker's event loop (so its running task has returned); a busy worker never writes it, and `join()` says it still runs |
+ * | a kill at any instruction  | the exit report                      | (no such kill exists there)                          |
+ *
  * @module
  */
 
