@@ -3,22 +3,39 @@
  * holds the count, a second counts sleepers so that `release` calls
  * `notify` only when someone may sleep, a third holds the bound.
  *
+ * A semaphore records no owner: a permit taken by a worker that dies stays
+ * taken (documented). Every change of the count is one compare-and-swap, so a
+ * worker killed at any instruction leaves one of these states:
+ *
+ * | the worker is killed…                                 | it leaves                                | repaired by |
+ * |-------------------------------------------------------|------------------------------------------|-------------|
+ * | in `acquire`, before its CAS                          | the count as it was                      | nothing |
+ * | in `acquire`, after its CAS                           | one permit taken by the dead             | nobody: lost, as documented (`release` on its behalf) |
+ * | sleeping, after `SLEEPERS` + 1 and before − 1         | `SLEEPERS` one too high                  | nobody, and harmless: each `release` then calls `notify` even with no sleeper |
+ * | woken by a `release`, before its CAS                  | the count up, one wake-up spent on it    | the other sleepers: they retry every {@linkcode POLL_MS} |
+ * | in `release`, after its CAS, before its notify        | the count up, sleepers not woken         | the sleepers: they retry every {@linkcode POLL_MS} |
+ *
+ * `SLEEPERS` can never be too low: a sleeper counts itself before it sleeps
+ * and uncounts itself after, so a kill errs only towards an extra notify.
+ *
  * @module
  */
 
 import type { Handle, Kind } from "./_handle.ts";
-import { checkStop, type Deadline, waitAsync, waitSync } from "./_wait.ts";
+import { checkStop, type Deadline, waitAsync, waitSync, wake } from "./_wait.ts";
 
 /** The count; sleepers wait on this word while it is 0. */
 export const VALUE = 1;
 /** How many agents may sleep on `VALUE` right now. */
-const SLEEPERS = 2;
+export const SLEEPERS = 2;
 /** The largest count a release may reach (the initial value of a bounded one). */
 export const LIMIT = 3;
 /** Byte length of a semaphore's memory. */
 export const BYTES = 16;
 /** The largest count a semaphore can hold. */
 export const MAX_VALUE = 0x7fffffff;
+/** How often sleepers retry: a wake-up may be spent on, or never sent by, a worker that died. */
+export const POLL_MS = 100;
 
 /** How the next `Semaphore` constructor call builds itself (set by a subclass or a revive). */
 export interface SemaphoreInit {
@@ -44,6 +61,8 @@ export function takeSemaphoreInit(): SemaphoreInit | undefined {
 
 /** Decrements the count if it is positive. */
 export function tryTake(i32: Int32Array): boolean {
+  // A terminated worker (Deno runs on after terminate()) takes nothing more.
+  checkStop();
   let v = Atomics.load(i32, VALUE);
   while (v > 0) {
     const seen = Atomics.compareExchange(i32, VALUE, v, v - 1);
@@ -61,7 +80,7 @@ export function takeSync(i32: Int32Array, deadline: Deadline): boolean {
     Atomics.add(i32, SLEEPERS, 1);
     let woken: boolean;
     try {
-      woken = waitSync(i32, VALUE, 0, deadline);
+      woken = waitSync(i32, VALUE, 0, deadline, POLL_MS);
     } finally {
       Atomics.sub(i32, SLEEPERS, 1);
     }
@@ -77,7 +96,7 @@ export async function takeAsync(i32: Int32Array, deadline: Deadline, signal?: Ab
     Atomics.add(i32, SLEEPERS, 1);
     let woken: boolean;
     try {
-      woken = await waitAsync(i32, VALUE, 0, deadline, signal);
+      woken = await waitAsync(i32, VALUE, 0, deadline, signal, POLL_MS);
     } finally {
       Atomics.sub(i32, SLEEPERS, 1);
     }
@@ -101,6 +120,7 @@ export function give(i32: Int32Array, n: number): boolean {
     v = seen;
   }
   // A woken sleeper that loses the count to a faster taker just sleeps again; none is lost.
-  if (Atomics.load(i32, SLEEPERS) > 0) Atomics.notify(i32, VALUE, n);
+  // `wake` adds one per abandoned async waiter, which may sit first in the queue.
+  if (Atomics.load(i32, SLEEPERS) > 0) wake(i32, VALUE, n);
   return true;
 }

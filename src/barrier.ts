@@ -112,7 +112,9 @@ export interface BarrierWaitOptions {
  * the barrier, as a party that fails does: the others get
  * `BrokenBarrierError` within about 100 ms, and `reset()` repairs it. A party
  * that exits after its round was released does not hold up the next round.
- * (Dead parties are noticed in the first 64 seats of a round.)
+ * (Dead parties are noticed in the first 64 seats of a round.) This holds
+ * wherever the kill lands, even inside the barrier's own bookkeeping: the
+ * next caller completes or discards the change the dead worker was making.
  *
  * @example One round with the main thread as the only party
  * ```ts

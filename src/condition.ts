@@ -4,7 +4,7 @@
  * @module
  */
 
-import { BYTES, notify, waitNotified, waitNotifiedAsync } from "./_condvar.ts";
+import { BYTES, notify, repair, waitNotified, waitNotifiedAsync } from "./_condvar.ts";
 import { checkCount } from "./_count.ts";
 import { describe } from "./_describe.ts";
 import { guard, guardAsync } from "./_guard.ts";
@@ -56,6 +56,10 @@ export interface ConditionWaitOptions {
  * exit is known, so no notification is spent on it (the first 32 waiters at
  * a time are tracked). One terminated while it holds the lock leaves it held:
  * `acquire` reports `OwnerDiedError`, and `acquire({ recover: true })` takes it over.
+ * Wherever it was killed, even inside `wait` or `notify`, the condition's own
+ * records stay whole: a notify it had made is delivered once the lock is
+ * recovered through the condition (or at the next `wait` or `notify`), and a
+ * waiter whose `wait` throws `OwnerDiedError` no longer counts as waiting.
  *
  * @example Waiting for a flag another thread sets
  * ```ts
@@ -113,7 +117,10 @@ export class Condition implements Lockable {
    * ```
    */
   acquire(options?: RobustAcquireOptions): boolean {
-    return this.#lock.acquire(options);
+    if (!this.#lock.acquire(options)) return false;
+    // A lock recovered from a dead holder: finish the change it committed (one load otherwise).
+    repair(this.#i32);
+    return true;
   }
 
   /**
@@ -130,8 +137,10 @@ export class Condition implements Lockable {
    * if (await cond.acquireAsync({ timeout: 100 })) cond.release();
    * ```
    */
-  acquireAsync(options?: RobustAsyncOptions): Promise<boolean> {
-    return this.#lock.acquireAsync(options);
+  async acquireAsync(options?: RobustAsyncOptions): Promise<boolean> {
+    if (!await this.#lock.acquireAsync(options)) return false;
+    repair(this.#i32);
+    return true;
   }
 
   /**

@@ -1,19 +1,29 @@
 /**
  * `Event`: Python's `multiprocessing.Event` for workers.
  *
+ * One word counts the flag's transitions: odd means set. A waiter that saw
+ * the word even returns `true` once it changed, so a `set` followed at once
+ * by `clear` still releases every thread that was waiting. Each change is one
+ * compare-and-swap, and waiters record nothing, so a worker killed at any
+ * instruction leaves one of these states:
+ *
+ * | the worker is killed…                  | it leaves                           | repaired by |
+ * |----------------------------------------|-------------------------------------|-------------|
+ * | in `set` or `clear`, before the CAS    | the flag as it was                  | nothing: it never changed |
+ * | in `set`, after the CAS, before notify | the flag set, sleepers not woken    | the sleepers: they re-read the word every 100 ms |
+ * | while it waits                         | nothing                             | nothing |
+ *
  * @module
  */
 
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
-import { assertCanBlock, deadlineOf, waitAsync, waitOptions, waitSync } from "./_wait.ts";
+import { assertCanBlock, checkStop, deadlineOf, waitAsync, waitOptions, waitSync } from "./_wait.ts";
 
-/**
- * One word counts the flag's transitions: odd means set. A waiter that saw
- * the word even returns `true` once it changed, so a `set` followed at once
- * by `clear` still releases every thread that was waiting.
- */
-const STATE = 1;
+/** The transition count (see the module's comment). */
+export const STATE = 1;
 const BYTES = 8;
+/** How often sleepers re-read the word: a setter killed before its notify wakes nobody. */
+const POLL_MS = 100;
 
 let reviving: Handle | undefined;
 const EVENT: Kind<Event> = defineKind({
@@ -35,7 +45,8 @@ export interface EventWaitOptions {
 /**
  * A flag that threads wait for: `set()` releases every waiter in every
  * worker, `clear()` makes later waits block again. A worker that dies while
- * it waits changes nothing for the others.
+ * it waits changes nothing for the others; one killed inside `set()` has
+ * set the flag or not, and if it has, every waiter sees it within 100 ms.
  *
  * @example Starting workers together
  * ```ts
@@ -68,6 +79,7 @@ export class Event {
    * ```
    */
   isSet(): boolean {
+    checkStop();
     return (Atomics.load(this.#i32, STATE) & 1) === 1;
   }
 
@@ -104,6 +116,8 @@ export class Event {
 
   /** Moves the flag off `from` (0 clear, 1 set); `false` if it was not there. */
   #flip(from: number): boolean {
+    // A terminated worker (Deno runs on after terminate()) changes nothing more.
+    checkStop();
     let s = Atomics.load(this.#i32, STATE);
     while ((s & 1) === from) {
       const seen = Atomics.compareExchange(this.#i32, STATE, s, (s + 1) | 0);
@@ -128,11 +142,12 @@ export class Event {
    */
   wait(timeout?: number): boolean {
     const deadline = deadlineOf(timeout);
+    checkStop();
     const s = Atomics.load(this.#i32, STATE);
     if ((s & 1) === 1) return true;
     assertCanBlock("Event.wait", "Event.waitAsync");
     while (Atomics.load(this.#i32, STATE) === s) {
-      if (!waitSync(this.#i32, STATE, s, deadline)) return Atomics.load(this.#i32, STATE) !== s;
+      if (!waitSync(this.#i32, STATE, s, deadline, POLL_MS)) return Atomics.load(this.#i32, STATE) !== s;
     }
     return true;
   }
@@ -156,10 +171,11 @@ export class Event {
   async waitAsync(timeout?: number, options?: EventWaitOptions): Promise<boolean> {
     const deadline = deadlineOf(timeout);
     const { signal } = waitOptions(options, "Event.waitAsync");
+    checkStop();
     const s = Atomics.load(this.#i32, STATE);
     if ((s & 1) === 1) return true;
     while (Atomics.load(this.#i32, STATE) === s) {
-      if (!await waitAsync(this.#i32, STATE, s, deadline, signal)) {
+      if (!await waitAsync(this.#i32, STATE, s, deadline, signal, POLL_MS)) {
         return Atomics.load(this.#i32, STATE) !== s;
       }
     }

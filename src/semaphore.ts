@@ -39,6 +39,9 @@ const SEMAPHORE: Kind<Semaphore> = defineKind({
  * A semaphore has no owner: a permit taken by a worker that then exits stays
  * taken (waiters time out, or wait on). Any thread may `release` it on the
  * dead worker's behalf. A worker terminated while it waits takes nothing.
+ * One killed inside `acquire` or `release` has taken (or given back) its
+ * permit or not, never half: the count stays exact, and a wake-up it never
+ * sent is made up for within 100 ms (sleepers retry that often).
  *
  * @example Letting at most two workers into a section
  * ```ts

@@ -1,0 +1,672 @@
+/**
+ * The kill points of Barrier, Condition, Event and Semaphore, one by one.
+ * Each test builds, by hand, the exact state a worker killed right after one
+ * step of a protocol leaves (the rows of the tables in src/_barrier.ts,
+ * src/_condvar.ts, src/event.ts, src/_semaphore.ts and src/_journal.ts), then
+ * checks that live agents (this thread and real workers) go on exactly.
+ *
+ * The dead agent is this thread wearing a fresh agent id drawn with
+ * `drawId()`: it drives the protocol's own functions (or writes the words)
+ * up to the step, then takes its own id back and reports the other one
+ * exited with `markExited()`, as `Process` does for a killed worker. So the
+ * mutex and lock words name the dead agent exactly as a kill leaves them.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Barrier, BrokenBarrierError, Condition, Event, Lock, OwnerDiedError, Semaphore } from "../mod.ts";
+import { agentId, domainBuffer, drawId, markExited, setAgent } from "../src/_agent.ts";
+import * as B from "../src/_barrier.ts";
+import * as C from "../src/_condvar.ts";
+import { commit, stage } from "../src/_journal.ts";
+import { lockInternal } from "../src/_mutex.ts";
+import { SLEEPERS, tryTake, VALUE } from "../src/_semaphore.ts";
+import { STATE as EVENT_STATE } from "../src/event.ts";
+import { wordsOf } from "./_memory.ts";
+import { sleep, until, withProcesses } from "./_util.ts";
+import * as A from "./workers/sync_kill_agent.ts";
+
+type Start = Parameters<Parameters<typeof withProcesses>[0]>[0];
+
+const me = agentId();
+
+/** Runs `fn` as agent `id` (this thread's own id is back afterwards). */
+function as<T>(id: number, fn: () => T): T {
+  setAgent(domainBuffer(), id);
+  try {
+    return fn();
+  } finally {
+    setAgent(domainBuffer(), me);
+  }
+}
+
+/** A fresh agent id, for a worker that is about to be killed. */
+function ghost(): number {
+  return drawId();
+}
+
+/**
+ * Writes a committed change into the log at `log`: its pairs, then the count
+ * (the commit), then applies the first `applied` pairs: what a holder killed
+ * while it applied them leaves.
+ */
+function committed(w: Int32Array, log: number, pairs: [number, number][], applied: number): void {
+  pairs.forEach(([index, value], k) => {
+    w[log + 1 + 2 * k] = index;
+    w[log + 2 + 2 * k] = value;
+  });
+  Atomics.store(w, log, pairs.length);
+  for (let k = 0; k < applied; k++) w[pairs[k][0]] = pairs[k][1];
+}
+
+function objects(partial: Partial<A.Objects>): A.Objects {
+  return {
+    barrier: partial.barrier ?? new Barrier(1),
+    cond: partial.cond ?? new Condition(new Lock()),
+    event: partial.event ?? new Event(),
+    sem: partial.sem ?? new Semaphore(0),
+  };
+}
+
+/** A live worker that runs one command at a time (tests/workers/sync_kill_agent.ts). */
+class Live {
+  readonly box: Int32Array = new Int32Array(new SharedArrayBuffer(A.MAILBOX_WORDS * 4));
+  constructor(start: Start, objects: A.Objects) {
+    start("sync_kill_agent", { args: [objects, this.box] });
+  }
+
+  /** Starts a command; resolves with its result. */
+  run(cmd: number, arg = 10000): Promise<number> {
+    Atomics.store(this.box, A.CMD, cmd);
+    Atomics.store(this.box, A.ARG, arg);
+    const seq = Atomics.add(this.box, A.CMD_SEQ, 1) + 1;
+    Atomics.notify(this.box, A.CMD_SEQ);
+    return until(() => Atomics.load(this.box, A.DONE_SEQ) === seq, 20000).then(() =>
+      Atomics.load(this.box, A.RESULT)
+    );
+  }
+
+  /** Whether the last command has finished. */
+  get idle(): boolean {
+    return Atomics.load(this.box, A.DONE_SEQ) === Atomics.load(this.box, A.CMD_SEQ);
+  }
+
+  /** Resolves once the current command is about to wait, and a little later (asleep by then). */
+  async inWait(): Promise<void> {
+    await until(() => Atomics.load(this.box, A.WAITING) === 1);
+    await sleep(30);
+  }
+}
+
+/** Resolves with the result and how long `p` took (ms). */
+async function timed<T>(p: Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await p;
+  return [r, performance.now() - t0];
+}
+
+// ---------------------------------------------------------------------------
+// Barrier (src/_barrier.ts)
+
+/** One round with the given workers and this thread: every party's result, sorted. */
+async function round(barrier: Barrier, lives: Live[]): Promise<number[]> {
+  const results = lives.map((l) => l.run(A.BARRIER_WAIT, 10000));
+  results.push(barrier.waitAsync(10000).catch((e) => (e instanceof BrokenBarrierError ? A.BROKEN : A.OTHER)));
+  return (await Promise.all(results)).sort((a, b) => a - b);
+}
+
+/** The barrier is at rest: filling, nobody counted, every seat empty, the log closed, the mutex free. */
+function atRest(w: Int32Array): void {
+  assert.equal(w[B.STATE], B.FILLING, "filling");
+  assert.equal(w[B.COUNT], 0, "nobody counted");
+  for (let k = 0; k < B.TRACKED_SEATS; k++) assert.equal(w[B.SEATS + k], 0, `seat ${k} empty`);
+  assert.equal(w[B.LOG], 0, "the log is closed");
+  assert.equal(w[B.MUTEX], 0, "the mutex is free");
+}
+
+async function untilCounted(w: Int32Array, n: number): Promise<void> {
+  await until(() => Atomics.load(w, B.COUNT) === n);
+  await sleep(30);
+}
+
+test("killpoints: Barrier, killed inside arrive's change before its commit: the round never counted it", async () => {
+  const barrier = new Barrier(2);
+  const w = wordsOf(barrier);
+  await withProcesses(async (start) => {
+    const a = new Live(start, objects({ barrier }));
+    const dead = ghost();
+    as(dead, () => {
+      lockInternal(w, B.MUTEX);
+      stage(w, B.LOG, B.SEATS, dead);
+      stage(w, B.LOG, B.COUNT, 1);
+    });
+    markExited(dead);
+    assert.deepEqual(await round(barrier, [a]), [0, 1], "a full round, not broken");
+    atRest(w);
+    assert.deepEqual(await round(barrier, [a]), [0, 1]);
+  });
+});
+
+test("killpoints: Barrier, killed after arrive's commit with one of its two words applied: replayed, then the dead party breaks the round", async () => {
+  const barrier = new Barrier(3);
+  const w = wordsOf(barrier);
+  await withProcesses(async (start) => {
+    const [a, b] = [new Live(start, objects({ barrier })), new Live(start, objects({ barrier }))];
+    const first = a.run(A.BARRIER_WAIT, 10000);
+    await untilCounted(w, 1);
+    const dead = ghost();
+    as(dead, () => {
+      lockInternal(w, B.MUTEX);
+      committed(w, B.LOG, [[B.SEATS + 1, dead], [B.COUNT, 2]], 1);
+    });
+    markExited(dead);
+    const [outcome, ms] = await timed(first);
+    assert.equal(outcome, A.BROKEN, "the live party sees the round broken");
+    assert.ok(ms < 3000, `broken after ${ms.toFixed(0)} ms`);
+    assert.equal(barrier.broken, true);
+    await assert.rejects(barrier.waitAsync(1000), BrokenBarrierError);
+    barrier.reset();
+    atRest(w);
+    assert.deepEqual(await round(barrier, [a, b]), [0, 1, 2]);
+  });
+});
+
+test("killpoints: Barrier, killed seated (asleep, or between the mutex and the sleep): the round breaks; reset repairs it", async () => {
+  const barrier = new Barrier(3);
+  const w = wordsOf(barrier);
+  await withProcesses(async (start) => {
+    const [a, b] = [new Live(start, objects({ barrier })), new Live(start, objects({ barrier }))];
+    const first = a.run(A.BARRIER_WAIT, 10000);
+    await untilCounted(w, 1);
+    const dead = ghost();
+    const turn = as(dead, () => B.locked(w, () => B.arrive(w, undefined)));
+    assert.equal(turn.index, 1);
+    markExited(dead);
+    assert.equal(await first, A.BROKEN);
+    assert.equal(barrier.broken, true);
+    assert.equal(w[B.COUNT], 0, "the dead party's seat and count are gone");
+    barrier.reset();
+    atRest(w);
+    assert.deepEqual(await round(barrier, [a, b]), [0, 1, 2]);
+  });
+});
+
+test("killpoints: Barrier, the last party killed while it runs the action (round full, still filling): the round breaks", async () => {
+  const barrier = new Barrier(2);
+  const w = wordsOf(barrier);
+  await withProcesses(async (start) => {
+    const a = new Live(start, objects({ barrier }));
+    const first = a.run(A.BARRIER_WAIT, 10000);
+    await untilCounted(w, 1);
+    const dead = ghost();
+    as(dead, () => {
+      lockInternal(w, B.MUTEX);
+      // arrive's first change, made; the action would run next, mutex held.
+      stage(w, B.LOG, B.SEATS + 1, dead);
+      stage(w, B.LOG, B.COUNT, 2);
+      commit(w, B.LOG, B.SEQ);
+    });
+    markExited(dead);
+    assert.equal(await first, A.BROKEN);
+    barrier.reset();
+    atRest(w);
+    assert.deepEqual(await round(barrier, [a]), [0, 1]);
+  });
+});
+
+test("killpoints: Barrier, killed inside the releasing change after its commit (one of four words applied): replayed, the round is released", async () => {
+  const barrier = new Barrier(2);
+  const w = wordsOf(barrier);
+  await withProcesses(async (start) => {
+    const a = new Live(start, objects({ barrier }));
+    const first = a.run(A.BARRIER_WAIT, 10000);
+    await untilCounted(w, 1);
+    const dead = ghost();
+    as(dead, () => {
+      lockInternal(w, B.MUTEX);
+      stage(w, B.LOG, B.SEATS + 1, dead);
+      stage(w, B.LOG, B.COUNT, 2);
+      commit(w, B.LOG, B.SEQ);
+      // The action ran; the release (drain, SEQ, the last party leaves) is committed, its state applied.
+      committed(w, B.LOG, [[B.STATE, B.DRAINING], [B.SEQ, (w[B.SEQ] + 1) | 0], [B.SEATS + 1, 0], [
+        B.COUNT,
+        1,
+      ]], 1);
+    });
+    markExited(dead);
+    assert.equal(await first, 0, "released with its index, not broken");
+    atRest(w);
+    assert.deepEqual(await round(barrier, [a]), [0, 1]);
+  });
+});
+
+test("killpoints: Barrier, the last party killed after its release, before unlock: the round is released, the mutex taken over", async () => {
+  const barrier = new Barrier(2);
+  const w = wordsOf(barrier);
+  await withProcesses(async (start) => {
+    const a = new Live(start, objects({ barrier }));
+    const first = a.run(A.BARRIER_WAIT, 10000);
+    await untilCounted(w, 1);
+    const dead = ghost();
+    as(dead, () => {
+      lockInternal(w, B.MUTEX);
+      assert.equal(B.arrive(w, undefined).done, true);
+    });
+    markExited(dead);
+    assert.equal(await first, 0);
+    atRest(w);
+    assert.deepEqual(await round(barrier, [a]), [0, 1]);
+  });
+});
+
+test("killpoints: Barrier, killed after its round was released, before it left: it counts as gone; the next round is not held up", async () => {
+  const barrier = new Barrier(2);
+  const w = wordsOf(barrier);
+  await withProcesses(async (start) => {
+    const a = new Live(start, objects({ barrier }));
+    const dead = ghost();
+    as(dead, () => B.locked(w, () => B.arrive(w, undefined)));
+    assert.equal(await a.run(A.BARRIER_WAIT, 10000), 1, "the live party completes the round");
+    assert.equal(w[B.STATE], B.DRAINING);
+    assert.equal(w[B.COUNT], 1, "the dead party never left");
+    markExited(dead);
+    assert.deepEqual(await round(barrier, [a]), [0, 1], "the next round works, not broken");
+    atRest(w);
+  });
+});
+
+test("killpoints: Barrier, a reaper killed between two dead parties: the next reap takes the rest; reset repairs", async () => {
+  const barrier = new Barrier(3);
+  const w = wordsOf(barrier);
+  await withProcesses(async (start) => {
+    const [a, b] = [new Live(start, objects({ barrier })), new Live(start, objects({ barrier }))];
+    const [d1, d2, reaper] = [ghost(), ghost(), ghost()];
+    as(d1, () => B.locked(w, () => B.arrive(w, undefined)));
+    as(d2, () => B.locked(w, () => B.arrive(w, undefined)));
+    as(reaper, () => {
+      lockInternal(w, B.MUTEX);
+      // reap's first change (d1 breaks the round and leaves), made; d2's would come next.
+      stage(w, B.LOG, B.STATE, B.BROKEN);
+      stage(w, B.LOG, B.SEQ, (w[B.SEQ] + 1) | 0);
+      stage(w, B.LOG, B.SEATS, 0);
+      stage(w, B.LOG, B.COUNT, 1);
+      commit(w, B.LOG, B.SEQ);
+    });
+    for (const d of [d1, d2, reaper]) markExited(d);
+    assert.equal(w[B.SEATS + 1], d2);
+    await assert.rejects(barrier.waitAsync(1000), BrokenBarrierError);
+    assert.equal(w[B.COUNT], 0, "d2 was reaped");
+    barrier.reset();
+    atRest(w);
+    assert.deepEqual(await round(barrier, [a, b]), [0, 1, 2]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Condition (src/_condvar.ts)
+
+/** The first free waiter slot's first word. */
+function freeSlot(w: Int32Array): number {
+  for (let k = 0; k < C.TRACKED_WAITERS; k++) if (w[C.SLOTS + 2 * k] === 0) return C.SLOTS + 2 * k;
+  throw new Error("no free slot");
+}
+
+/** The pairs of `enter`'s change for agent `id`: its slot's group, its slot, the fresh count. */
+function enterPairs(w: Int32Array, id: number): [number, number][] {
+  const at = freeSlot(w);
+  return [[at + 1, (w[C.CURRENT] + 1) | 0], [at, id], [C.FRESH, w[C.FRESH] + 1]];
+}
+
+/** Registers agent `id` as a waiter with the lock held, as `enter` does (lock still held). */
+function enterAs(w: Int32Array, id: number): void {
+  for (const [index, value] of enterPairs(w, id)) stage(w, C.LOG, index, value);
+  commit(w, C.LOG, -1);
+}
+
+/** How many waiters the condition counts (a repair and a reap first), read under its lock. */
+function countedOf(cond: Condition): number {
+  assert.equal(cond.acquire({ timeout: 5000 }), true);
+  try {
+    return C.counted(wordsOf(cond));
+  } finally {
+    cond.release();
+  }
+}
+
+async function untilWaiting(cond: Condition, n: number): Promise<void> {
+  await until(() => countedOf(cond) === n);
+  await sleep(30);
+}
+
+/** Every slot is free, nothing is counted, the log is closed. */
+function condAtRest(w: Int32Array): void {
+  for (let k = 0; k < C.TRACKED_WAITERS; k++) assert.equal(w[C.SLOTS + 2 * k], 0, `slot ${k} free`);
+  assert.equal(w[C.FRESH] + w[C.PENDING] + w[C.TOKENS], 0, "nobody counted");
+  assert.equal(w[C.LOG], 0, "the log is closed");
+}
+
+/** The lock's holder died: acquire reports it; recover through the condition. */
+function recover(cond: Condition): void {
+  assert.throws(() => cond.acquire({ timeout: 3000 }), OwnerDiedError);
+  assert.equal(cond.acquire({ recover: true, timeout: 3000 }), true);
+}
+
+/** Notifies one under the lock and checks that a live waiter (`p`) gets it. */
+async function notifyReaches(cond: Condition, p: Promise<number>): Promise<void> {
+  {
+    using _ = cond.guard({ timeout: 5000 });
+    cond.notify();
+  }
+  const [outcome, ms] = await timed(p);
+  assert.equal(outcome, 1, "the live waiter was notified");
+  assert.ok(ms < 3000, `after ${ms.toFixed(0)} ms`);
+}
+
+for (
+  const [name, applied, commitIt] of [["before its commit", 0, false], [
+    "after its commit, one of three words applied",
+    1,
+    true,
+  ], [
+    "after its commit, applied, before releaseAll",
+    3,
+    true,
+  ]] as const
+) {
+  test(`killpoints: Condition, a waiter killed inside enter's change ${name}: notify(1) still reaches the live waiter`, async () => {
+    const lock = new Lock();
+    const cond = new Condition(lock);
+    const w = wordsOf(cond);
+    await withProcesses(async (start) => {
+      const a = new Live(start, objects({ cond }));
+      const waiting = a.run(A.COND_WAIT, 10000);
+      await untilWaiting(cond, 1);
+      const dead = ghost();
+      as(dead, () => {
+        assert.equal(lock.acquire({ timeout: 1000 }), true);
+        const pairs = enterPairs(w, dead);
+        if (commitIt) committed(w, C.LOG, pairs, applied);
+        else for (const [index, value] of pairs) stage(w, C.LOG, index, value);
+      });
+      markExited(dead);
+      recover(cond);
+      assert.equal(C.counted(w), 1, "only the live waiter counts");
+      cond.release();
+      await notifyReaches(cond, waiting);
+      condAtRest(w);
+    });
+  });
+}
+
+for (const applied of [0, 5]) {
+  test(`killpoints: Condition, the notifier killed after notify(1)'s commit with ${applied} of five words applied: the recovery delivers it to exactly one`, async () => {
+    const lock = new Lock();
+    const cond = new Condition(lock);
+    const w = wordsOf(cond);
+    await withProcesses(async (start) => {
+      const [a, b] = [new Live(start, objects({ cond })), new Live(start, objects({ cond }))];
+      const waits = [a.run(A.COND_WAIT, 10000), b.run(A.COND_WAIT, 10000)];
+      await untilWaiting(cond, 2);
+      const dead = ghost();
+      as(dead, () => {
+        assert.equal(lock.acquire({ timeout: 1000 }), true);
+        // notify(1) with both waiters in the fresh group: it becomes current, one token.
+        const group = (w[C.CURRENT] + 1) | 0;
+        committed(w, C.LOG, [[C.CURRENT, group], [C.PENDING, 1], [C.TOKENS, 1], [C.FRESH, 0], [
+          C.SEQ,
+          (w[C.SEQ] + 1) | 0,
+        ]], applied);
+      });
+      markExited(dead);
+      recover(cond);
+      cond.release();
+      const first = await Promise.race(waits.map((p, k) => p.then((r) => [k, r])));
+      assert.equal(first[1], 1, "one waiter got the dead notifier's notify");
+      await sleep(300);
+      const other = [a, b][1 - first[0]];
+      assert.equal(other.idle, false, "exactly one: the other still waits");
+      assert.equal(countedOf(cond), 1);
+      await notifyReaches(cond, waits[1 - first[0]]);
+      condAtRest(w);
+    });
+  });
+}
+
+test("killpoints: Condition, a waiter killed asleep, not yet notified, while a newer live waiter sleeps: notify(1) reaches the live one", async () => {
+  const lock = new Lock();
+  const cond = new Condition(lock);
+  const w = wordsOf(cond);
+  await withProcesses(async (start) => {
+    const [a, b] = [new Live(start, objects({ cond })), new Live(start, objects({ cond }))];
+    const dead = ghost();
+    as(dead, () => {
+      assert.equal(lock.acquire(), true);
+      enterAs(w, dead);
+      lock.release();
+    });
+    const first = a.run(A.COND_WAIT, 10000);
+    await untilWaiting(cond, 2);
+    // Both are in one group: the token goes to the only live one.
+    await notifyReaches(cond, first);
+    // The dead one is still pending in the current group; b waits in the fresh one.
+    const second = b.run(A.COND_WAIT, 10000);
+    await untilWaiting(cond, 2);
+    markExited(dead);
+    // notify reaps the dead one first (no other call in between that would).
+    await notifyReaches(cond, second);
+    assert.equal(countedOf(cond), 0);
+    condAtRest(w);
+  });
+});
+
+test("killpoints: Condition, a waiter killed after it was notified, before it claimed: its token goes; notify(1) and notifyAll reach the live ones", async () => {
+  const lock = new Lock();
+  const cond = new Condition(lock);
+  const w = wordsOf(cond);
+  await withProcesses(async (start) => {
+    const lives = [0, 1, 2].map(() => new Live(start, objects({ cond })));
+    const dead = ghost();
+    as(dead, () => {
+      assert.equal(lock.acquire(), true);
+      enterAs(w, dead);
+      lock.release();
+    });
+    const first = lives[0].run(A.COND_WAIT, 10000);
+    await untilWaiting(cond, 2);
+    {
+      using _ = cond.guard();
+      cond.notify(2);
+    }
+    assert.equal(await first, 1);
+    // One token is left, the dead one's.
+    assert.equal(w[C.TOKENS], 1);
+    const second = lives[1].run(A.COND_WAIT, 10000);
+    await untilWaiting(cond, 2);
+    markExited(dead);
+    await notifyReaches(cond, second);
+    // notifyAll with a dead waiter among live ones: every live one, and nothing left counted.
+    const dead2 = ghost();
+    const waits = lives.map((l) => l.run(A.COND_WAIT, 10000));
+    await untilWaiting(cond, 3);
+    as(dead2, () => {
+      assert.equal(lock.acquire(), true);
+      enterAs(w, dead2);
+      lock.release();
+    });
+    markExited(dead2);
+    {
+      using _ = cond.guard();
+      cond.notifyAll();
+    }
+    assert.deepEqual(await Promise.all(waits), [1, 1, 1]);
+    condAtRest(w);
+  });
+});
+
+test("killpoints: Condition, the lock's holder killed right after notify: the woken waiters get OwnerDiedError and stop counting; later waiters are notified", async () => {
+  const lock = new Lock();
+  const cond = new Condition(lock);
+  const w = wordsOf(cond);
+  await withProcesses(async (start) => {
+    const [a, b] = [new Live(start, objects({ cond })), new Live(start, objects({ cond }))];
+    const waits = [a.run(A.COND_WAIT, 10000), b.run(A.COND_WAIT, 10000)];
+    await untilWaiting(cond, 2);
+    const dead = ghost();
+    as(dead, () => {
+      assert.equal(lock.acquire(), true);
+      cond.notify();
+    });
+    markExited(dead);
+    assert.deepEqual(await Promise.all(waits), [A.OWNER_DIED, A.OWNER_DIED]);
+    recover(cond);
+    assert.equal(C.counted(w), 0, "the abandoned waiters no longer count");
+    cond.release();
+    const again = a.run(A.COND_WAIT, 10000);
+    await untilWaiting(cond, 1);
+    await notifyReaches(cond, again);
+    condAtRest(w);
+  });
+});
+
+test("killpoints: Condition, a reaper killed between two dead waiters: the next reap takes the rest; notify(1) reaches the live waiter", async () => {
+  const lock = new Lock();
+  const cond = new Condition(lock);
+  const w = wordsOf(cond);
+  await withProcesses(async (start) => {
+    const a = new Live(start, objects({ cond }));
+    const [d1, d2, reaper] = [ghost(), ghost(), ghost()];
+    for (const d of [d1, d2]) {
+      as(d, () => {
+        assert.equal(lock.acquire(), true);
+        enterAs(w, d);
+        lock.release();
+      });
+    }
+    const waiting = a.run(A.COND_WAIT, 10000);
+    await untilWaiting(cond, 3);
+    as(reaper, () => {
+      assert.equal(lock.acquire(), true);
+      // reap's first change (d1's slot and count), made; d2's would come next.
+      stage(w, C.LOG, C.SLOTS, 0);
+      stage(w, C.LOG, C.FRESH, w[C.FRESH] - 1);
+      commit(w, C.LOG, -1);
+    });
+    for (const d of [d1, d2, reaper]) markExited(d);
+    recover(cond);
+    assert.equal(C.counted(w), 1);
+    cond.release();
+    await notifyReaches(cond, waiting);
+    condAtRest(w);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Event (src/event.ts)
+
+test("killpoints: Event, a setter killed between its CAS and its notify: every waiter (worker, async here) still returns true", async () => {
+  const event = new Event();
+  const w = wordsOf(event);
+  await withProcesses(async (start) => {
+    const a = new Live(start, objects({ event }));
+    const waiting = a.run(A.EVENT_WAIT, 10000);
+    const here = event.waitAsync(10000);
+    await a.inWait();
+    const s = Atomics.load(w, EVENT_STATE);
+    assert.equal(Atomics.compareExchange(w, EVENT_STATE, s, s + 1), s);
+    const [[x, y], ms] = await timed(Promise.all([waiting, here]));
+    assert.deepEqual([x, y], [1, true]);
+    assert.ok(ms < 2500, `after ${ms.toFixed(0)} ms`);
+    assert.equal(event.isSet(), true);
+  });
+});
+
+test("killpoints: Event, a setter killed between its CAS and its notify: a blocking wait here returns true", async () => {
+  const event = new Event();
+  await withProcesses(async (start) => {
+    const a = new Live(start, objects({ event }));
+    const flipped = a.run(A.EVENT_FLIP_SILENTLY, 200);
+    const t0 = performance.now();
+    assert.equal(event.wait(5000), true);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 2500, `after ${ms.toFixed(0)} ms`);
+    assert.equal(await flipped, 1);
+  });
+});
+
+test("killpoints: Event, a setter killed before its CAS: nothing changed; set then wakes every waiter", async () => {
+  const event = new Event();
+  await withProcesses(async (start) => {
+    const lives = [0, 1].map(() => new Live(start, objects({ event })));
+    const waits = lives.map((l) => l.run(A.EVENT_WAIT, 10000));
+    await Promise.all(lives.map((l) => l.inWait()));
+    assert.equal(event.isSet(), false);
+    assert.equal(event.wait(20), false);
+    event.set();
+    assert.deepEqual(await Promise.all(waits), [1, 1]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Semaphore (src/_semaphore.ts)
+
+test("killpoints: Semaphore, killed after acquire's CAS: exactly that permit is lost; a release on its behalf restores the count", async () => {
+  const sem = new Semaphore(2);
+  const w = wordsOf(sem);
+  await withProcesses(async (start) => {
+    const [a, b] = [new Live(start, objects({ sem })), new Live(start, objects({ sem }))];
+    const dead = ghost();
+    assert.equal(as(dead, () => tryTake(w)), true);
+    markExited(dead);
+    assert.equal(sem.getValue(), 1, "one permit lost, as documented");
+    assert.equal(await a.run(A.SEM_ACQUIRE, 5000), 1);
+    assert.equal(await b.run(A.SEM_ACQUIRE, 50), 0, "no permit left");
+    sem.release(); // on the dead worker's behalf
+    assert.equal(await b.run(A.SEM_ACQUIRE, 5000), 1);
+    assert.equal(sem.getValue(), 0);
+    assert.equal(w[SLEEPERS], 0);
+  });
+});
+
+test("killpoints: Semaphore, a sleeper killed before it uncounted itself: SLEEPERS stays one too high, which only costs a notify", async () => {
+  const sem = new Semaphore(0);
+  const w = wordsOf(sem);
+  Atomics.add(w, SLEEPERS, 1);
+  await withProcesses(async (start) => {
+    const a = new Live(start, objects({ sem }));
+    const waiting = a.run(A.SEM_ACQUIRE, 10000);
+    await a.inWait();
+    sem.release();
+    assert.equal(await waiting, 1);
+    assert.equal(sem.getValue(), 0);
+    assert.equal(w[SLEEPERS], 1, "the dead sleeper's count");
+    sem.release(2);
+    assert.equal(sem.getValue(), 2);
+    assert.equal(sem.acquire({ timeout: 0 }), true);
+    assert.equal(sem.acquire({ timeout: 0 }), true);
+    assert.equal(sem.acquire({ timeout: 0 }), false);
+  });
+});
+
+test("killpoints: Semaphore, a releaser killed between its CAS and its notify (or a woken sleeper killed before its CAS): the sleepers take the permit", async () => {
+  const sem = new Semaphore(0);
+  const w = wordsOf(sem);
+  await withProcesses(async (start) => {
+    const a = new Live(start, objects({ sem }));
+    // A blocking acquire here (no async wait of this thread pending), the count raised silently by a worker.
+    const given = a.run(A.SEM_GIVE_SILENTLY, 200);
+    const t0 = performance.now();
+    assert.equal(sem.acquire({ timeout: 5000 }), true);
+    const waited = performance.now() - t0;
+    assert.ok(waited < 2500, `after ${waited.toFixed(0)} ms`);
+    assert.equal(await given, 1);
+    assert.equal(sem.getValue(), 0);
+    // A worker sleeping, and an async acquire here.
+    const waiting = a.run(A.SEM_ACQUIRE, 10000);
+    const here = sem.acquireAsync({ timeout: 10000 });
+    await a.inWait();
+    Atomics.add(w, VALUE, 2);
+    const [[x, y], ms] = await timed(Promise.all([waiting, here]));
+    assert.deepEqual([x, y], [1, true]);
+    assert.ok(ms < 2500, `after ${ms.toFixed(0)} ms`);
+    assert.equal(sem.getValue(), 0);
+  });
+});
