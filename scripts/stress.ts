@@ -10,7 +10,12 @@ import { spawnSync } from "node:child_process";
 import { countJunit } from "./_junit.ts";
 import { mkdirSync, rmSync } from "node:fs";
 
-const FILES = ["tests/stress_test.ts", "tests/channel_stress_test.ts"];
+const FILES = [
+  "tests/stress_test.ts",
+  "tests/channel_stress_test.ts",
+  "tests/sync_kill_random_test.ts",
+  "tests/sync_abort_test.ts",
+];
 const RESULTS = ".stress-results";
 const TIMEOUT_MS = 600_000;
 rmSync(RESULTS, { recursive: true, force: true });

@@ -141,8 +141,10 @@ test(`aborts: ${n(WAITS)} aborted async waits (no timeout) of each kind leave no
     );
   }
   assert.ok(arrived > WAITS * 0.9, `only ${n(arrived)} Barrier waits had arrived when aborted`);
-  // A leak costs about 1.7 kB per wait (the issue: 100,000 waits, 9 → 174 MB): over 30 MB here.
+  // A leak costs about 1.7 kB per wait (the issue: 100,000 waits, 9 → 174 MB). Node keeps some
+  // 45 bytes per aborted wait of src/_wait.ts for good (Bun and Deno nothing): 300 bytes pass.
+  const bound = (WAITS * 300) / 2 ** 20;
   for (const [name, mb] of Object.entries(grew)) {
-    assert.ok(mb < 6, `${name}: the heap grew by ${mb} MB after ${n(WAITS)} aborted waits`);
+    assert.ok(mb < bound, `${name}: the heap grew by ${mb} MB after ${n(WAITS)} aborted waits`);
   }
 });
