@@ -21,7 +21,7 @@ import {
 import { checkCount } from "./_count.ts";
 import { describe } from "./_describe.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
-import { assertCanBlock, deadlineOf, waitOptions } from "./_wait.ts";
+import { assertCanBlock, checkStop, deadlineOf, waitOptions } from "./_wait.ts";
 
 /**
  * Thrown by `Barrier.wait` when the barrier is or becomes broken: aborted,
@@ -161,11 +161,14 @@ export class Barrier {
 
   /** How many parties wait in the current round. @returns 0 unless the barrier is filling. */
   get nWaiting(): number {
+    // A terminated worker (Deno runs on after terminate()) stops at its next call, even a read.
+    checkStop();
     return stateOf(this.#i32) === FILLING ? Atomics.load(this.#i32, COUNT) : 0;
   }
 
   /** Whether the barrier is broken. @returns `true` after `abort()`, a timeout or a failed action, until `reset()`. */
   get broken(): boolean {
+    checkStop();
     return stateOf(this.#i32) === BROKEN;
   }
 

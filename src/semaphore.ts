@@ -19,7 +19,7 @@ import {
   tryTake,
   VALUE,
 } from "./_semaphore.ts";
-import { deadlineOf, waitOptions } from "./_wait.ts";
+import { checkStop, deadlineOf, waitOptions } from "./_wait.ts";
 import type { AcquireOptions, AsyncWaitOptions, GuardOptions, Lockable } from "./protocol.ts";
 
 const SEMAPHORE: Kind<Semaphore> = defineKind({
@@ -163,6 +163,8 @@ export class Semaphore implements Lockable {
    * ```
    */
   getValue(): number {
+    // A terminated worker (Deno runs on after terminate()) stops at its next call, even a read.
+    checkStop();
     return Atomics.load(this.#i32, VALUE);
   }
 
