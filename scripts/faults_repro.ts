@@ -100,6 +100,7 @@ async function selfexit(): Promise<string> {
 async function denoTerminate(): Promise<string> {
   let lost = 0;
   let unstopped = 0;
+  let wrongCode = 0;
   const n = Math.min(runs, 20);
   for (let run = 0; run < n; run++) {
     const ch = new Channel("d", { capacity: 1, slots: 1024 });
@@ -115,8 +116,9 @@ async function denoTerminate(): Promise<string> {
     for (let i = 0; i < 500; i++, sent++) ch.send(one, { timeout: 1000 });
     p.terminate();
     const atTerminate = Atomics.load(taken, 0);
-    const code = await p.join(5000);
+    const code = await p.join(5000).catch(() => "rejected");
     if (code === null) unstopped++;
+    if (code !== -15) wrongCode++;
     const atJoin = Atomics.load(taken, 0);
     await sleep(50);
     const later = Atomics.load(taken, 0);
@@ -124,7 +126,7 @@ async function denoTerminate(): Promise<string> {
     if (later !== atJoin || atJoin > atTerminate + 1) lost++;
     ch.close();
   }
-  return `terminate: ${lost} of ${n} terminated receivers took messages after terminate() (${unstopped} not stopped within 5 s)`;
+  return `terminate: ${lost} of ${n} terminated receivers took messages after terminate() (${unstopped} not stopped within 5 s, ${wrongCode} joins not -15)`;
 }
 
 /** Bug 5: join() after terminate() must resolve -15, never reject. */
