@@ -70,7 +70,10 @@ export function workerPortWeb(processExit: boolean): WorkerPort {
     onUncaught: (listener) => {
       // Not prevented: the worker still ends as the runtime ends it after an uncaught error.
       scope.addEventListener("error", (e) => listener((e as ErrorEvent).error ?? (e as ErrorEvent).message));
-      scope.addEventListener("unhandledrejection", (e) => listener((e as PromiseRejectionEvent).reason));
+      scope.addEventListener(
+        "unhandledrejection",
+        (e) => listener((e as Event & { reason?: unknown }).reason),
+      );
     },
     onSelfExit: (listener) => {
       const code = (args: unknown[]): number => (typeof args[0] === "number" ? args[0] : 0);
