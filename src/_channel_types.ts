@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
+import { describe, withArticle } from "./_describe.ts";
 import { CONTROL_BYTES, LINE, MAX_SLOTS } from "./_ring.ts";
 
 /** Every typed array a channel can hand out. */
@@ -38,6 +38,13 @@ export interface Element {
   readonly view: NumericArrayConstructor;
   /** Whether values are `bigint` (`l L q Q`: 64-bit, as on LP64). */
   readonly bigint: boolean;
+  /** Whether values are floats (`f d`): any number fits. */
+  readonly float: boolean;
+  /** The name of its typed array class, as the class's own `Symbol.toStringTag` reports it. */
+  readonly tag: string;
+  /** The smallest and largest value of an integer kind (bigints for `l L q Q`). */
+  readonly min: number | bigint;
+  readonly max: number | bigint;
 }
 
 /** The canonical codes, in id order. */
@@ -183,9 +190,30 @@ export type ChannelTypecode = keyof ChannelArrays;
 /** Any typed array a `Channel` hands out or receives into. */
 export type ChannelArray = ChannelArrays[ChannelTypecode];
 
+const I64 = 2n ** 63n;
+/** The range of each integer kind, by typed array class name (for sources of another kind). */
+const INT_RANGES: Record<string, readonly [number, number]> = {
+  Int8Array: [-128, 127],
+  Uint8Array: [0, 255],
+  Uint8ClampedArray: [0, 255],
+  Int16Array: [-32768, 32767],
+  Uint16Array: [0, 65535],
+  Int32Array: [-(2 ** 31), 2 ** 31 - 1],
+  Uint32Array: [0, 2 ** 32 - 1],
+};
+const BIG_RANGES: Record<string, readonly [bigint, bigint]> = {
+  BigInt64Array: [-I64, I64 - 1n],
+  BigUint64Array: [0n, 2n * I64 - 1n],
+};
+
 /** The element of the canonical code with index `id`. */
 export function elementById(id: number): Element {
-  return { code: CODES[id], id, view: VIEWS[id], bigint: id >= 6 && id <= 9 };
+  const view = VIEWS[id];
+  const tag = view.name;
+  const bigint = id >= 6 && id <= 9;
+  const float = id >= 10;
+  const [min, max] = bigint ? BIG_RANGES[tag] : float ? [0, 0] : INT_RANGES[tag];
+  return { code: CODES[id], id, view, bigint, float, tag, min, max };
 }
 
 /** Resolves a user's typecode; unknown ones are a `TypeError` listing the valid ones. */
@@ -208,50 +236,173 @@ export function elementOf(typecode: unknown): Element {
   return elementById(id);
 }
 
-function isBigintArray(x: ArrayBufferView): boolean {
-  return x instanceof BigInt64Array || x instanceof BigUint64Array;
+/*
+ * The typed array intrinsics, called directly: a typed array's class, length
+ * and buffer are read from its internal slots, so neither a prototype fake
+ * (`Object.create(Float64Array.prototype)`), a swapped prototype nor an own
+ * `length` property can pass for something it is not.
+ */
+const TypedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype) as object;
+function intrinsic(key: PropertyKey): (this: unknown) => unknown {
+  return Object.getOwnPropertyDescriptor(TypedArrayPrototype, key)!.get! as (this: unknown) => unknown;
+}
+const TAG = intrinsic(Symbol.toStringTag);
+const LENGTH = intrinsic("length");
+const BUFFER = intrinsic("buffer");
+const SET = (TypedArrayPrototype as { set: (this: unknown, source: unknown, offset?: number) => void }).set;
+const DETACHED = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "detached")?.get;
+const EMPTY_NUMBERS = new Float64Array(0);
+const EMPTY_BIGINTS = new BigInt64Array(0);
+
+/** The class name of a real typed array (`"Float64Array"`…), `undefined` for anything else. */
+export function typedTag(x: unknown): string | undefined {
+  return TAG.call(x) as string | undefined;
 }
 
-/** A typed array other than a `DataView`, or `undefined`. */
-export function typedArrayOf(x: unknown): NumericArray | undefined {
-  return ArrayBuffer.isView(x) && !(x instanceof DataView) ? x as NumericArray : undefined;
+/** A real typed array's length, from its internal slots (0 once detached or out of bounds). */
+export function typedLength(x: NumericArray): number {
+  return LENGTH.call(x) as number;
+}
+
+/** `TypedArray.prototype.set` on a real typed array, whatever its own `set` says. */
+export function typedSet(target: NumericArray, source: ArrayLike<unknown>): void {
+  SET.call(target, source);
+}
+
+function isBigTag(tag: string): boolean {
+  return tag === "BigInt64Array" || tag === "BigUint64Array";
+}
+
+function carries(el: Element): string {
+  return el.bigint ? "bigints" : el.float ? "numbers" : "integers";
 }
 
 /**
- * Checks that the first `n` values of `source` have the element's kind (number or
- * bigint), before anything is claimed, so a bad message writes nothing.
- * Returns the typed array to copy from with `set`, or `undefined` for a loop.
+ * Whether `set` may copy a typed array of class `tag` into a channel of `el`
+ * as it is: its own kind, or a kind whose every value fits (any number kind
+ * into a float channel, a narrower integer kind into an integer one). Other
+ * typed arrays of numbers (bigints) are checked element by element; one of
+ * the other kind is a `TypeError`.
  */
-export function checkSource(el: Element, source: ArrayLike<unknown>, n: number): NumericArray | undefined {
-  const typed = typedArrayOf(source);
-  if (typed !== undefined) {
-    if (isBigintArray(typed) !== el.bigint) {
-      throw new TypeError(
-        `A "${el.code}" Channel carries ${el.bigint ? "bigint" : "number"}s, got ${describe(typed)}`,
-      );
-    }
-    return typed;
+export function fitsAsIs(el: Element, tag: string): boolean {
+  if (tag === el.tag) return true;
+  if (isBigTag(tag) !== el.bigint) {
+    throw new TypeError(`A "${el.code}" Channel carries ${carries(el)}, got ${withArticle(tag)}`);
   }
-  for (let i = 0; i < n; i++) {
-    const x = source[i];
-    if (el.bigint ? typeof x !== "bigint" : typeof x !== "number") {
-      throw new TypeError(
-        `A "${el.code}" Channel carries ${el.bigint ? "bigint" : "number"}s, got ${
-          describe(x)
-        } at index ${i}`,
-      );
-    }
-  }
-  return undefined;
+  if (el.float) return true;
+  const range = INT_RANGES[tag];
+  return !el.bigint && range !== undefined && range[0] >= (el.min as number) &&
+    range[1] <= (el.max as number);
 }
 
-/** Checks a receive target's kind: a typed array of the same kind, or an `Array`. */
-export function checkTarget(el: Element, target: unknown): void {
-  const typed = typedArrayOf(target);
-  if (typed !== undefined ? isBigintArray(typed) === el.bigint : Array.isArray(target)) return;
+/** The error for element `i`, `x`, that does not fit `el`: as `Value` would throw for it. */
+function unfit(el: Element, i: number, x: unknown): Error {
+  const got = `got ${describe(x)} at index ${i}`;
+  if (el.bigint ? typeof x !== "bigint" : typeof x !== "number" || !(el.float || Number.isInteger(x))) {
+    return new TypeError(`A "${el.code}" Channel carries ${carries(el)}, ${got}`);
+  }
+  const unit = el.bigint ? "n" : "";
+  return new RangeError(
+    `A "${el.code}" Channel carries integers from ${el.min}${unit} to ${el.max}${unit}, ${got}`,
+  );
+}
+
+/**
+ * Copies the first `n` elements of `source` into `into`, reading each once
+ * and checking it as shared data is checked: a number for a float channel,
+ * an integer in range for an integer one, a bigint in range for a 64-bit
+ * one. Throws (`TypeError`, or `RangeError` out of range) at the first
+ * element that does not fit, naming its index; `into` is scratch space, so
+ * the channel is untouched.
+ */
+export function copyChecked(el: Element, source: ArrayLike<unknown>, n: number, into: NumericArray): void {
+  if (el.float) {
+    const out = into as Float64Array;
+    for (let i = 0; i < n; i++) {
+      const x = source[i];
+      if (typeof x !== "number") throw unfit(el, i, x);
+      out[i] = x;
+    }
+  } else if (el.bigint) {
+    const out = into as BigInt64Array;
+    const min = el.min as bigint;
+    const max = el.max as bigint;
+    for (let i = 0; i < n; i++) {
+      const x = source[i];
+      if (typeof x !== "bigint" || x < min || x > max) throw unfit(el, i, x);
+      out[i] = x;
+    }
+  } else {
+    const out = into as Int32Array;
+    const min = el.min as number;
+    const max = el.max as number;
+    for (let i = 0; i < n; i++) {
+      const x = source[i];
+      // NaN fails the range test; a fraction fails the last one.
+      if (typeof x !== "number" || !(x >= min && x <= max) || Math.trunc(x) !== x) throw unfit(el, i, x);
+      out[i] = x;
+    }
+  }
+}
+
+/**
+ * Checks a receive target before anything is taken: a typed array of the
+ * same kind of values (number or bigint) that can be written, or an `Array`.
+ * Returns its length. `known`, if given, is a typed array already found to
+ * be of the right kind (a typed array's kind never changes), to skip that look.
+ */
+export function checkTarget(el: Element, target: unknown, method: string, known?: unknown): number {
+  if (known !== undefined && target === known) {
+    return typedLength(target as NumericArray) || usable(target as NumericArray, method);
+  }
+  const tag = typedTag(target);
+  if (tag !== undefined) {
+    if (isBigTag(tag) === el.bigint) {
+      return typedLength(target as NumericArray) || usable(target as NumericArray, method);
+    }
+  } else if (Array.isArray(target)) {
+    if (Object.isFrozen(target) && target.length > 0) {
+      throw new TypeError(`${method}() cannot write into a frozen Array`);
+    }
+    return target.length;
+  }
   throw new TypeError(
-    `recvInto() needs an Array or a typed array of ${el.bigint ? "bigint" : "number"}s, got ${
+    `${method}() needs an Array or a typed array of ${el.bigint ? "bigint" : "number"}s, got ${
       describe(target)
+    }`,
+  );
+}
+
+/**
+ * 0 for a typed array of length 0 that can be used; a `TypeError` for one
+ * that cannot (its buffer was detached, or shrank below it).
+ */
+export function usable(x: NumericArray, method: string, verb = "write into"): number {
+  unusable(x, typedTag(x)!, method, verb);
+  return 0;
+}
+
+/** Throws if a typed array of length 0 cannot be written at all: its buffer was detached, or shrank under it. */
+function unusable(target: NumericArray, tag: string, method: string, verb: string): void {
+  try {
+    // Writing nothing succeeds on any usable typed array, and throws on a detached or out-of-bounds one.
+    SET.call(target, isBigTag(tag) ? EMPTY_BIGINTS : EMPTY_NUMBERS);
+    return;
+  } catch {
+    // Below.
+  }
+  const buffer = BUFFER.call(target);
+  let detached: boolean;
+  try {
+    detached = DETACHED !== undefined
+      ? DETACHED.call(buffer) === true
+      : (new Uint8Array(buffer as ArrayBuffer), false);
+  } catch {
+    detached = DETACHED === undefined;
+  }
+  throw new TypeError(
+    `${method}() cannot ${verb} ${withArticle(tag)} whose buffer ${
+      detached ? "is detached" : "shrank below it (out of bounds)"
     }`,
   );
 }

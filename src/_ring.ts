@@ -2,14 +2,14 @@
  * The bounded multi-producer multi-consumer ring under `Channel` (Vyukov's
  * queue with per-slot sequence words).
  *
- * Positions count messages modulo {@linkcode Ring.limit}, a multiple of the
- * slot count. Slot `pos % slots` holds a sequence word that reads `2·pos`
- * while it is free for the producer of `pos`, and `2·pos + 1` once that
- * message is published. (Doubling keeps the two states apart even with one
- * slot, where the plain Vyukov numbering collides.) A side claims a position
- * with a compare-and-swap only once the slot is ready, so it never waits
- * after claiming: a timeout or an abort can only happen before the claim and
- * never loses or half-sends a message.
+ * Positions count messages modulo {@linkcode Ring.limit}, an even number of
+ * laps of the slots. Slot `pos % slots` holds a sequence word that reads
+ * `2·pos` while it is free for the producer of `pos`, and `2·pos + 1` once
+ * that message is published. (Doubling keeps the two states apart even with
+ * one slot, where the plain Vyukov numbering collides.) A side claims a
+ * position only once the slot is ready, so it never waits after claiming: a
+ * timeout or an abort can only happen before the claim and never loses or
+ * half-sends a message.
  *
  * Sleepers wait on an epoch word per side and are counted; the other side
  * bumps the epoch and notifies only when the count is non-zero. Each side
@@ -17,12 +17,49 @@
  * before reading the count (all sequentially consistent), so either the
  * sleeper sees the change or the waker sees the sleeper: no lost wake-up.
  *
- * A worker terminated between its claim and its publish (or release) would
- * hold its slot forever and stall the ring. So a claimer records its agent in
- * the slot header, and a sleeper that wakes (at the latest every
- * {@linkcode POLL_MS}) without progress looks at the slot it waits for: if
- * its claimer's worker has exited, it withdraws the message (a dead sender)
- * or frees the slot (a dead receiver, whose message is lost with it).
+ * ## Claims name their claimer, so a kill cannot strand one
+ *
+ * A worker can be killed at any instruction (Node, Bun). So a claim is made
+ * in two steps, and the first one names the claimer in the slot's own
+ * sequence word: a producer swaps it from `2·h` (free for `h`) to a send
+ * mark, then moves HEAD from `h`; a consumer swaps it from `2·t + 1`
+ * (message `t`) to a receive mark, then moves TAIL. A mark is a negative
+ * number (never a position's `2·pos` or `2·pos + 1`) holding the claimer's
+ * agent id, the side, and the parity of the position's lap, which tells a
+ * mark for `pos` from one for `pos - slots` in the same slot. As a mark is
+ * only ever made from the exact value "free for `h`" (or "message `t`"), it
+ * names its position too; and HEAD moves from `h` only by the holder of the
+ * send mark of `h` (or close's OR of the CLOSED bit), TAIL from `t` only by
+ * the holder of the receive mark of `t`. Publishing (release) replaces the
+ * send (receive) mark with `2·h + 1` (`2·(t + slots)`): one store, nothing
+ * to clean up after.
+ *
+ * A mark whose agent `hasExited` (Process marks an agent only once its
+ * worker has stopped) is repaired as the table says. A "waiter" is a claim
+ * that found nothing: a sleeper that wakes without progress (at least every
+ * {@linkcode POLL_MS}), or a poll (timeout 0) before it gives up.
+ *
+ * | step (killed right after it)           | what the kill leaves               | who repairs it, and how |
+ * | -------------------------------------- | ---------------------------------- | ----------------------- |
+ * | P1 producer: SEQ 2h → send mark        | send mark, HEAD = h                | the next producer at h: the claimer exited and HEAD is still h, so it never claimed: SEQ back to 2h, then claims |
+ * | P2 producer: HEAD h → h+1 (claimed)    | send mark, HEAD past h             | a receiver waiter at TAIL = h: takes the mark over, publishes the slot as withdrawn (LEN = -1), which receivers skip. That message is lost, never half-seen |
+ * | P3 data and LEN written                | as P2                              | as P2 |
+ * | P4 SEQ = 2h+1 (published)              | a wake-up not sent                 | receivers look again every POLL_MS |
+ * | P2' HEAD swap failed (closed), no undo | send mark, HEAD = h + CLOSED       | nothing to repair: no producer claims any more, receivers end at h |
+ * | W1 withdraw: LEN = -1, SEQ = 2h+1      | a withdrawn message                | receivers skip it |
+ * | W2 withdraw: SEQ 2h+1 → receive mark   | receive mark, TAIL = h             | as C1 |
+ * | W3 withdraw: TAIL h → h+1              | as C2                              | as C2 |
+ * | C1 consumer: SEQ 2t+1 → receive mark   | receive mark, TAIL = t             | the next consumer at t: the claimer exited and TAIL is still t: SEQ back to 2t+1; the message is delivered |
+ * | C2 consumer: TAIL t → t+1 (claimed)    | receive mark, TAIL past t          | the producer waiter at h = t + slots: takes the mark over, frees the slot. The message is lost with its receiver |
+ * | C3 message copied out                  | as C2                              | as C2 |
+ * | R  SEQ = 2(t + slots) (released)       | a wake-up not sent                 | producers look again every POLL_MS |
+ * | T  a waiter took a dead mark over      | the same mark, naming the waiter   | the next waiter, as P2 or C2 |
+ * | K1 close: HEAD \|= CLOSED              | closed, SHUT = 0                   | a receiver waiter copies the bit to SHUT, so closed and drained is seen |
+ * | a sleeper counted itself, killed asleep | a waiter count stays raised       | nothing stalls; the other side keeps notifying (a cost per message) |
+ *
+ * A producer (consumer) that finds a live agent's mark while HEAD (TAIL)
+ * is still at its position waits a moment: that claimer is between its two
+ * swaps.
  *
  * @module
  */
@@ -30,7 +67,7 @@
 import { agentId, hasExited } from "./_agent.ts";
 import type { Handle, Kind } from "./_handle.ts";
 import { pause, SpinBudget } from "./_spin.ts";
-import { type Deadline, waitAsync, waitSync } from "./_wait.ts";
+import { checkStop, type Deadline, waitAsync, waitSync, wake } from "./_wait.ts";
 
 /** A cache line: the unit of spacing between words written by different sides. */
 export const LINE = 64;
@@ -47,27 +84,50 @@ export const CAPACITY = 2;
 /** The slot count, checked on revive. */
 export const SLOTS = 3;
 /** Also in group 0: set once closed, so consumers polling an empty ring never touch the head's line. */
-const SHUT = 4;
+export const SHUT = 4;
 /** Group 1: the producers' next position, with {@linkcode CLOSED} or'ed in once closed. */
-const HEAD = W;
+export const HEAD = W;
 /** Group 2: the consumers' next position. */
-const TAIL = 2 * W;
+export const TAIL = 2 * W;
 /** Groups 3 and 4: sleeping producers and their epoch; sleeping consumers and theirs. */
-const SEND_WAITERS = 3 * W;
-const RECV_WAITERS = 4 * W;
+export const SEND_WAITERS = 3 * W;
+export const RECV_WAITERS = 4 * W;
 /** The bytes before the first slot: five control groups. */
 export const CONTROL_BYTES = 640;
 /** Closing sets this bit of the head, so a claim and a close can never both succeed. */
-const CLOSED = 1 << 30;
+export const CLOSED = 1 << 30;
 const SPAN = 1 << 29;
 /** The most slots a channel may have. */
 export const MAX_SLOTS = 1048576;
-/** In a slot header, after the sequence word and the length: the agent that claimed it to send… */
-const SENDER = 2;
-/** …and the agent that claimed it to receive (0 until recorded, and again once released). */
-const RECEIVER = 3;
+/** In a slot header: the sequence word (or a claim's mark), then the message length (-1: withdrawn). */
+export const SEQ = 0;
+export const LEN = 1;
 /** Sleepers look for a dead claimer at least this often (ms): nobody notifies a death. */
 const POLL_MS = 100;
+/** …and this often while a live claimer sits between its two swaps (ms). */
+const BUSY_POLL_MS = 1;
+/** How often a claim looks again at a live claimer's mark before it gives up for now. */
+const BUSY_TRIES = 64;
+/** Agent ids a mark can hold; a larger one is marked as 0, which is never reported exited. */
+const MARKED_IDS = 1 << 28;
+
+/**
+ * The mark of a claim by `agent` of a position whose lap has parity `lap`,
+ * for `side` ({@linkcode SEND} or {@linkcode RECV}): a negative number.
+ */
+export function claimMark(agent: number, lap: number, side: number): number {
+  return -1 - ((agent < MARKED_IDS ? agent : 0) * 4 + lap * 2 + side);
+}
+
+/** The agent named by a mark. */
+export function markAgent(mark: number): number {
+  return (-1 - mark) >>> 2;
+}
+
+/** Whether `q` is a mark of `side` for a position whose lap has parity `lap`. */
+function isMark(q: number, side: number, lap: number): boolean {
+  return q < 0 && ((-1 - q) & 3) === lap * 2 + side;
+}
 
 /** Nothing to claim yet. */
 export const NOT_READY = -1;
@@ -95,7 +155,11 @@ const ASYNC_SPIN_MS = 0.02;
 export class Ring {
   readonly i32: Int32Array;
   readonly slots: number;
-  /** Positions wrap here; a multiple of `slots`, so a position's slot survives the wrap. */
+  /**
+   * Positions wrap here: an even number of laps of the slots, so that a
+   * position's slot survives the wrap and consecutive laps of a slot always
+   * differ in parity (which marks rely on).
+   */
   readonly limit: number;
   readonly #first: number;
   readonly #stride: number;
@@ -106,10 +170,12 @@ export class Ring {
   /**
    * This thread's guesses of the head and the tail, so that a lone producer (consumer) claims
    * without loading them first (V8 calls out for every Atomics operation): a claim's
-   * compare-and-swap returns the true value when a guess is stale.
+   * compare-and-swap returns the true value when a guess is stale. A guess never runs ahead.
    */
   #head = 0;
   #tail = 0;
+  /** Whether the last failed claim met a live claimer between its two swaps (so waits are short). */
+  #busy = false;
   /** This thread's spin budgets, per side. */
   readonly #spins: [SpinBudget, SpinBudget] = [new SpinBudget(), new SpinBudget()];
 
@@ -117,7 +183,7 @@ export class Ring {
   constructor(i32: Int32Array, slots: number, strideBytes: number) {
     this.i32 = i32;
     this.slots = slots;
-    this.limit = slots * Math.floor(SPAN / slots);
+    this.limit = slots * (Math.floor(SPAN / slots) & ~1);
     this.#first = CONTROL_BYTES / 4;
     this.#stride = strideBytes / 4;
     this.#gap = Math.min(slots >> 3, MAX_GAP);
@@ -128,8 +194,14 @@ export class Ring {
     for (let s = 0; s < this.slots; s++) this.i32[this.#first + s * this.#stride] = 2 * s;
   }
 
-  #seq(pos: number): number {
+  /** The index of the header (its sequence word) of `pos`'s slot. */
+  header(pos: number): number {
     return this.#first + (pos % this.slots) * this.#stride;
+  }
+
+  /** The parity of `pos`'s lap (exact: `pos` < 2²⁹). */
+  lapOf(pos: number): number {
+    return ((pos / this.slots) | 0) & 1;
   }
 
   #next(pos: number): number {
@@ -159,22 +231,58 @@ export class Ring {
     return true;
   }
 
+  /**
+   * A claim of `pos` by another agent, whose mark `mark` sits in the
+   * sequence word `at`, while the head (`side` SEND) or the tail (RECV) was
+   * at `pos`: the position to look at next, or {@linkcode NOT_READY} to give
+   * up for now. If the claimer has exited and the head (tail) is still at
+   * `pos` after that was seen, it never claimed and never will: the word goes
+   * back to `free` (P1, C1). A live claimer is between its two swaps: wait a moment.
+   */
+  #contended(at: number, mark: number, pos: number, free: number, side: number, tries: number): number {
+    const i32 = this.i32;
+    // The exit first, then the position: a claimer that exited cannot move it afterwards.
+    const dead = hasExited(markAgent(mark));
+    const seen = Atomics.load(i32, side === SEND ? HEAD : TAIL);
+    if (seen !== pos) return seen;
+    if (dead) {
+      Atomics.compareExchange(i32, at, mark, free);
+    } else if (tries >= BUSY_TRIES) {
+      this.#busy = true;
+      return NOT_READY;
+    } else {
+      pause();
+    }
+    return pos;
+  }
+
   /** Claims the next free slot: its position, {@linkcode NOT_READY} or {@linkcode ENDED}. */
   trySend(): number {
     const i32 = this.i32;
+    const slots = this.slots;
     let h = this.#head;
+    let tries = 0;
     for (;;) {
       if ((h & CLOSED) !== 0) return ENDED;
-      const at = this.#seq(h);
+      const lap = (h / slots) | 0;
+      const at = this.#first + (h - lap * slots) * this.#stride;
+      const q = Atomics.load(i32, at);
       let seen: number;
-      if (Atomics.load(i32, at) === 2 * h) {
+      if (q === 2 * h) {
+        // P1: the claim is recorded in the slot first, naming this agent…
+        const mark = claimMark(agentId(), lap & 1, SEND);
+        if (Atomics.compareExchange(i32, at, q, mark) !== q) continue;
+        // P2: …then made. Only the mark's holder moves the head from h: this fails only once closed.
         const next = this.#next(h);
         seen = Atomics.compareExchange(i32, HEAD, h, next);
         if (seen === h) {
           this.#head = next;
-          i32[at + SENDER] = agentId();
           return h;
         }
+        Atomics.compareExchange(i32, at, mark, q);
+      } else if (isMark(q, SEND, lap & 1)) {
+        seen = this.#contended(at, q, h, 2 * h, SEND, ++tries);
+        if (seen === NOT_READY) return NOT_READY;
       } else {
         seen = Atomics.load(i32, HEAD);
         if (seen === h) return NOT_READY;
@@ -186,9 +294,9 @@ export class Ring {
   /** Publishes the message written at `pos` and wakes a sleeping consumer, if any. */
   publish(pos: number, length: number): void {
     const i32 = this.i32;
-    const at = this.#seq(pos);
+    const at = this.header(pos);
     // A plain write: the sequence store below publishes it.
-    i32[at + 1] = length;
+    i32[at + LEN] = length;
     Atomics.store(i32, at, 2 * pos + 1);
     this.wakeReceiver();
   }
@@ -197,18 +305,25 @@ export class Ring {
    * Gives up a claimed slot whose copy failed: it is published as a
    * withdrawn message, which receivers skip, so nothing half-written is seen
    * and the ring keeps moving. If it is the oldest message, the sender
-   * passes it itself; otherwise it holds its slot until a receiver does.
+   * passes it itself (claiming it as a receiver would); otherwise it holds
+   * its slot until a receiver does.
    */
   withdraw(pos: number): void {
     this.publish(pos, -1);
-    if (Atomics.compareExchange(this.i32, TAIL, pos, this.#next(pos)) === pos) this.release(pos);
+    const i32 = this.i32;
+    const at = this.header(pos);
+    const q = 2 * pos + 1;
+    const mark = claimMark(agentId(), this.lapOf(pos), RECV);
+    if (Atomics.compareExchange(i32, at, q, mark) !== q) return;
+    if (Atomics.compareExchange(i32, TAIL, pos, this.#next(pos)) === pos) this.release(pos);
+    else Atomics.compareExchange(i32, at, mark, q);
   }
 
   /** Passes a wake-up on to another sleeping consumer (one that was woken but could not take the message). */
   wakeReceiver(): void {
     if (Atomics.load(this.i32, RECV_WAITERS) !== 0) {
       Atomics.add(this.i32, RECV_WAITERS + 1, 1);
-      Atomics.notify(this.i32, RECV_WAITERS + 1, 1);
+      wake(this.i32, RECV_WAITERS + 1, 1);
     }
   }
 
@@ -219,29 +334,39 @@ export class Ring {
    */
   tryRecv(limit: number): number {
     const i32 = this.i32;
+    const slots = this.slots;
     let t = this.#tail;
+    let tries = 0;
     for (;;) {
-      const at = this.#seq(t);
+      const lap = (t / slots) | 0;
+      const at = this.#first + (t - lap * slots) * this.#stride;
       const q = Atomics.load(i32, at);
       let seen: number;
       if (q === 2 * t + 1) {
         // The length is only trusted if the slot still holds message t afterwards.
-        if (limit !== ANY_LENGTH && i32[at + 1] > limit) {
+        if (limit !== ANY_LENGTH && i32[at + LEN] > limit) {
           const same = Atomics.load(i32, at) === q;
           seen = Atomics.load(i32, TAIL);
           if (same && seen === t) return TOO_LONG;
         } else {
+          // C1: recorded in the slot first, naming this agent; C2: then made.
+          const mark = claimMark(agentId(), lap & 1, RECV);
+          if (Atomics.compareExchange(i32, at, q, mark) !== q) continue;
           const next = this.#next(t);
           seen = Atomics.compareExchange(i32, TAIL, t, next);
           if (seen === t) {
             this.#tail = next;
-            i32[at + RECEIVER] = agentId();
-            if (i32[at + 1] >= 0) return t;
+            if (i32[at + LEN] >= 0) return t;
             // A sender failed mid-copy and withdrew its message: skip it.
             this.release(t);
             seen = next;
+          } else {
+            Atomics.compareExchange(i32, at, mark, q);
           }
         }
+      } else if (isMark(q, RECV, lap & 1)) {
+        seen = this.#contended(at, q, t, 2 * t + 1, RECV, ++tries);
+        if (seen === NOT_READY) return NOT_READY;
       } else {
         seen = Atomics.load(i32, TAIL);
         if (seen === t) {
@@ -255,61 +380,58 @@ export class Ring {
 
   /** The length of the message claimed at `pos`. */
   length(pos: number): number {
-    return this.i32[this.#seq(pos) + 1];
+    return this.i32[this.header(pos) + LEN];
   }
 
-  /** Frees the slot read at `pos` for the next lap and wakes a sleeping producer, if any. */
+  /** Frees the slot read at `pos` for the next lap (replacing the receive mark) and wakes a sleeping producer. */
   release(pos: number): void {
     const i32 = this.i32;
     const lap = pos + this.slots;
-    const at = this.#seq(pos);
-    // Published by the store below: the next lap's claimers start from 0.
-    i32[at + SENDER] = 0;
-    i32[at + RECEIVER] = 0;
-    Atomics.store(i32, at, 2 * (lap >= this.limit ? lap - this.limit : lap));
+    Atomics.store(i32, this.header(pos), 2 * (lap >= this.limit ? lap - this.limit : lap));
     if (Atomics.load(i32, SEND_WAITERS) !== 0) {
       Atomics.add(i32, SEND_WAITERS + 1, 1);
-      Atomics.notify(i32, SEND_WAITERS + 1, 1);
+      wake(i32, SEND_WAITERS + 1, 1);
     }
   }
 
   /**
-   * Unblocks the slot `side` waits for if the worker that claimed it has
-   * exited: a sender's unpublished message is withdrawn, a receiver's slot
-   * freed. The claimer's word is taken with a compare-and-swap, so only one
-   * sleeper acts; the slot's sequence word, read after that, says which lap
-   * the dead claimer held.
+   * Unblocks the slot `side` waits for if the agent that claimed it has
+   * exited (see the table above): a sender's unpublished message is
+   * withdrawn (P2), a receiver's slot freed (C2). The waiter takes the dead
+   * claimer's mark over with a compare-and-swap, so only one acts, and a kill
+   * of the waiter in turn leaves the same state naming it. A receiver also
+   * repairs a close cut short (K1).
    */
   #recover(side: number): void {
     const i32 = this.i32;
     if (side === RECV) {
+      if (Atomics.load(i32, SHUT) === 0 && (Atomics.load(i32, HEAD) & CLOSED) !== 0) {
+        Atomics.store(i32, SHUT, 1);
+      }
       const t = Atomics.load(i32, TAIL);
-      const at = this.#seq(t);
-      // Claimed (the head moved past it) but not published.
-      if (Atomics.load(i32, at) !== 2 * t || (Atomics.load(i32, HEAD) & ~CLOSED) === t) return;
-      if (!this.#takeDead(at + SENDER)) return;
+      const at = this.header(t);
+      const lap = this.lapOf(t);
       const q = Atomics.load(i32, at);
-      if ((q & 1) !== 0) return;
-      i32[at + 1] = -1;
-      Atomics.compareExchange(i32, at, q, q + 1);
+      // Claimed (the head moved past it, read after the death) and never published.
+      if (!isMark(q, SEND, lap) || !hasExited(markAgent(q))) return;
+      if ((Atomics.load(i32, HEAD) & ~CLOSED) === t) return;
+      if (Atomics.compareExchange(i32, at, q, claimMark(agentId(), lap, SEND)) !== q) return;
+      i32[at + LEN] = -1;
+      Atomics.store(i32, at, 2 * t + 1);
       this.wakeReceiver();
     } else {
       const h = Atomics.load(i32, HEAD);
       if ((h & CLOSED) !== 0) return;
       // The previous lap's message in this slot: claimed by a receiver (the tail moved past it), not freed.
       const prev = h >= this.slots ? h - this.slots : h - this.slots + this.limit;
-      const at = this.#seq(h);
-      if (Atomics.load(i32, at) !== 2 * prev + 1 || Atomics.load(i32, TAIL) === prev) return;
-      if (!this.#takeDead(at + RECEIVER)) return;
+      const at = this.header(prev);
+      const lap = this.lapOf(prev);
       const q = Atomics.load(i32, at);
-      if ((q & 1) !== 0) this.release((q - 1) / 2);
+      if (!isMark(q, RECV, lap) || !hasExited(markAgent(q))) return;
+      if (Atomics.load(i32, TAIL) === prev) return;
+      if (Atomics.compareExchange(i32, at, q, claimMark(agentId(), lap, RECV)) !== q) return;
+      this.release(prev);
     }
-  }
-
-  /** Clears a claimer word that names an exited agent; `true` if this call did. */
-  #takeDead(word: number): boolean {
-    const agent = Atomics.load(this.i32, word);
-    return agent !== 0 && hasExited(agent) && Atomics.compareExchange(this.i32, word, agent, 0) === agent;
   }
 
   #try(side: number, limit: number): number {
@@ -325,7 +447,7 @@ export class Ring {
     const h = Atomics.load(i32, HEAD);
     if ((h & CLOSED) !== 0) return true;
     const a = this.#ahead(h, gap);
-    return Atomics.load(i32, this.#seq(a)) === 2 * a;
+    return Atomics.load(i32, this.header(a)) === 2 * a;
   }
 
   /**
@@ -337,9 +459,9 @@ export class Ring {
     const i32 = this.i32;
     const t = Atomics.load(i32, TAIL);
     const a = this.#ahead(t, gap);
-    if (Atomics.load(i32, this.#seq(a)) === 2 * a + 1) return true;
+    if (Atomics.load(i32, this.header(a)) === 2 * a + 1) return true;
     if (!look) return false;
-    if (Atomics.load(i32, this.#seq(t)) !== 2 * t + 1) return Atomics.load(i32, SHUT) !== 0;
+    if (Atomics.load(i32, this.header(t)) !== 2 * t + 1) return Atomics.load(i32, SHUT) !== 0;
     const h = Atomics.load(i32, HEAD);
     const quiet = h === this.#lastHead;
     this.#lastHead = h;
@@ -387,8 +509,17 @@ export class Ring {
     return this.#spin(side, limit, start + budget, deadline);
   }
 
+  /** How long a parked claim sleeps before it looks again (nobody notifies a death or a finished swap). */
+  #slice(): number {
+    const busy = this.#busy;
+    this.#busy = false;
+    return busy ? BUSY_POLL_MS : POLL_MS;
+  }
+
   /** Claims for `side`, blocking until `deadline`: a position or a negative outcome. */
   claimSync(side: number, limit: number, deadline: Deadline): number {
+    // A terminated worker (Deno runs on after terminate()) takes and sends nothing more.
+    checkStop();
     let pos = this.#try(side, limit);
     if (pos !== NOT_READY) return pos;
     const start = performance.now();
@@ -401,7 +532,7 @@ export class Ring {
       let awake = true;
       try {
         pos = this.#try(side, limit);
-        if (pos === NOT_READY) awake = waitSync(i32, waiters + 1, epoch, deadline, POLL_MS);
+        if (pos === NOT_READY) awake = waitSync(i32, waiters + 1, epoch, deadline, this.#slice());
       } finally {
         Atomics.sub(i32, waiters, 1);
       }
@@ -416,8 +547,20 @@ export class Ring {
     return pos;
   }
 
-  /** The async form of {@linkcode Ring.claimSync}; rejects with `signal.reason` on abort. */
-  async claimAsync(side: number, limit: number, deadline: Deadline, signal?: AbortSignal): Promise<number> {
+  /**
+   * The async form of {@linkcode Ring.claimSync}; rejects with `signal.reason`
+   * on abort. `refresh`, if given, is called each time the wait resumes,
+   * right before claiming again: it returns the current `limit`, or throws
+   * to give up without claiming (a receive target that changed meanwhile).
+   */
+  async claimAsync(
+    side: number,
+    limit: number,
+    deadline: Deadline,
+    signal?: AbortSignal,
+    refresh?: () => number,
+  ): Promise<number> {
+    checkStop();
     let pos = this.#try(side, limit);
     if (pos !== NOT_READY) return pos;
     const start = performance.now();
@@ -430,12 +573,23 @@ export class Ring {
       let awake = true;
       try {
         pos = this.#try(side, limit);
-        if (pos === NOT_READY) awake = await waitAsync(i32, waiters + 1, epoch, deadline, signal, POLL_MS);
+        if (pos === NOT_READY) {
+          awake = await waitAsync(i32, waiters + 1, epoch, deadline, signal, this.#slice());
+        }
       } finally {
         Atomics.sub(i32, waiters, 1);
       }
       if (pos === NOT_READY) {
         this.#recover(side);
+        if (refresh !== undefined) {
+          try {
+            limit = refresh();
+          } catch (e) {
+            // The wake-up this took may have been meant for a receiver that can take the message.
+            if (side === RECV) this.wakeReceiver();
+            throw e;
+          }
+        }
         pos = this.#try(side, limit);
         if (pos === NOT_READY && !awake) return TIMED_OUT;
       }
@@ -444,7 +598,6 @@ export class Ring {
     return pos;
   }
 }
-
 /** The kinds of channel classes, by constructor, so a subclass revives as itself. */
 export const channelKinds: Map<unknown, Kind<object>> = new Map();
 

@@ -12,13 +12,17 @@ import {
   type ChannelMeta,
   type ChannelTypecode,
   checkShape,
-  checkSource,
   checkTarget,
+  copyChecked,
   type Element,
   elementOf,
+  fitsAsIs,
   type NumericArray,
   strideOf,
-  typedArrayOf,
+  typedLength,
+  typedSet,
+  typedTag,
+  usable,
 } from "./_channel_types.ts";
 import { describe } from "./_describe.ts";
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
@@ -39,7 +43,7 @@ import {
   TOO_LONG,
   TYPE,
 } from "./_ring.ts";
-import { assertCanBlock, deadlineOf, waitOptions } from "./_wait.ts";
+import { assertCanBlock, checkStop, deadlineOf, waitOptions } from "./_wait.ts";
 import { TimeoutError } from "./errors.ts";
 
 export type { ChannelArray, ChannelArrays, ChannelTypecode } from "./_channel_types.ts";
@@ -113,10 +117,13 @@ function checkCallback(fn: unknown, method: string): void {
  * send and receive at once, and each sender's messages arrive in order.
  *
  * A worker terminated while it waits in `send` or `recv` sends or takes
- * nothing. One terminated in the middle of copying does not stall the
- * channel: within about 100 ms, a waiting peer withdraws the half-sent
- * message (receivers never see it) or frees the slot of the half-received
- * one (that message is lost with its receiver).
+ * nothing. One terminated at any other instruction does not stall the
+ * channel: once its `Process` has seen it exit, a waiting peer (within
+ * about 100 ms) or a polling one (at once) withdraws its half-sent message
+ * (receivers never see it), frees the slot of its half-received one (that
+ * message is lost with its receiver), or clears a claim it had only begun.
+ * A terminated worker's next sabkit call throws, so on Deno, where
+ * `terminate()` does not stop running code, it takes nothing more either.
  *
  * @example A worker sums what the main thread sends
  * ```ts ignore
@@ -137,8 +144,26 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
   #data: NumericArray;
   #first: number;
   #stride: number;
-  /** Per slot, the last exact-length view `recvInto` used: steady lengths allocate nothing. */
+  /** Per slot, the last exact-length view of its data: steady lengths allocate nothing. */
   #views: (NumericArray | undefined)[];
+  /** Scratch space that `send` checks a message into (see `#copyIn`); taken while in use. */
+  #scratch: NumericArray | undefined;
+  /** Scratch space that `recvInto` copies a message out to before writing an `Array`; taken while in use. */
+  #outbox: NumericArray | undefined;
+  /**
+   * A message this handle took but could not deliver (its receive target
+   * failed after the claim): the next receive on this handle returns it
+   * before taking anything from the channel.
+   */
+  #pending: NumericArray | undefined;
+  /**
+   * The last typed array found fit to send as it is, and the last typed
+   * receive target found of the right kind: a typed array's kind never
+   * changes, so a loop that reuses one buffer looks it up once. (Their
+   * lengths, which can change, are read every time.)
+   */
+  #sendable: unknown;
+  #writable: unknown;
 
   /**
    * Creates an open, empty channel.
@@ -250,52 +275,80 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
   #source(values: ArrayLike<number | bigint>): ArrayLike<unknown> {
     const obj = values as { getObj?: () => unknown };
     const source =
-      (typedArrayOf(values) === undefined && typeof obj?.getObj === "function"
-        ? obj.getObj()
-        : values) as ArrayLike<unknown>;
+      (!ArrayBuffer.isView(values) && typeof obj?.getObj === "function" ? obj.getObj() : values) as ArrayLike<
+        unknown
+      >;
     if (typeof source !== "object" || source === null) {
       throw new TypeError(`A Channel sends an array of numbers, got ${describe(values)}`);
     }
     return source;
   }
 
-  /** The message length, read once: everything after trusts this number, not the source. */
-  #length(source: ArrayLike<unknown>): number {
-    const n = source.length;
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
-      throw new TypeError(`A Channel sends an array of numbers; this one has length ${describe(n)}`);
-    }
+  /** Throws unless a message of `n` elements fits a slot. */
+  #fits(n: number): number {
     if (n > this.#capacity) {
       throw new RangeError(`The message has ${n} elements, more than the Channel capacity ${this.#capacity}`);
     }
     return n;
   }
 
-  #write(
-    pos: number,
-    source: ArrayLike<unknown>,
-    typed: NumericArray | undefined,
-    n: number,
-    timeout?: number,
-  ): void {
+  /**
+   * A typed array `send` may copy from as it is (see `fitsAsIs`), or
+   * `undefined`: then the message goes through {@linkcode Channel.#copyIn}.
+   */
+  #direct(source: ArrayLike<unknown>): NumericArray | undefined {
+    if (source === this.#sendable) return source as NumericArray;
+    const tag = typedTag(source);
+    if (tag === undefined || !fitsAsIs(this.#el, tag)) return undefined;
+    this.#sendable = source;
+    return source as NumericArray;
+  }
+
+  /**
+   * Reads every element of `source` once into scratch memory of the
+   * channel's kind, checking each (see `copyChecked`): what is sent is this
+   * copy, so a getter or another thread cannot change the message between
+   * the check and the copy. The scratch array is taken from this handle
+   * (re-entrant calls get their own) and given back by the caller.
+   */
+  #copyIn(source: ArrayLike<unknown>): NumericArray {
+    let n: number;
+    if (typedTag(source) !== undefined) {
+      n = typedLength(source as NumericArray) || usable(source as NumericArray, "send", "send");
+    } else {
+      // The length is read once: everything after trusts this number, not the source.
+      n = source.length;
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+        throw new TypeError(`A Channel sends an array of numbers; this one has length ${describe(n)}`);
+      }
+    }
+    this.#fits(n);
+    let scratch = this.#scratch;
+    this.#scratch = undefined;
+    if (scratch === undefined || scratch.length !== n) scratch = new this.#el.view(n);
+    copyChecked(this.#el, source, n, scratch);
+    return scratch;
+  }
+
+  /**
+   * Copies the message `typed` of `n` elements into the slot claimed at `pos`
+   * and publishes it. `resized`: whether `typed` may have been resized since
+   * `n` was read (sendAsync waited meanwhile).
+   */
+  #write(pos: number, typed: NumericArray, n: number, resized: boolean, timeout?: number): void {
     if (pos === ENDED) throw new ChannelClosedError();
     if (pos === TIMED_OUT) {
       throw new TimeoutError(`Channel send timed out after ${timeout} ms: every slot stayed full`);
     }
-    const at = this.#at(pos);
     try {
-      if ((typed ?? source).length !== n) {
+      // A typed array sent as it is may have been resized while sendAsync waited. The view is
+      // exactly n long, so even one another thread grows under the copy never writes past the slot.
+      if (resized && typedLength(typed) !== n) {
         throw new RangeError("The message changed length before it could be copied");
       }
-      if (typed !== undefined) {
-        this.#data.set(typed as never, at);
-      } else {
-        const data = this.#data as unknown as Record<number, unknown>;
-        for (let i = 0; i < n; i++) data[at + i] = source[i];
-      }
+      this.#view(pos, n).set(typed as never);
     } catch (e) {
-      // The source changed under us (a getter, or an array edited while sendAsync waited):
-      // copy nothing half-way, and never past the slot.
+      // Nothing half-copied is ever seen: the slot is withdrawn.
       this.#ring.withdraw(pos);
       throw e;
     }
@@ -306,10 +359,17 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * Sends a copy of `values`, waiting while every slot is full. The message
    * is either sent whole or, on any error, not at all.
    *
+   * Every element must fit the typecode, as for shared data (`Value`): a
+   * number for `f d`, an integer in range for `b B h H i I`, a bigint in
+   * range for `l L q Q`. Each element is read once and checked before a slot
+   * is claimed. A typed array of the channel's own kind is copied as it is
+   * (bit for bit, NaN payloads included), as is one of a kind whose every
+   * value fits (any number kind into `f d`, a narrower integer kind).
+   *
    * @param values The elements: a typed array (the fast path), an `Array`, any `ArrayLike`, or a sabkit array.
    * @param options `timeout` in ms.
-   * @throws {RangeError} If `values` has more than `capacity` elements.
-   * @throws {TypeError} If an element is not a number (a bigint for `l L q Q`).
+   * @throws {RangeError} If `values` has more than `capacity` elements, or an integer element is out of range.
+   * @throws {TypeError} If an element is not a number (a bigint for `l L q Q`), or not an integer for an integer typecode.
    * @throws {TimeoutError} If no slot came free within `timeout`.
    * @throws {ChannelClosedError} If the channel is closed, or closes while this waits.
    *
@@ -325,21 +385,33 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const { timeout } = waitOptions(options, "Channel.send");
     const deadline = deadlineOf(timeout);
     const source = this.#source(values);
-    const n = this.#length(source);
-    const typed = checkSource(this.#el, source, n);
-    assertCanBlock("Channel.send", "Channel.sendAsync");
-    this.#write(this.#ring.claimSync(SEND, 0, deadline), source, typed, n, timeout);
+    const typed = this.#direct(source);
+    if (typed !== undefined) {
+      const n = this.#fits(typedLength(typed) || usable(typed, "send", "send"));
+      assertCanBlock("Channel.send", "Channel.sendAsync");
+      this.#write(this.#ring.claimSync(SEND, 0, deadline), typed, n, false, timeout);
+      return;
+    }
+    const copy = this.#copyIn(source);
+    try {
+      assertCanBlock("Channel.send", "Channel.sendAsync");
+      this.#write(this.#ring.claimSync(SEND, 0, deadline), copy, copy.length, false, timeout);
+    } finally {
+      this.#scratch = copy;
+    }
   }
 
   /**
    * The async form of {@linkcode Channel.send}: waits for a free slot
-   * without blocking the thread. Do not change `values` until it settles.
+   * without blocking the thread. An `Array` or other array-like is read
+   * (and checked) when called; a typed array sent as it is (see `send`) is
+   * copied once a slot is free, so do not change it until the promise settles.
    *
    * @param values The elements, as for `send`.
    * @param options `timeout` in ms and `signal`.
    * @returns A promise that resolves once the message is in the channel.
-   * @throws {RangeError} If `values` has more than `capacity` elements.
-   * @throws {TypeError} If an element has the wrong kind.
+   * @throws {RangeError} If `values` has more than `capacity` elements, or an integer element is out of range.
+   * @throws {TypeError} If an element does not fit the typecode (see `send`).
    * @throws {TimeoutError} If no slot came free within `timeout`.
    * @throws {ChannelClosedError} If the channel is closed, or closes while this waits.
    *
@@ -354,10 +426,20 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const { timeout, signal } = waitOptions(options, "Channel.sendAsync");
     const deadline = deadlineOf(timeout);
     const source = this.#source(values);
-    const n = this.#length(source);
-    const typed = checkSource(this.#el, source, n);
-    if (signal?.aborted) throw signal.reason;
-    this.#write(await this.#ring.claimAsync(SEND, 0, deadline, signal), source, typed, n, timeout);
+    const typed = this.#direct(source);
+    if (typed !== undefined) {
+      const n = this.#fits(typedLength(typed) || usable(typed, "sendAsync", "send"));
+      if (signal?.aborted) throw signal.reason;
+      this.#write(await this.#ring.claimAsync(SEND, 0, deadline, signal), typed, n, true, timeout);
+      return;
+    }
+    const copy = this.#copyIn(source);
+    try {
+      if (signal?.aborted) throw signal.reason;
+      this.#write(await this.#ring.claimAsync(SEND, 0, deadline, signal), copy, copy.length, false, timeout);
+    } finally {
+      this.#scratch = copy;
+    }
   }
 
   /** `null` once closed and drained; throws on a timeout. */
@@ -366,6 +448,13 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
       throw new TimeoutError(`Channel ${what} timed out after ${timeout} ms: no message arrived`);
     }
     return null;
+  }
+
+  /** Takes the message this handle kept back (see `#pending`). */
+  #takePending(): NumericArray {
+    const m = this.#pending!;
+    this.#pending = undefined;
+    return m;
   }
 
   #read(pos: number): ChannelArrays[C] | null {
@@ -398,6 +487,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const { timeout } = waitOptions(options, "Channel.recv");
     const deadline = deadlineOf(timeout);
     assertCanBlock("Channel.recv", "Channel.recvAsync");
+    if (this.#pending !== undefined) return this.#takePending() as ChannelArrays[C];
     const pos = this.#ring.claimSync(RECV, ANY_LENGTH, deadline);
     return pos < 0 ? this.#ended(pos, "recv", timeout) : this.#read(pos);
   }
@@ -421,41 +511,95 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const { timeout, signal } = waitOptions(options, "Channel.recvAsync");
     const deadline = deadlineOf(timeout);
     if (signal?.aborted) throw signal.reason;
+    if (this.#pending !== undefined) return this.#takePending() as ChannelArrays[C];
     const pos = await this.#ring.claimAsync(RECV, ANY_LENGTH, deadline, signal);
     return pos < 0 ? this.#ended(pos, "recvAsync", timeout) : this.#read(pos);
   }
 
-  #limit(target: ChannelArray | Array<number | bigint>): number {
-    checkTarget(this.#el, target);
-    if (Array.isArray(target) && Object.isFrozen(target) && target.length > 0) {
-      throw new TypeError("recvInto() cannot write into a frozen Array");
+  /** Checks `target` (see `checkTarget`): the longest message it takes, or {@linkcode ANY_LENGTH}. */
+  #limit(target: ChannelArray | Array<number | bigint>, method: string): number {
+    const n = checkTarget(this.#el, target, method, this.#writable);
+    if (!Array.isArray(target)) this.#writable = target;
+    return n >= this.#capacity ? ANY_LENGTH : n;
+  }
+
+  #tooLong(length: number): RangeError {
+    return new RangeError(`The next message does not fit a target of ${length} elements`);
+  }
+
+  /**
+   * Writes the message `m` (not in a slot: nothing is held) into an `Array`
+   * target; if that fails part-way (a read-only index, a setter or a Proxy
+   * that throws), this handle keeps `m` for its next receive.
+   */
+  #deliver(target: Array<number | bigint>, m: NumericArray): void {
+    const n = m.length;
+    try {
+      for (let i = 0; i < n; i++) target[i] = m[i];
+    } catch (e) {
+      this.#pending = m;
+      throw e;
     }
-    return target.length >= this.#capacity ? ANY_LENGTH : target.length;
+  }
+
+  /** `recvInto` of the message this handle kept back; it stays kept if it still does not fit. */
+  #intoPending(target: ChannelArray | Array<number | bigint>, limit: number): number {
+    const m = this.#pending!;
+    if (limit !== ANY_LENGTH && m.length > limit) throw this.#tooLong(limit);
+    this.#pending = undefined;
+    if (Array.isArray(target)) {
+      this.#deliver(target, m);
+    } else {
+      try {
+        typedSet(target, m);
+      } catch (e) {
+        this.#pending = m;
+        throw e;
+      }
+    }
+    return m.length;
   }
 
   #readInto(
     pos: number,
     target: ChannelArray | Array<number | bigint>,
+    limit: number,
     what: string,
     timeout?: number,
   ): number | null {
     if (pos === TOO_LONG) {
       // This call may have taken the wake-up meant for a receiver the message fits.
       this.#ring.wakeReceiver();
-      throw new RangeError(`The next message does not fit a target of ${target.length} elements`);
+      throw this.#tooLong(limit);
     }
     if (pos < 0) return this.#ended(pos, what, timeout);
     const n = this.#ring.length(pos);
-    try {
-      if (!Array.isArray(target)) {
-        target.set(this.#view(pos, n) as never);
-      } else {
-        const at = this.#at(pos);
-        for (let i = 0; i < n; i++) target[i] = this.#data[at + i];
+    if (!Array.isArray(target)) {
+      // The target was checked right before the claim, with no code run since: this cannot
+      // fail. Should it anyway, the message is kept, not lost.
+      const view = this.#view(pos, n);
+      try {
+        typedSet(target, view);
+      } catch (e) {
+        this.#pending = view.slice();
+        throw e;
+      } finally {
+        this.#ring.release(pos);
       }
+      return n;
+    }
+    // An Array is written from a copy, after the slot is freed: no user code (a setter, a
+    // Proxy) runs while a slot is held, and a write that fails keeps the message.
+    let copy = this.#outbox;
+    this.#outbox = undefined;
+    try {
+      if (copy === undefined || copy.length !== n) copy = this.#data.slice(this.#at(pos), this.#at(pos) + n);
+      else copy.set(this.#view(pos, n) as never);
     } finally {
       this.#ring.release(pos);
     }
+    this.#deliver(target, copy);
+    this.#outbox = copy;
     return n;
   }
 
@@ -472,11 +616,18 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * Receives the next message into `target` without allocating: the fast
    * way to drain a channel.
    *
+   * `target` is checked before anything is taken. An `Array` is written
+   * after the message is taken: if a write fails (a read-only index, a
+   * setter or a Proxy that throws), the error propagates and this Channel
+   * object keeps the message, which its next receive (of any kind) returns
+   * before anything else; the `Array` may be partly written.
+   *
    * @param target A typed array of the channel's kind (number or bigint), or an `Array`.
    * @param options `timeout` in ms.
    * @returns The message length (elements written from index 0), or `null` once closed and drained.
    * @throws {RangeError} If the next message is longer than `target`; it stays in the channel.
-   * @throws {TypeError} If `target` holds the wrong kind of element.
+   * @throws {TypeError} If `target` holds the wrong kind of element, is a frozen `Array`, or a typed array
+   * whose buffer is detached (or shrank below it).
    * @throws {TimeoutError} If nothing arrived within `timeout`.
    *
    * @example Reusing one buffer for every message
@@ -492,20 +643,23 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
   recvInto(target: ChannelArray | Array<number | bigint>, options?: ChannelWaitOptions): number | null {
     const { timeout } = waitOptions(options, "Channel.recvInto");
     const deadline = deadlineOf(timeout);
-    const limit = this.#limit(target);
+    const limit = this.#limit(target, "recvInto");
     assertCanBlock("Channel.recvInto", "Channel.recvIntoAsync");
-    return this.#readInto(this.#ring.claimSync(RECV, limit, deadline), target, "recvInto", timeout);
+    if (this.#pending !== undefined) return this.#intoPending(target, limit);
+    return this.#readInto(this.#ring.claimSync(RECV, limit, deadline), target, limit, "recvInto", timeout);
   }
 
   /**
    * The async form of {@linkcode Channel.recvInto}. Do not use `target`
-   * until it settles.
+   * until it settles. A target that changes while this waits (detached,
+   * shrunk, frozen) is checked again right before the message is taken: the
+   * call rejects and the message stays in the channel.
    *
    * @param target A typed array of the channel's kind, or an `Array`.
    * @param options `timeout` in ms and `signal`.
    * @returns The message length, or `null` once closed and drained.
    * @throws {RangeError} If the next message is longer than `target`; it stays in the channel.
-   * @throws {TypeError} If `target` holds the wrong kind of element.
+   * @throws {TypeError} If `target` holds the wrong kind of element, or cannot be written (see `recvInto`).
    * @throws {TimeoutError} If nothing arrived within `timeout`.
    *
    * @example Draining into one buffer
@@ -524,10 +678,20 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
   ): Promise<number | null> {
     const { timeout, signal } = waitOptions(options, "Channel.recvIntoAsync");
     const deadline = deadlineOf(timeout);
-    const limit = this.#limit(target);
+    let limit = this.#limit(target, "recvIntoAsync");
     if (signal?.aborted) throw signal.reason;
-    const pos = await this.#ring.claimAsync(RECV, limit, deadline, signal);
-    return this.#readInto(pos, target, "recvIntoAsync", timeout);
+    if (this.#pending !== undefined) return this.#intoPending(target, limit);
+    // The target may change while this waits: it is checked again right before each claim.
+    const refresh = () => (limit = this.#limit(target, "recvIntoAsync"));
+    const pos = await this.#ring.claimAsync(RECV, limit, deadline, signal, refresh);
+    return this.#readInto(pos, target, limit, "recvIntoAsync", timeout);
+  }
+
+  /** `recvWith` of the message this handle kept back: consumed, as always, even if `fn` throws. */
+  #withPending(fn: (message: ChannelArrays[C]) => void): number {
+    const m = this.#takePending();
+    fn(m as ChannelArrays[C]);
+    return m.length;
   }
 
   #readWith(
@@ -582,6 +746,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const deadline = deadlineOf(timeout);
     checkCallback(fn, "recvWith");
     assertCanBlock("Channel.recvWith", "Channel.recvWithAsync");
+    if (this.#pending !== undefined) return this.#withPending(fn);
     return this.#readWith(this.#ring.claimSync(RECV, ANY_LENGTH, deadline), fn, "recvWith", timeout);
   }
 
@@ -614,6 +779,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     const deadline = deadlineOf(timeout);
     checkCallback(fn, "recvWithAsync");
     if (signal?.aborted) throw signal.reason;
+    if (this.#pending !== undefined) return this.#withPending(fn);
     const pos = await this.#ring.claimAsync(RECV, ANY_LENGTH, deadline, signal);
     return this.#readWith(pos, fn, "recvWithAsync", timeout);
   }
@@ -633,6 +799,8 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * ```
    */
   close(): void {
+    // A terminated worker (Deno runs on after terminate()) changes nothing more.
+    checkStop();
     this.#ring.close();
   }
 

@@ -192,7 +192,7 @@ test("channel faults: a sender terminated between claiming a slot and publishing
     const ch = new Channel("d", { capacity: 1, slots: 2 });
     const flags = new Int32Array(new SharedArrayBuffer(8));
     await withProcesses(async (start) => {
-      const p = start("stress_channel", { exportName: "sendStuck", args: [ch, flags] });
+      const p = start("chan_killpoints", { exportName: "stopAfter", args: [ch, "P2", flags] });
       await reached(flags, 0, 1);
       p.terminate();
       assert.equal(await p.join(), -15);
@@ -215,7 +215,7 @@ test("channel faults: a receiver terminated between claiming a message and freei
     const flags = new Int32Array(new SharedArrayBuffer(8));
     ch.send([1]);
     await withProcesses(async (start) => {
-      const p = start("stress_channel", { exportName: "recvStuck", args: [ch, flags] });
+      const p = start("chan_killpoints", { exportName: "stopAfter", args: [ch, "C2", flags] });
       await reached(flags, 0, 1);
       p.terminate();
       assert.equal(await p.join(), -15);

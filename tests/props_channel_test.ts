@@ -9,7 +9,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Channel, ChannelClosedError, FloatChannel, revive, SharedArray, TimeoutError } from "../mod.ts";
+import {
+  Channel,
+  ChannelClosedError,
+  FloatChannel,
+  revive,
+  SharedArray,
+  TimeoutError,
+  Value,
+} from "../mod.ts";
 import { memoryOf } from "./_memory.ts";
 
 const CODES = ["b", "B", "h", "H", "i", "I", "l", "L", "q", "Q", "f", "d"] as const;
@@ -65,7 +73,10 @@ type Op =
     op: "send" | "sendAsync" | "send1ms";
     via: number;
     values: Values;
-    as: "array" | "typed" | "shared" | "wrongKind";
+    as: "array" | "typed" | "shared" | "wrongKind" | "otherTyped" | "unfit";
+    /** For "unfit": where the value that does not fit goes, and which one. */
+    at: number;
+    bad: unknown;
   }
   | { op: "recv" | "recvAsync" | "recv1ms"; via: number }
   | { op: "recvInto" | "recvIntoAsync"; via: number; length: number; as: "typed" | "array" | "wrongKind" }
@@ -81,7 +92,9 @@ function ops(code: Code, capacity: number): fc.Arbitrary<Op[]> {
         op: fc.constantFrom("send", "send", "sendAsync", "send1ms"),
         via,
         values,
-        as: fc.constantFrom("array", "typed", "shared", "wrongKind"),
+        as: fc.constantFrom("array", "typed", "shared", "wrongKind", "otherTyped", "unfit"),
+        at: fc.nat(),
+        bad: fc.constantFrom(...UNFIT),
       }),
     },
     { weight: 3, arbitrary: fc.record({ op: fc.constantFrom("recv", "recv", "recvAsync", "recv1ms"), via }) },
@@ -118,6 +131,50 @@ function same(actual: ArrayLike<unknown>, expected: ArrayLike<unknown>, what: st
       `${what}[${i}]: ${String(actual[i])} is not ${String(expected[i])}`,
     );
   }
+}
+
+/** Values that do not fit some typecodes (each is checked against `Value`). */
+const UNFIT: unknown[] = [
+  0.5,
+  -1.5,
+  NaN,
+  Infinity,
+  2 ** 40,
+  -(2 ** 31) - 1,
+  256,
+  -1,
+  2n ** 64n,
+  -1n,
+  "1",
+  null,
+  undefined,
+];
+
+/** The same message as a typed array of another kind (its values converted as the constructor does). */
+function otherTyped(code: Code, values: Values): ArrayLike<number | bigint> {
+  if (BIG.has(code)) {
+    return code === "q" || code === "l"
+      ? new BigUint64Array(values as bigint[])
+      : new BigInt64Array(values as bigint[]);
+  }
+  return code === "d" ? new Float32Array(values as number[]) : new Float64Array(values as number[]);
+}
+
+/**
+ * What `Value` says of each element in turn: the class of the first error,
+ * or undefined if every element fits (the channel must agree).
+ */
+function verdict(code: Code, source: ArrayLike<unknown>): unknown {
+  for (let i = 0; i < source.length; i++) {
+    const x = source[i];
+    if (x === undefined) return TypeError;
+    try {
+      Value(code as "d", x as number);
+    } catch (e) {
+      return (e as Error).constructor;
+    }
+  }
+  return undefined;
 }
 
 /** The same message with elements of the other kind (number for bigint and vice versa). */
@@ -163,7 +220,13 @@ test("props: Channel follows a FIFO queue model (timeouts 0 and 1 ms, over-long 
               ? SharedArray(code, values as never)
               : step.as === "wrongKind"
               ? wrongKind(code, values)
+              : step.as === "otherTyped"
+              ? otherTyped(code, values)
+              : step.as === "unfit"
+              ? values.map((x, i) => (i === step.at % values.length ? step.bad : x))
               : values;
+            // The elements the channel reads (a sabkit array's through its raw view).
+            const read = (step.as === "shared" ? values : source) as ArrayLike<unknown>;
             const options = { timeout: step.op === "send1ms" ? 1 : 0 };
             const result = await outcome(() =>
               step.op === "sendAsync"
@@ -181,6 +244,15 @@ test("props: Channel follows a FIFO queue model (timeouts 0 and 1 ms, over-long 
               const n = (source as Values).length;
               assert.ok(result instanceof (n > capacity ? RangeError : TypeError), `wrong kind: ${result}`);
               unchanged();
+            } else if (verdict(code, read) !== undefined) {
+              // As shared data: a value that does not fit is the error Value throws, and nothing is sent.
+              const want = verdict(code, read) as ErrorConstructor;
+              assert.ok(
+                result instanceof want,
+                `unfit ${String(step.as === "unfit" ? step.bad : "")}: ${result}`,
+              );
+              assert.match((result as Error).message, /at index \d+/);
+              unchanged();
             } else if (closed) {
               assert.ok(result instanceof ChannelClosedError, `closed: ${result}`);
               unchanged();
@@ -189,7 +261,8 @@ test("props: Channel follows a FIFO queue model (timeouts 0 and 1 ms, over-long 
               unchanged();
             } else {
               assert.deepEqual(result, { value: undefined });
-              queue.push(values);
+              // What was sent is the values as read, stored as the channel's kind stores them.
+              queue.push(Array.from(new View(Array.from(read) as Values)));
             }
             break;
           }
