@@ -15,6 +15,9 @@ const FILES = [
   "tests/channel_stress_test.ts",
   "tests/sync_kill_random_test.ts",
   "tests/sync_abort_test.ts",
+  "tests/channel_kills_test.ts",
+  "tests/lock_kill_test.ts",
+  "tests/process_faults_test.ts",
 ];
 const RESULTS = ".stress-results";
 const TIMEOUT_MS = 600_000;
