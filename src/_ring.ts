@@ -86,16 +86,16 @@ export const SLOTS = 3;
 /** Also in group 0: set once closed, so consumers polling an empty ring never touch the head's line. */
 export const SHUT = 4;
 /** Group 1: the producers' next position, with {@linkcode CLOSED} or'ed in once closed. */
-export const HEAD = W;
+export const HEAD: number = W;
 /** Group 2: the consumers' next position. */
-export const TAIL = 2 * W;
+export const TAIL: number = 2 * W;
 /** Groups 3 and 4: sleeping producers and their epoch; sleeping consumers and theirs. */
-export const SEND_WAITERS = 3 * W;
-export const RECV_WAITERS = 4 * W;
+export const SEND_WAITERS: number = 3 * W;
+export const RECV_WAITERS: number = 4 * W;
 /** The bytes before the first slot: five control groups. */
 export const CONTROL_BYTES = 640;
 /** Closing sets this bit of the head, so a claim and a close can never both succeed. */
-export const CLOSED = 1 << 30;
+export const CLOSED: number = 1 << 30;
 const SPAN = 1 << 29;
 /** The most slots a channel may have. */
 export const MAX_SLOTS = 1048576;
