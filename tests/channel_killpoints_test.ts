@@ -53,8 +53,9 @@ function claimRecv(v: RingView, t: number, id: number, move = true): void {
   if (move) cas(v, TAIL, t, t + 1);
 }
 
-/** A withdrawn message published at `h` (W1). */
-function publishWithdrawn(v: RingView, h: number): void {
+/** Agent `id` claimed position `h` (P1, P2), its copy failed, and it published the slot as withdrawn (W1). */
+function withdrawn(v: RingView, h: number, id: number): void {
+  claimSend(v, h, id);
   v.i32[v.at(h, LEN)] = -1;
   Atomics.store(v.i32, v.at(h), 2 * h + 1);
 }
@@ -124,8 +125,7 @@ const points: Point[] = [
     name: "W1: a producer whose copy failed published its slot as withdrawn, not yet passing it",
     build() {
       const { ch, v } = channel(3, [1]);
-      claimSend(v, 1, deadId());
-      publishWithdrawn(v, 1);
+      withdrawn(v, 1, deadId());
       ch.send([2], { timeout: 0 });
       return { ch, expect: [1, 2] };
     },
@@ -136,8 +136,7 @@ const points: Point[] = [
     build() {
       const { ch, v } = channel(2, []);
       const d = deadId();
-      claimSend(v, 0, d);
-      publishWithdrawn(v, 0);
+      withdrawn(v, 0, d);
       claimRecv(v, 0, d, false);
       return { ch, expect: [] };
     },
@@ -148,8 +147,7 @@ const points: Point[] = [
     build() {
       const { ch, v } = channel(3, [1]);
       const d = deadId();
-      claimSend(v, 1, d);
-      publishWithdrawn(v, 1);
+      withdrawn(v, 1, d);
       claimRecv(v, 1, d, false);
       ch.send([2], { timeout: 0 });
       return { ch, expect: [1, 2] };
@@ -161,8 +159,7 @@ const points: Point[] = [
     build() {
       const { ch, v } = channel(1, []);
       const d = deadId();
-      claimSend(v, 0, d);
-      publishWithdrawn(v, 0);
+      withdrawn(v, 0, d);
       claimRecv(v, 0, d);
       return { ch, expect: [] };
     },

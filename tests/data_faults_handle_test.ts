@@ -29,13 +29,7 @@ import {
 } from "../mod.ts";
 import { domainBuffer } from "../src/_agent.ts";
 import { memoryOf } from "./_memory.ts";
-
-type Wire = Record<string, unknown>;
-
-/** A sabkit object as another thread receives it. */
-function clone<T extends object>(x: T): { __sabkit: Wire } {
-  return structuredClone(x) as unknown as { __sabkit: Wire };
-}
+import { clone, type Wire } from "./_wire.ts";
 
 /** The memory of a sabkit object, as a received handle names it (a new SharedArrayBuffer object). */
 function memory(x: object): SharedArrayBuffer {

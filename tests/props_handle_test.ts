@@ -44,15 +44,10 @@ import {
   Value,
 } from "../mod.ts";
 import { memoryOf } from "./_memory.ts";
+import { clone, type Wire } from "./_wire.ts";
 
-type Wire = Record<string, unknown>;
 // deno-lint-ignore no-explicit-any
 type Live = any;
-
-/** An object as another thread receives it: `{ __sabkit: handle }`. */
-function clone(x: object): { __sabkit: Wire } {
-  return structuredClone(x) as unknown as { __sabkit: Wire };
-}
 
 /** Where a valid revived object must live: on the original's memory, the other's, or (meta parts swapped) either. */
 type Target = "original" | "other" | "unchecked";

@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import { Barrier, Condition, Event, Lock, type Process, RLock, Semaphore } from "../mod.ts";
 import * as B from "../src/_barrier.ts";
 import { counted } from "../src/_condvar.ts";
+import { prng } from "./_chan.ts";
 import { wordsOf } from "./_memory.ts";
 import { n, size } from "./_stress.ts";
 import { runtime, sleep, until, withProcesses } from "./_util.ts";
@@ -24,16 +25,10 @@ const KILLS = size(20, 300);
 
 type Start = Parameters<Parameters<typeof withProcesses>[0]>[0];
 
-/** mulberry32: a small seeded generator, so a failing run replays the same kill moments. */
+/** A seeded generator of numbers in [0, 1) (mulberry32), so a failing run replays the same kill moments. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const next = prng(seed);
+  return () => next() / 2 ** 32;
 }
 
 interface Member {
@@ -98,6 +93,26 @@ async function killOne(members: Member[], random: () => number): Promise<Member>
 }
 
 /**
+ * The start of a cycle: every member runs until each has made progress, one
+ * is killed and replaced, then all are paused. Returns the victim.
+ */
+async function runKillPause(
+  pool: Pool,
+  control: Int32Array,
+  random: () => number,
+  k: number,
+): Promise<Member> {
+  const { members } = pool;
+  const before = members.map((m) => Atomics.load(m.rec, L.OPS));
+  resume(control, L.RUN);
+  await progressed(members, before, `kill ${k}`);
+  const victim = await killOne(members, random);
+  pool.replace(victim);
+  await pause(control, members, `kill ${k}`);
+  return victim;
+}
+
+/**
  * The live workers and a spare, booted ahead but idle until it replaces a
  * victim: a replacement joins at once, without a worker's start-up time.
  */
@@ -156,14 +171,9 @@ test(`sync kill: Semaphore(2) with 3 workers acquiring and releasing, ${n(KILLS)
   const control = newControl();
   const outcomes: Record<string, number> = {};
   await kills("semLoop", (rec) => [sem, control, rec], [0, 0, 0], async (pool, k) => {
-    const { members } = pool;
-    const before = members.map((m) => Atomics.load(m.rec, L.OPS));
-    resume(control, L.RUN);
-    await progressed(members, before, `kill ${k}`);
-    const victim = await killOne(members, random);
+    // The victim is joined: its record no longer changes.
+    const victim = await runKillPause(pool, control, random, k);
     const state = Atomics.load(victim.rec, L.STATE);
-    pool.replace(victim);
-    await pause(control, members, `kill ${k}`);
     const lost = PERMITS - sem.getValue();
     // Between a CAS and the record's next write, a kill may land either side of the CAS.
     const allowed = state === L.HOLDING ? [1] : state === L.IDLE ? [0] : [0, 1];
@@ -190,12 +200,7 @@ test(`sync kill: Event with 2 waiting workers and 1 setting and clearing, ${n(KI
     [0, 0, 1],
     async (pool, k) => {
       const { members } = pool;
-      const before = members.map((m) => Atomics.load(m.rec, L.OPS));
-      resume(control, L.RUN);
-      await progressed(members, before, `kill ${k}`);
-      const victim = await killOne(members, random);
-      pool.replace(victim);
-      await pause(control, members, `kill ${k}`);
+      await runKillPause(pool, control, random, k);
       event.clear();
       resume(control, L.CHECK);
       const epoch = Atomics.load(control, L.EPOCH);
@@ -233,12 +238,7 @@ for (const Kind of [Lock, RLock]) {
     };
     await kills("condLoop", (rec) => [cond, control, rec, data], [0, 0, 1], async (pool, k) => {
       const { members } = pool;
-      const before = members.map((m) => Atomics.load(m.rec, L.OPS));
-      resume(control, L.RUN);
-      await progressed(members, before, `kill ${k}`);
-      const victim = await killOne(members, random);
-      pool.replace(victim);
-      await pause(control, members, `kill ${k}`);
+      await runKillPause(pool, control, random, k);
       // Nobody waits now: the dead waiter, if it was one, no longer counts.
       assert.equal(countedNow(), 0, `kill ${k}: waiters counted while none waits`);
       data[0] = 0;

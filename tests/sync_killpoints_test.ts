@@ -97,6 +97,25 @@ class Live {
   }
 }
 
+/** Runs `body` with `count` live workers, each given `given` (fresh objects for the rest). */
+function withLives(
+  count: number,
+  given: Partial<A.Objects>,
+  body: (lives: Live[]) => Promise<void>,
+): Promise<void> {
+  return withProcesses(async (start) => {
+    await body(Array.from({ length: count }, () => new Live(start, objects(given))));
+  });
+}
+
+/** Does `fn` as a fresh agent, a worker killed right after it; reports it exited, as `Process` does. */
+function killedAfter<T>(fn: (dead: number) => T): T {
+  const dead = ghost();
+  const r = as(dead, () => fn(dead));
+  markExited(dead);
+  return r;
+}
+
 /** Resolves with the result and how long `p` took (ms). */
 async function timed<T>(p: Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
@@ -128,141 +147,118 @@ async function untilCounted(w: Int32Array, n: number): Promise<void> {
   await sleep(30);
 }
 
-test("killpoints: Barrier, killed inside arrive's change before its commit: the round never counted it", async () => {
-  const barrier = new Barrier(2);
-  const w = wordsOf(barrier);
-  await withProcesses(async (start) => {
-    const a = new Live(start, objects({ barrier }));
-    const dead = ghost();
-    as(dead, () => {
-      lockInternal(w, B.MUTEX);
+/** A fresh barrier of `parties`, its words and `count` live workers on it, for `body`. */
+function withBarrier(
+  parties: number,
+  count: number,
+  body: (barrier: Barrier, w: Int32Array, lives: Live[]) => Promise<void>,
+): Promise<void> {
+  const barrier = new Barrier(parties);
+  return withLives(count, { barrier }, (lives) => body(barrier, wordsOf(barrier), lives));
+}
+
+/** Starts `live`'s wait and resolves, with its outcome to come, once it is counted (asleep). */
+async function seated(live: Live, w: Int32Array): Promise<{ outcome: Promise<number> }> {
+  const outcome = live.run(A.BARRIER_WAIT, 10000);
+  await untilCounted(w, 1);
+  return { outcome };
+}
+
+/** A party killed holding the barrier's mutex, right after `fn`. */
+function killedInside(w: Int32Array, fn: (dead: number) => void): void {
+  killedAfter((dead) => {
+    lockInternal(w, B.MUTEX);
+    fn(dead);
+  });
+}
+
+/** As `dead`, the last of two parties: arrive's first change (its seat, the count) committed, the action next. */
+function lastArrived(w: Int32Array, dead: number): void {
+  stage(w, B.LOG, B.SEATS + 1, dead);
+  stage(w, B.LOG, B.COUNT, 2);
+  commit(w, B.LOG, B.SEQ);
+}
+
+/** The barrier is at rest, and a full round of `lives` and this thread follows. */
+async function roundsGoOn(barrier: Barrier, lives: Live[]): Promise<void> {
+  atRest(wordsOf(barrier));
+  // Every index once.
+  assert.deepEqual(await round(barrier, lives), Array.from({ length: lives.length + 1 }, (_, i) => i));
+}
+
+test("killpoints: Barrier, killed inside arrive's change before its commit: the round never counted it", () =>
+  withBarrier(2, 1, async (barrier, w, [a]) => {
+    killedInside(w, (dead) => {
       stage(w, B.LOG, B.SEATS, dead);
       stage(w, B.LOG, B.COUNT, 1);
     });
-    markExited(dead);
     assert.deepEqual(await round(barrier, [a]), [0, 1], "a full round, not broken");
-    atRest(w);
-    assert.deepEqual(await round(barrier, [a]), [0, 1]);
-  });
-});
+    await roundsGoOn(barrier, [a]);
+  }));
 
-test("killpoints: Barrier, killed after arrive's commit with one of its two words applied: replayed, then the dead party breaks the round", async () => {
-  const barrier = new Barrier(3);
-  const w = wordsOf(barrier);
-  await withProcesses(async (start) => {
-    const [a, b] = [new Live(start, objects({ barrier })), new Live(start, objects({ barrier }))];
-    const first = a.run(A.BARRIER_WAIT, 10000);
-    await untilCounted(w, 1);
-    const dead = ghost();
-    as(dead, () => {
-      lockInternal(w, B.MUTEX);
-      committed(w, B.LOG, [[B.SEATS + 1, dead], [B.COUNT, 2]], 1);
-    });
-    markExited(dead);
-    const [outcome, ms] = await timed(first);
+test("killpoints: Barrier, killed after arrive's commit with one of its two words applied: replayed, then the dead party breaks the round", () =>
+  withBarrier(3, 2, async (barrier, w, lives) => {
+    const first = await seated(lives[0], w);
+    killedInside(w, (dead) => committed(w, B.LOG, [[B.SEATS + 1, dead], [B.COUNT, 2]], 1));
+    const [outcome, ms] = await timed(first.outcome);
     assert.equal(outcome, A.BROKEN, "the live party sees the round broken");
     assert.ok(ms < 3000, `broken after ${ms.toFixed(0)} ms`);
     assert.equal(barrier.broken, true);
     await assert.rejects(barrier.waitAsync(1000), BrokenBarrierError);
     barrier.reset();
-    atRest(w);
-    assert.deepEqual(await round(barrier, [a, b]), [0, 1, 2]);
-  });
-});
+    await roundsGoOn(barrier, lives);
+  }));
 
-test("killpoints: Barrier, killed seated (asleep, or between the mutex and the sleep): the round breaks; reset repairs it", async () => {
-  const barrier = new Barrier(3);
-  const w = wordsOf(barrier);
-  await withProcesses(async (start) => {
-    const [a, b] = [new Live(start, objects({ barrier })), new Live(start, objects({ barrier }))];
-    const first = a.run(A.BARRIER_WAIT, 10000);
-    await untilCounted(w, 1);
-    const dead = ghost();
-    const turn = as(dead, () => B.locked(w, () => B.arrive(w, undefined)));
+test("killpoints: Barrier, killed seated (asleep, or between the mutex and the sleep): the round breaks; reset repairs it", () =>
+  withBarrier(3, 2, async (barrier, w, lives) => {
+    const first = await seated(lives[0], w);
+    const turn = killedAfter(() => B.locked(w, () => B.arrive(w, undefined)));
     assert.equal(turn.index, 1);
-    markExited(dead);
-    assert.equal(await first, A.BROKEN);
+    assert.equal(await first.outcome, A.BROKEN);
     assert.equal(barrier.broken, true);
     assert.equal(w[B.COUNT], 0, "the dead party's seat and count are gone");
     barrier.reset();
-    atRest(w);
-    assert.deepEqual(await round(barrier, [a, b]), [0, 1, 2]);
-  });
-});
+    await roundsGoOn(barrier, lives);
+  }));
 
-test("killpoints: Barrier, the last party killed while it runs the action (round full, still filling): the round breaks", async () => {
-  const barrier = new Barrier(2);
-  const w = wordsOf(barrier);
-  await withProcesses(async (start) => {
-    const a = new Live(start, objects({ barrier }));
-    const first = a.run(A.BARRIER_WAIT, 10000);
-    await untilCounted(w, 1);
-    const dead = ghost();
-    as(dead, () => {
-      lockInternal(w, B.MUTEX);
-      // arrive's first change, made; the action would run next, mutex held.
-      stage(w, B.LOG, B.SEATS + 1, dead);
-      stage(w, B.LOG, B.COUNT, 2);
-      commit(w, B.LOG, B.SEQ);
-    });
-    markExited(dead);
-    assert.equal(await first, A.BROKEN);
+test("killpoints: Barrier, the last party killed while it runs the action (round full, still filling): the round breaks", () =>
+  withBarrier(2, 1, async (barrier, w, lives) => {
+    const first = await seated(lives[0], w);
+    // arrive's first change, made; the action would run next, mutex held.
+    killedInside(w, (dead) => lastArrived(w, dead));
+    assert.equal(await first.outcome, A.BROKEN);
     barrier.reset();
-    atRest(w);
-    assert.deepEqual(await round(barrier, [a]), [0, 1]);
-  });
-});
+    await roundsGoOn(barrier, lives);
+  }));
 
-test("killpoints: Barrier, killed inside the releasing change after its commit (one of four words applied): replayed, the round is released", async () => {
-  const barrier = new Barrier(2);
-  const w = wordsOf(barrier);
-  await withProcesses(async (start) => {
-    const a = new Live(start, objects({ barrier }));
-    const first = a.run(A.BARRIER_WAIT, 10000);
-    await untilCounted(w, 1);
-    const dead = ghost();
-    as(dead, () => {
-      lockInternal(w, B.MUTEX);
-      stage(w, B.LOG, B.SEATS + 1, dead);
-      stage(w, B.LOG, B.COUNT, 2);
-      commit(w, B.LOG, B.SEQ);
+test("killpoints: Barrier, killed inside the releasing change after its commit (one of four words applied): replayed, the round is released", () =>
+  withBarrier(2, 1, async (barrier, w, lives) => {
+    const first = await seated(lives[0], w);
+    killedInside(w, (dead) => {
+      lastArrived(w, dead);
       // The action ran; the release (drain, SEQ, the last party leaves) is committed, its state applied.
-      committed(w, B.LOG, [[B.STATE, B.DRAINING], [B.SEQ, (w[B.SEQ] + 1) | 0], [B.SEATS + 1, 0], [
-        B.COUNT,
-        1,
-      ]], 1);
+      const release: [number, number][] = [
+        [B.STATE, B.DRAINING],
+        [B.SEQ, (w[B.SEQ] + 1) | 0],
+        [B.SEATS + 1, 0],
+        [B.COUNT, 1],
+      ];
+      committed(w, B.LOG, release, 1);
     });
-    markExited(dead);
-    assert.equal(await first, 0, "released with its index, not broken");
-    atRest(w);
-    assert.deepEqual(await round(barrier, [a]), [0, 1]);
-  });
-});
+    assert.equal(await first.outcome, 0, "released with its index, not broken");
+    await roundsGoOn(barrier, lives);
+  }));
 
-test("killpoints: Barrier, the last party killed after its release, before unlock: the round is released, the mutex taken over", async () => {
-  const barrier = new Barrier(2);
-  const w = wordsOf(barrier);
-  await withProcesses(async (start) => {
-    const a = new Live(start, objects({ barrier }));
-    const first = a.run(A.BARRIER_WAIT, 10000);
-    await untilCounted(w, 1);
-    const dead = ghost();
-    as(dead, () => {
-      lockInternal(w, B.MUTEX);
-      assert.equal(B.arrive(w, undefined).done, true);
-    });
-    markExited(dead);
-    assert.equal(await first, 0);
-    atRest(w);
-    assert.deepEqual(await round(barrier, [a]), [0, 1]);
-  });
-});
+test("killpoints: Barrier, the last party killed after its release, before unlock: the round is released, the mutex taken over", () =>
+  withBarrier(2, 1, async (barrier, w, lives) => {
+    const first = await seated(lives[0], w);
+    killedInside(w, () => assert.equal(B.arrive(w, undefined).done, true));
+    assert.equal(await first.outcome, 0);
+    await roundsGoOn(barrier, lives);
+  }));
 
-test("killpoints: Barrier, killed after its round was released, before it left: it counts as gone; the next round is not held up", async () => {
-  const barrier = new Barrier(2);
-  const w = wordsOf(barrier);
-  await withProcesses(async (start) => {
-    const a = new Live(start, objects({ barrier }));
+test("killpoints: Barrier, killed after its round was released, before it left: it counts as gone; the next round is not held up", () =>
+  withBarrier(2, 1, async (barrier, w, [a]) => {
     const dead = ghost();
     as(dead, () => B.locked(w, () => B.arrive(w, undefined)));
     assert.equal(await a.run(A.BARRIER_WAIT, 10000), 1, "the live party completes the round");
@@ -271,14 +267,10 @@ test("killpoints: Barrier, killed after its round was released, before it left: 
     markExited(dead);
     assert.deepEqual(await round(barrier, [a]), [0, 1], "the next round works, not broken");
     atRest(w);
-  });
-});
+  }));
 
-test("killpoints: Barrier, a reaper killed between two dead parties: the next reap takes the rest; reset repairs", async () => {
-  const barrier = new Barrier(3);
-  const w = wordsOf(barrier);
-  await withProcesses(async (start) => {
-    const [a, b] = [new Live(start, objects({ barrier })), new Live(start, objects({ barrier }))];
+test("killpoints: Barrier, a reaper killed between two dead parties: the next reap takes the rest; reset repairs", () =>
+  withBarrier(3, 2, async (barrier, w, lives) => {
     const [d1, d2, reaper] = [ghost(), ghost(), ghost()];
     as(d1, () => B.locked(w, () => B.arrive(w, undefined)));
     as(d2, () => B.locked(w, () => B.arrive(w, undefined)));
@@ -296,10 +288,8 @@ test("killpoints: Barrier, a reaper killed between two dead parties: the next re
     await assert.rejects(barrier.waitAsync(1000), BrokenBarrierError);
     assert.equal(w[B.COUNT], 0, "d2 was reaped");
     barrier.reset();
-    atRest(w);
-    assert.deepEqual(await round(barrier, [a, b]), [0, 1, 2]);
-  });
-});
+    await roundsGoOn(barrier, lives);
+  }));
 
 // ---------------------------------------------------------------------------
 // Condition (src/_condvar.ts)
@@ -344,10 +334,15 @@ function condAtRest(w: Int32Array): void {
   assert.equal(w[C.LOG], 0, "the log is closed");
 }
 
-/** The lock's holder died: acquire reports it; recover through the condition. */
-function recover(cond: Condition): void {
+/**
+ * The lock's holder died: acquire reports it; recover through the condition,
+ * check how many waiters it counts (when `counted` is given), release.
+ */
+function recover(cond: Condition, counted?: [number, string]): void {
   assert.throws(() => cond.acquire({ timeout: 3000 }), OwnerDiedError);
   assert.equal(cond.acquire({ recover: true, timeout: 3000 }), true);
+  if (counted !== undefined) assert.equal(C.counted(wordsOf(cond)), ...counted);
+  cond.release();
 }
 
 /** Notifies one under the lock and checks that a live waiter (`p`) gets it. */
@@ -361,6 +356,34 @@ async function notifyReaches(cond: Condition, p: Promise<number>): Promise<void>
   assert.ok(ms < 3000, `after ${ms.toFixed(0)} ms`);
 }
 
+/** The last live waiter (`p`) gets a notify(1); then the condition is at rest. */
+async function lastNotifyReaches(cond: Condition, p: Promise<number>): Promise<void> {
+  await notifyReaches(cond, p);
+  condAtRest(wordsOf(cond));
+}
+
+interface CondFixture {
+  cond: Condition;
+  lock: Lock;
+  w: Int32Array;
+}
+
+/** A fresh Condition on a Lock, its words and `count` live workers on it, for `body`. */
+function withCondition(count: number, body: (c: CondFixture, lives: Live[]) => Promise<void>): Promise<void> {
+  const lock = new Lock();
+  const cond = new Condition(lock);
+  return withLives(count, { cond }, (lives) => body({ cond, lock, w: wordsOf(cond) }, lives));
+}
+
+/** Agent `id` registers as a waiter (the lock taken around it), then goes to sleep. */
+function waitsAs(c: CondFixture, id: number): void {
+  as(id, () => {
+    assert.equal(c.lock.acquire(), true);
+    enterAs(c.w, id);
+    c.lock.release();
+  });
+}
+
 for (
   const [name, applied, commitIt] of [["before its commit", 0, false], [
     "after its commit, one of three words applied",
@@ -372,77 +395,55 @@ for (
     true,
   ]] as const
 ) {
-  test(`killpoints: Condition, a waiter killed inside enter's change ${name}: notify(1) still reaches the live waiter`, async () => {
-    const lock = new Lock();
-    const cond = new Condition(lock);
-    const w = wordsOf(cond);
-    await withProcesses(async (start) => {
-      const a = new Live(start, objects({ cond }));
+  test(`killpoints: Condition, a waiter killed inside enter's change ${name}: notify(1) still reaches the live waiter`, () =>
+    withCondition(1, async ({ cond, lock, w }, [a]) => {
       const waiting = a.run(A.COND_WAIT, 10000);
       await untilWaiting(cond, 1);
-      const dead = ghost();
-      as(dead, () => {
+      killedAfter((dead) => {
         assert.equal(lock.acquire({ timeout: 1000 }), true);
         const pairs = enterPairs(w, dead);
         if (commitIt) committed(w, C.LOG, pairs, applied);
         else for (const [index, value] of pairs) stage(w, C.LOG, index, value);
       });
-      markExited(dead);
-      recover(cond);
-      assert.equal(C.counted(w), 1, "only the live waiter counts");
-      cond.release();
-      await notifyReaches(cond, waiting);
-      condAtRest(w);
-    });
-  });
+      recover(cond, [1, "only the live waiter counts"]);
+      await lastNotifyReaches(cond, waiting);
+    }));
 }
 
 for (const applied of [0, 5]) {
-  test(`killpoints: Condition, the notifier killed after notify(1)'s commit with ${applied} of five words applied: the recovery delivers it to exactly one`, async () => {
-    const lock = new Lock();
-    const cond = new Condition(lock);
-    const w = wordsOf(cond);
-    await withProcesses(async (start) => {
-      const [a, b] = [new Live(start, objects({ cond })), new Live(start, objects({ cond }))];
-      const waits = [a.run(A.COND_WAIT, 10000), b.run(A.COND_WAIT, 10000)];
+  test(`killpoints: Condition, the notifier killed after notify(1)'s commit with ${applied} of five words applied: the recovery delivers it to exactly one`, () =>
+    withCondition(2, async ({ cond, lock, w }, lives) => {
+      const waits = lives.map((l) => l.run(A.COND_WAIT, 10000));
       await untilWaiting(cond, 2);
-      const dead = ghost();
-      as(dead, () => {
+      killedAfter(() => {
         assert.equal(lock.acquire({ timeout: 1000 }), true);
         // notify(1) with both waiters in the fresh group: it becomes current, one token.
         const group = (w[C.CURRENT] + 1) | 0;
-        committed(w, C.LOG, [[C.CURRENT, group], [C.PENDING, 1], [C.TOKENS, 1], [C.FRESH, 0], [
-          C.SEQ,
-          (w[C.SEQ] + 1) | 0,
-        ]], applied);
+        const notify: [number, number][] = [
+          [C.CURRENT, group],
+          [C.PENDING, 1],
+          [C.TOKENS, 1],
+          [C.FRESH, 0],
+          [C.SEQ, (w[C.SEQ] + 1) | 0],
+        ];
+        committed(w, C.LOG, notify, applied);
       });
-      markExited(dead);
       recover(cond);
-      cond.release();
       const first = await Promise.race(waits.map((p, k) => p.then((r) => [k, r])));
       assert.equal(first[1], 1, "one waiter got the dead notifier's notify");
       await sleep(300);
-      const other = [a, b][1 - first[0]];
+      const other = lives[1 - first[0]];
       assert.equal(other.idle, false, "exactly one: the other still waits");
       assert.equal(countedOf(cond), 1);
-      await notifyReaches(cond, waits[1 - first[0]]);
-      condAtRest(w);
-    });
-  });
+      await lastNotifyReaches(cond, waits[1 - first[0]]);
+    }));
 }
 
-test("killpoints: Condition, a waiter killed asleep, not yet notified, while a newer live waiter sleeps: notify(1) reaches the live one", async () => {
-  const lock = new Lock();
-  const cond = new Condition(lock);
-  const w = wordsOf(cond);
-  await withProcesses(async (start) => {
-    const [a, b] = [new Live(start, objects({ cond })), new Live(start, objects({ cond }))];
+test("killpoints: Condition, a waiter killed asleep, not yet notified, while a newer live waiter sleeps: notify(1) reaches the live one", () =>
+  withCondition(2, async (c, [a, b]) => {
+    const { cond, w } = c;
     const dead = ghost();
-    as(dead, () => {
-      assert.equal(lock.acquire(), true);
-      enterAs(w, dead);
-      lock.release();
-    });
+    waitsAs(c, dead);
     const first = a.run(A.COND_WAIT, 10000);
     await untilWaiting(cond, 2);
     // Both are in one group: the token goes to the only live one.
@@ -455,21 +456,13 @@ test("killpoints: Condition, a waiter killed asleep, not yet notified, while a n
     await notifyReaches(cond, second);
     assert.equal(countedOf(cond), 0);
     condAtRest(w);
-  });
-});
+  }));
 
-test("killpoints: Condition, a waiter killed after it was notified, before it claimed: its token goes; notify(1) and notifyAll reach the live ones", async () => {
-  const lock = new Lock();
-  const cond = new Condition(lock);
-  const w = wordsOf(cond);
-  await withProcesses(async (start) => {
-    const lives = [0, 1, 2].map(() => new Live(start, objects({ cond })));
+test("killpoints: Condition, a waiter killed after it was notified, before it claimed: its token goes; notify(1) and notifyAll reach the live ones", () =>
+  withCondition(3, async (c, lives) => {
+    const { cond, w } = c;
     const dead = ghost();
-    as(dead, () => {
-      assert.equal(lock.acquire(), true);
-      enterAs(w, dead);
-      lock.release();
-    });
+    waitsAs(c, dead);
     const first = lives[0].run(A.COND_WAIT, 10000);
     await untilWaiting(cond, 2);
     {
@@ -487,11 +480,7 @@ test("killpoints: Condition, a waiter killed after it was notified, before it cl
     const dead2 = ghost();
     const waits = lives.map((l) => l.run(A.COND_WAIT, 10000));
     await untilWaiting(cond, 3);
-    as(dead2, () => {
-      assert.equal(lock.acquire(), true);
-      enterAs(w, dead2);
-      lock.release();
-    });
+    waitsAs(c, dead2);
     markExited(dead2);
     {
       using _ = cond.guard();
@@ -499,48 +488,28 @@ test("killpoints: Condition, a waiter killed after it was notified, before it cl
     }
     assert.deepEqual(await Promise.all(waits), [1, 1, 1]);
     condAtRest(w);
-  });
-});
+  }));
 
-test("killpoints: Condition, the lock's holder killed right after notify: the woken waiters get OwnerDiedError and stop counting; later waiters are notified", async () => {
-  const lock = new Lock();
-  const cond = new Condition(lock);
-  const w = wordsOf(cond);
-  await withProcesses(async (start) => {
-    const [a, b] = [new Live(start, objects({ cond })), new Live(start, objects({ cond }))];
+test("killpoints: Condition, the lock's holder killed right after notify: the woken waiters get OwnerDiedError and stop counting; later waiters are notified", () =>
+  withCondition(2, async ({ cond, lock }, [a, b]) => {
     const waits = [a.run(A.COND_WAIT, 10000), b.run(A.COND_WAIT, 10000)];
     await untilWaiting(cond, 2);
-    const dead = ghost();
-    as(dead, () => {
+    killedAfter(() => {
       assert.equal(lock.acquire(), true);
       cond.notify();
     });
-    markExited(dead);
     assert.deepEqual(await Promise.all(waits), [A.OWNER_DIED, A.OWNER_DIED]);
-    recover(cond);
-    assert.equal(C.counted(w), 0, "the abandoned waiters no longer count");
-    cond.release();
+    recover(cond, [0, "the abandoned waiters no longer count"]);
     const again = a.run(A.COND_WAIT, 10000);
     await untilWaiting(cond, 1);
-    await notifyReaches(cond, again);
-    condAtRest(w);
-  });
-});
+    await lastNotifyReaches(cond, again);
+  }));
 
-test("killpoints: Condition, a reaper killed between two dead waiters: the next reap takes the rest; notify(1) reaches the live waiter", async () => {
-  const lock = new Lock();
-  const cond = new Condition(lock);
-  const w = wordsOf(cond);
-  await withProcesses(async (start) => {
-    const a = new Live(start, objects({ cond }));
+test("killpoints: Condition, a reaper killed between two dead waiters: the next reap takes the rest; notify(1) reaches the live waiter", () =>
+  withCondition(1, async (c, [a]) => {
+    const { cond, lock, w } = c;
     const [d1, d2, reaper] = [ghost(), ghost(), ghost()];
-    for (const d of [d1, d2]) {
-      as(d, () => {
-        assert.equal(lock.acquire(), true);
-        enterAs(w, d);
-        lock.release();
-      });
-    }
+    for (const d of [d1, d2]) waitsAs(c, d);
     const waiting = a.run(A.COND_WAIT, 10000);
     await untilWaiting(cond, 3);
     as(reaper, () => {
@@ -551,13 +520,9 @@ test("killpoints: Condition, a reaper killed between two dead waiters: the next 
       commit(w, C.LOG, -1);
     });
     for (const d of [d1, d2, reaper]) markExited(d);
-    recover(cond);
-    assert.equal(C.counted(w), 1);
-    cond.release();
-    await notifyReaches(cond, waiting);
-    condAtRest(w);
-  });
-});
+    recover(cond, [1, "only the live waiter counts"]);
+    await lastNotifyReaches(cond, waiting);
+  }));
 
 // ---------------------------------------------------------------------------
 // Event (src/event.ts)
@@ -565,8 +530,7 @@ test("killpoints: Condition, a reaper killed between two dead waiters: the next 
 test("killpoints: Event, a setter killed between its CAS and its notify: every waiter (worker, async here) still returns true", async () => {
   const event = new Event();
   const w = wordsOf(event);
-  await withProcesses(async (start) => {
-    const a = new Live(start, objects({ event }));
+  await withLives(1, { event }, async ([a]) => {
     const waiting = a.run(A.EVENT_WAIT, 10000);
     const here = event.waitAsync(10000);
     await a.inWait();
@@ -581,8 +545,7 @@ test("killpoints: Event, a setter killed between its CAS and its notify: every w
 
 test("killpoints: Event, a setter killed between its CAS and its notify: a blocking wait here returns true", async () => {
   const event = new Event();
-  await withProcesses(async (start) => {
-    const a = new Live(start, objects({ event }));
+  await withLives(1, { event }, async ([a]) => {
     const flipped = a.run(A.EVENT_FLIP_SILENTLY, 200);
     const t0 = performance.now();
     assert.equal(event.wait(5000), true);
@@ -594,8 +557,7 @@ test("killpoints: Event, a setter killed between its CAS and its notify: a block
 
 test("killpoints: Event, a setter killed before its CAS: nothing changed; set then wakes every waiter", async () => {
   const event = new Event();
-  await withProcesses(async (start) => {
-    const lives = [0, 1].map(() => new Live(start, objects({ event })));
+  await withLives(2, { event }, async (lives) => {
     const waits = lives.map((l) => l.run(A.EVENT_WAIT, 10000));
     await Promise.all(lives.map((l) => l.inWait()));
     assert.equal(event.isSet(), false);
@@ -611,11 +573,8 @@ test("killpoints: Event, a setter killed before its CAS: nothing changed; set th
 test("killpoints: Semaphore, killed after acquire's CAS: exactly that permit is lost; a release on its behalf restores the count", async () => {
   const sem = new Semaphore(2);
   const w = wordsOf(sem);
-  await withProcesses(async (start) => {
-    const [a, b] = [new Live(start, objects({ sem })), new Live(start, objects({ sem }))];
-    const dead = ghost();
-    assert.equal(as(dead, () => tryTake(w)), true);
-    markExited(dead);
+  await withLives(2, { sem }, async ([a, b]) => {
+    assert.equal(killedAfter(() => tryTake(w)), true);
     assert.equal(sem.getValue(), 1, "one permit lost, as documented");
     assert.equal(await a.run(A.SEM_ACQUIRE, 5000), 1);
     assert.equal(await b.run(A.SEM_ACQUIRE, 50), 0, "no permit left");
@@ -630,8 +589,7 @@ test("killpoints: Semaphore, a sleeper killed before it uncounted itself: SLEEPE
   const sem = new Semaphore(0);
   const w = wordsOf(sem);
   Atomics.add(w, SLEEPERS, 1);
-  await withProcesses(async (start) => {
-    const a = new Live(start, objects({ sem }));
+  await withLives(1, { sem }, async ([a]) => {
     const waiting = a.run(A.SEM_ACQUIRE, 10000);
     await a.inWait();
     sem.release();
@@ -649,8 +607,7 @@ test("killpoints: Semaphore, a sleeper killed before it uncounted itself: SLEEPE
 test("killpoints: Semaphore, a releaser killed between its CAS and its notify (or a woken sleeper killed before its CAS): the sleepers take the permit", async () => {
   const sem = new Semaphore(0);
   const w = wordsOf(sem);
-  await withProcesses(async (start) => {
-    const a = new Live(start, objects({ sem }));
+  await withLives(1, { sem }, async ([a]) => {
     // A blocking acquire here (no async wait of this thread pending), the count raised silently by a worker.
     const given = a.run(A.SEM_GIVE_SILENTLY, 200);
     const t0 = performance.now();

@@ -1,44 +1,19 @@
-import {
-  type Barrier,
-  BrokenBarrierError,
-  type Condition,
-  type Event,
-  type Lock,
-  OwnerDiedError,
-  type RLock,
-  type Semaphore,
-} from "../../mod.ts";
+import type { Barrier, Condition, Event, Lock, RLock, Semaphore } from "../../mod.ts";
+import { settle } from "./_record.ts";
 
 /**
  * Blocking waits for the fault tests. Each counts its arrival in
- * `flags[0]`, waits, writes its outcome to `out[slot]` and how long it
- * waited (ms) to `out[slot + 1]`, then counts itself in `flags[1]`.
+ * `flags[0]`, waits, writes its outcome (a code of ./_record.ts) to
+ * `out[slot]` and how long it waited (ms) to `out[slot + 1]`, then counts
+ * itself in `flags[1]`.
  */
-export const TRUE = 1;
-/** The wait returned false (timed out). */
-export const FALSE = 2;
-/** `OwnerDiedError`. */
-export const OWNER_DIED = 3;
-/** `BrokenBarrierError`. */
-export const BROKEN = 4;
-/** Anything else. */
-export const OTHER = 5;
-
-function outcome(e: unknown): number {
-  return e instanceof OwnerDiedError ? OWNER_DIED : e instanceof BrokenBarrierError ? BROKEN : OTHER;
-}
+export { BROKEN, FALSE, OTHER, OWNER_DIED, TRUE } from "./_record.ts";
 
 function record(flags: Int32Array, out: Int32Array, slot: number, wait: () => boolean | number): void {
   Atomics.add(flags, 0, 1);
   Atomics.notify(flags, 0);
   const t0 = performance.now();
-  let result: number;
-  try {
-    const r = wait();
-    result = r === true ? TRUE : r === false ? FALSE : r + 10;
-  } catch (e) {
-    result = outcome(e);
-  }
+  const result = settle(wait);
   Atomics.store(out, slot + 1, Math.round(performance.now() - t0));
   Atomics.store(out, slot, result);
   Atomics.add(flags, 1, 1);

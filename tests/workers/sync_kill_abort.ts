@@ -22,9 +22,23 @@ async function abortOne(wait: (signal: AbortSignal) => Promise<unknown>, flags: 
   await p.then(() => Atomics.store(flags, 1, 1), () => {});
 }
 
-function ready(flags: Int32Array): void {
+/**
+ * The common course: `abort` (which aborts one async wait, see `abortOne`),
+ * raise `flags[0]`, `wakeAfter` ms later `wake`, then stay or return.
+ */
+async function abortThenWake(
+  flags: Int32Array,
+  stay: boolean,
+  wakeAfter: number,
+  abort: () => Promise<void>,
+  wake: () => void,
+): Promise<void> {
+  await abort();
   Atomics.store(flags, 0, 1);
   Atomics.notify(flags, 0);
+  await sleep(wakeAfter);
+  wake();
+  await after(stay);
 }
 
 async function after(stay: boolean): Promise<void> {
@@ -32,62 +46,59 @@ async function after(stay: boolean): Promise<void> {
 }
 
 /** Aborts `acquireAsync`, then releases one permit. */
-export async function semaphore(
+export function semaphore(
   sem: Semaphore,
   flags: Int32Array,
   stay: boolean,
   wakeAfter: number,
 ): Promise<void> {
-  await abortOne((signal) => sem.acquireAsync({ signal }), flags);
-  ready(flags);
-  await sleep(wakeAfter);
-  sem.release();
-  await after(stay);
+  return abortThenWake(
+    flags,
+    stay,
+    wakeAfter,
+    () => abortOne((signal) => sem.acquireAsync({ signal }), flags),
+    () => sem.release(),
+  );
 }
 
 /** Aborts `waitAsync` (the lock held around it), then notifies one. */
-export async function condition(
+export function condition(
   cond: Condition,
   flags: Int32Array,
   stay: boolean,
   wakeAfter: number,
 ): Promise<void> {
-  await cond.acquireAsync();
-  await abortOne((signal) => cond.waitAsync(undefined, { signal }), flags);
-  cond.release();
-  ready(flags);
-  await sleep(wakeAfter);
-  cond.acquire();
-  cond.notify();
-  cond.release();
-  await after(stay);
+  return abortThenWake(flags, stay, wakeAfter, async () => {
+    await cond.acquireAsync();
+    await abortOne((signal) => cond.waitAsync(undefined, { signal }), flags);
+    cond.release();
+  }, () => {
+    cond.acquire();
+    cond.notify();
+    cond.release();
+  });
 }
 
 /** Aborts `waitAsync`, then sets the event. */
-export async function event(ev: Event, flags: Int32Array, stay: boolean, wakeAfter: number): Promise<void> {
-  await abortOne((signal) => ev.waitAsync(undefined, { signal }), flags);
-  ready(flags);
-  await sleep(wakeAfter);
-  ev.set();
-  await after(stay);
+export function event(ev: Event, flags: Int32Array, stay: boolean, wakeAfter: number): Promise<void> {
+  return abortThenWake(
+    flags,
+    stay,
+    wakeAfter,
+    () => abortOne((signal) => ev.waitAsync(undefined, { signal }), flags),
+    () => ev.set(),
+  );
 }
 
 /**
  * Aborts `waitAsync` on a barrier of two (which breaks the round, as
  * documented), resets it, then arrives as the second party of a round.
  */
-export async function barrier(
-  b: Barrier,
-  flags: Int32Array,
-  stay: boolean,
-  wakeAfter: number,
-): Promise<void> {
-  await abortOne((signal) => b.waitAsync(undefined, { signal }), flags);
-  b.reset();
-  ready(flags);
-  await sleep(wakeAfter);
-  Atomics.store(flags, 2, b.wait(5000) + 1);
-  await after(stay);
+export function barrier(b: Barrier, flags: Int32Array, stay: boolean, wakeAfter: number): Promise<void> {
+  return abortThenWake(flags, stay, wakeAfter, async () => {
+    await abortOne((signal) => b.waitAsync(undefined, { signal }), flags);
+    b.reset();
+  }, () => Atomics.store(flags, 2, b.wait(5000) + 1));
 }
 
 /** The four above in turn (`flags`: three words each, in this order), then stays or returns. */

@@ -1,12 +1,6 @@
-import {
-  type Barrier,
-  BrokenBarrierError,
-  type Condition,
-  type Event,
-  OwnerDiedError,
-  type Semaphore,
-} from "../../mod.ts";
+import type { Barrier, Condition, Event, Semaphore } from "../../mod.ts";
 import { waitSync } from "../../src/_wait.ts";
+import * as R from "./_record.ts";
 
 /**
  * A live agent for the kill-point tests: it runs one command at a time from
@@ -45,12 +39,13 @@ export const SEM_GIVE_SILENTLY = 6;
 /** Ends the loop. */
 export const EXIT = 9;
 
+// What a wait threw: the codes of ./_record.ts negated, so that none reads as an index or a boolean.
 /** The wait threw `BrokenBarrierError`. */
-export const BROKEN = -1;
+export const BROKEN: number = -R.BROKEN;
 /** The wait threw something else. */
-export const OTHER = -2;
+export const OTHER: number = -R.OTHER;
 /** The wait (or the lock it re-takes) threw `OwnerDiedError`. */
-export const OWNER_DIED = -3;
+export const OWNER_DIED: number = -R.OWNER_DIED;
 
 function run(cmd: number, arg: number, box: Int32Array, objects: Objects): number {
   const { barrier, cond, event, sem } = objects;
@@ -89,7 +84,7 @@ function run(cmd: number, arg: number, box: Int32Array, objects: Objects): numbe
     }
     return OTHER;
   } catch (e) {
-    return e instanceof BrokenBarrierError ? BROKEN : e instanceof OwnerDiedError ? OWNER_DIED : OTHER;
+    return -R.outcome(e);
   }
 }
 

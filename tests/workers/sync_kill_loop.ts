@@ -7,6 +7,7 @@ import {
   type Semaphore,
 } from "../../mod.ts";
 import { waitSync } from "../../src/_wait.ts";
+import { FALSE, settle, TRUE } from "./_record.ts";
 
 /**
  * Workers for the random-kill test: each loops on one primitive until it is
@@ -36,7 +37,7 @@ export const PARKED = 2;
 export const WAITING = 3;
 /** The epoch whose checked wait has returned. */
 export const CHECKED = 4;
-/** The checked wait's outcome: 1 true, 2 false, 3 `OwnerDiedError`, 4 other. */
+/** The checked wait's outcome, a code of ./_record.ts (`TRUE` = 1: it returned true). */
 export const RESULT = 5;
 /** Barrier: a round index handed out twice; anything: an unexpected error. */
 export const ERRORS = 6;
@@ -87,9 +88,18 @@ export function semLoop(sem: Semaphore, control: Int32Array, rec: Int32Array): v
   }
 }
 
-/** Waiters (role 0) wait briefly; a toggler (role 1) sets and clears. */
-export function eventLoop(event: Event, control: Int32Array, rec: Int32Array): void {
-  const role = activated(rec);
+/**
+ * The loop of the event and condition workers: parks while paused; in CHECK
+ * mode makes one checked wait per epoch (when `check` is given), recording
+ * its outcome, then parks; else runs `step`, its state recorded around it.
+ * `check` calls `entering` right before it waits.
+ */
+function checkedLoop(
+  control: Int32Array,
+  rec: Int32Array,
+  check: ((entering: () => void) => number) | undefined,
+  step: () => void,
+): void {
   for (;;) {
     const mode = Atomics.load(control, MODE);
     if (mode === PAUSE) {
@@ -98,24 +108,35 @@ export function eventLoop(event: Event, control: Int32Array, rec: Int32Array): v
     }
     if (mode === CHECK) {
       const epoch = Atomics.load(control, EPOCH);
-      if (role === 0 && Atomics.load(rec, CHECKED) !== epoch) {
-        Atomics.store(rec, WAITING, epoch);
-        const ok = event.wait(10000);
-        Atomics.store(rec, RESULT, ok ? 1 : 2);
+      if (check !== undefined && Atomics.load(rec, CHECKED) !== epoch) {
+        const result = check(() => Atomics.store(rec, WAITING, epoch));
+        Atomics.store(rec, RESULT, result);
         Atomics.store(rec, CHECKED, epoch);
       }
       park(control, rec);
       continue;
     }
     Atomics.store(rec, STATE, IN_WAIT);
+    step();
+    Atomics.store(rec, STATE, IDLE);
+    Atomics.add(rec, OPS, 1);
+  }
+}
+
+/** Waiters (role 0) wait briefly; a toggler (role 1) sets and clears. */
+export function eventLoop(event: Event, control: Int32Array, rec: Int32Array): void {
+  const role = activated(rec);
+  const check = (entering: () => void): number => {
+    entering();
+    return event.wait(10000) ? TRUE : FALSE;
+  };
+  checkedLoop(control, rec, role === 0 ? check : undefined, () => {
     if (role === 0) event.wait(2);
     else {
       event.set();
       event.clear();
     }
-    Atomics.store(rec, STATE, IDLE);
-    Atomics.add(rec, OPS, 1);
-  }
+  });
 }
 
 /**
@@ -125,31 +146,16 @@ export function eventLoop(event: Event, control: Int32Array, rec: Int32Array): v
  */
 export function condLoop(cond: Condition, control: Int32Array, rec: Int32Array, data: Int32Array): void {
   const role = activated(rec);
-  for (;;) {
-    const mode = Atomics.load(control, MODE);
-    if (mode === PAUSE) {
-      park(control, rec);
-      continue;
-    }
-    if (mode === CHECK) {
-      const epoch = Atomics.load(control, EPOCH);
-      if (Atomics.load(rec, CHECKED) !== epoch) {
-        cond.acquire({ recover: true });
-        Atomics.store(rec, WAITING, epoch);
-        let result: number;
-        try {
-          result = cond.wait(10000) ? 1 : 2;
-          cond.release();
-        } catch (e) {
-          result = e instanceof OwnerDiedError ? 3 : 4;
-        }
-        Atomics.store(rec, RESULT, result);
-        Atomics.store(rec, CHECKED, epoch);
-      }
-      park(control, rec);
-      continue;
-    }
-    Atomics.store(rec, STATE, IN_WAIT);
+  const check = (entering: () => void): number => {
+    cond.acquire({ recover: true });
+    entering();
+    return settle(() => {
+      const notified = cond.wait(10000);
+      cond.release();
+      return notified;
+    });
+  };
+  checkedLoop(control, rec, check, () => {
     cond.acquire({ recover: true });
     try {
       if (role === 1) {
@@ -164,9 +170,7 @@ export function condLoop(cond: Condition, control: Int32Array, rec: Int32Array, 
       // The lock's holder died while this one waited: the lock is not held; go on.
       if (!(e instanceof OwnerDiedError)) throw e;
     }
-    Atomics.store(rec, STATE, IDLE);
-    Atomics.add(rec, OPS, 1);
-  }
+  });
 }
 
 /** `shared` words of the barrier loop. */
