@@ -177,8 +177,11 @@ export function condLoop(cond: Condition, control: Int32Array, rec: Int32Array, 
 export const ROUNDS = 0;
 /** The mode latched by the action of the last round, which every party of the round reads. */
 export const LATCH = 1;
-/** Rounds kept in `seen`, a ring of `parties` words per round. */
-export const SEEN_ROUNDS = 4096;
+/**
+ * Rounds kept in `seen`, a ring of `parties` words per round: more than run between two checks
+ * (4,096 once fell short on Deno under load, where a kill lands only at a sabkit call).
+ */
+export const SEEN_ROUNDS = 65536;
 
 /**
  * Waits round after round. The action counts rounds and latches the mode,
