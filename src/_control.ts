@@ -144,7 +144,12 @@ export function writeError(control: Int32Array, error: unknown): void {
   control[ERROR_LENGTH] = bytes.length;
 }
 
-/** Reads the error record once the state says FAILED. */
+/** Forgets the error record (an uncaught error that the worker's own listener handled). */
+export function clearError(control: Int32Array): void {
+  control[ERROR_LENGTH] = 0;
+}
+
+/** Reads the error record: the target's failure (FAILED), or an uncaught error that ended the worker. */
 export function readError(control: Int32Array): ErrorRecord | undefined {
   const n = control[ERROR_LENGTH];
   if (n === 0) return undefined;

@@ -126,21 +126,34 @@ function park(i32: Int32Array, i: number, deadline: Deadline): LockOutcome {
   }
 }
 
-/** The async form of {@linkcode lockSync}. */
+/**
+ * The async form of {@linkcode lockSync}. `onLocked` runs in the same
+ * synchronous step as the compare-and-swap that takes the mutex: the promise
+ * settles microtasks later, and the caller's thread may act on the lock in
+ * between (an `RLock` re-entered by another task of the thread).
+ */
 export async function lockAsync(
   i32: Int32Array,
   i: number,
   deadline: Deadline,
   signal?: AbortSignal,
+  onLocked?: () => void,
 ): Promise<LockOutcome> {
   if (signal?.aborted) throw signal.reason;
-  if (tryLock(i32, i)) return ACQUIRED;
+  if (tryLock(i32, i)) {
+    onLocked?.();
+    return ACQUIRED;
+  }
   for (;;) {
-    const c = mark(i32, i);
-    if (c === TAKEN) return ACQUIRED;
-    if (diedHolding(i32, i, c)) return OWNER_DIED;
-    if (!await waitAsync(i32, i, c, deadline, signal, OWNER_POLL_MS)) {
-      return mark(i32, i) === TAKEN ? ACQUIRED : TIMED_OUT;
+    let c = mark(i32, i);
+    if (c !== TAKEN && diedHolding(i32, i, c)) return OWNER_DIED;
+    if (c !== TAKEN && !await waitAsync(i32, i, c, deadline, signal, OWNER_POLL_MS)) {
+      c = mark(i32, i);
+      if (c !== TAKEN) return TIMED_OUT;
+    }
+    if (c === TAKEN) {
+      onLocked?.();
+      return ACQUIRED;
     }
   }
 }
@@ -163,7 +176,8 @@ export function holder(i32: Int32Array, i: number): number {
 
 /**
  * `lockSync` for a lock protocol: `true` acquired, `false` timed out. A dead
- * holder is an {@linkcode OwnerDiedError}, or is taken over with `recover`.
+ * holder is an {@linkcode OwnerDiedError}, or is taken over with `recover`
+ * (then `onTakeOver` runs at once, to reset what the dead holder left).
  */
 export function lockRobust(
   i32: Int32Array,
@@ -171,16 +185,20 @@ export function lockRobust(
   deadline: Deadline,
   recover: boolean,
   kind: string,
+  onTakeOver?: () => void,
 ): boolean {
   for (;;) {
     const outcome = lockSync(i32, i, deadline);
     if (outcome !== OWNER_DIED) return outcome === ACQUIRED;
     if (!recover) throw new OwnerDiedError(kind, holder(i32, i));
-    if (takeOver(i32, i)) return true;
+    if (takeOver(i32, i)) {
+      onTakeOver?.();
+      return true;
+    }
   }
 }
 
-/** The async form of {@linkcode lockRobust}. */
+/** The async form of {@linkcode lockRobust}; `onLocked` as for {@linkcode lockAsync}. */
 export async function lockRobustAsync(
   i32: Int32Array,
   i: number,
@@ -188,12 +206,19 @@ export async function lockRobustAsync(
   signal: AbortSignal | undefined,
   recover: boolean,
   kind: string,
+  onLocked?: () => void,
+  onTakeOver?: () => void,
 ): Promise<boolean> {
   for (;;) {
-    const outcome = await lockAsync(i32, i, deadline, signal);
+    const outcome = await lockAsync(i32, i, deadline, signal, onLocked);
     if (outcome !== OWNER_DIED) return outcome === ACQUIRED;
     if (!recover) throw new OwnerDiedError(kind, holder(i32, i));
-    if (takeOver(i32, i)) return true;
+    // In the same synchronous step as the takeover: nothing of this thread runs in between.
+    if (takeOver(i32, i)) {
+      onTakeOver?.();
+      onLocked?.();
+      return true;
+    }
   }
 }
 

@@ -63,8 +63,10 @@ export class RLock implements Lockable {
         this.release();
         return depth;
       },
+      // Added, not set: an async re-acquire completes a few microtasks after its
+      // compare-and-swap, and this thread may have re-entered in between.
       restore: (depth) => {
-        this.#i32[COUNT] = depth;
+        this.#i32[COUNT] += depth - 1;
       },
     });
   }
@@ -85,9 +87,20 @@ export class RLock implements Lockable {
     return this.#i32[COUNT];
   }
 
-  #enter(): void {
-    this.#i32[COUNT] = 1;
-  }
+  /**
+   * The first level after taking the lock. The depth is 0 whenever the lock
+   * is free (release clears it first) and after a takeover (`#reset`), so
+   * this adds one (added rather than set, so nothing a re-entry counted is
+   * ever overwritten).
+   */
+  #enter = (): void => {
+    this.#i32[COUNT] += 1;
+  };
+
+  /** Clears the depth a dead owner left, right as its lock is taken over. */
+  #reset = (): void => {
+    this.#i32[COUNT] = 0;
+  };
 
   /** One more level for the owner; at the Int32 limit a `RangeError`, nothing changed. */
   #reenter(): true {
@@ -130,7 +143,7 @@ export class RLock implements Lockable {
     if (this.#owned()) return this.#reenter();
     const ok = deadline === undefined
       ? tryLock(this.#i32, STATE)
-      : lockRobust(this.#i32, STATE, deadline, options?.recover === true, "RLock");
+      : lockRobust(this.#i32, STATE, deadline, options?.recover === true, "RLock", this.#reset);
     if (ok) this.#enter();
     return ok;
   }
@@ -154,16 +167,17 @@ export class RLock implements Lockable {
     const deadline = deadlineOf(timeout);
     if (signal?.aborted) throw signal.reason;
     if (this.#owned()) return this.#reenter();
-    const ok = await lockRobustAsync(
+    // The first level is counted as the lock is taken, not once this promise settles.
+    return await lockRobustAsync(
       this.#i32,
       STATE,
       deadline,
       signal,
       recover === true,
       "RLock",
+      this.#enter,
+      this.#reset,
     );
-    if (ok) this.#enter();
-    return ok;
   }
 
   /**

@@ -110,3 +110,36 @@ test("process faults: a terminated worker running plain JavaScript takes nothing
   assert.equal(Atomics.load(flags, 1), 0, "its acquire after terminate() refused");
   assert.equal(lock.acquire({ timeout: 1000 }), true, "and it left the lock free");
 });
+
+test("process faults: a module that ends its worker while it loads: the exit code, and the target never runs", async () => {
+  const flags = new Int32Array(new SharedArrayBuffer(4));
+  const p = new Process(new URL("./workers/top_exit.ts", import.meta.url), { args: [flags] }).start();
+  try {
+    assert.equal(await p.join(10_000), 7);
+    assert.equal(p.alive, false);
+    await sleep(100);
+    assert.equal(Atomics.load(flags, 0), 0, "the target never ran");
+  } finally {
+    p.terminate();
+  }
+});
+
+test("process faults: exit codes as Node reads them: process.exitCode, a numeric string", async () => {
+  await withProcesses(async (start) => {
+    assert.equal(await start("repro", { exportName: "exitWith", args: ["exitCode"] }).join(10_000), 9);
+    assert.equal(await start("repro", { exportName: "exitWith", args: ["string"] }).join(10_000), 10);
+  });
+});
+
+// Deno (as browsers) keeps a worker whose own listener prevents an uncaught error's default;
+// Bun ends it all the same (checked without sabkit), Node has no such listener.
+if (runtime === "deno") {
+  test("process faults: an uncaught error that the worker's own listener handles does not end it", async () => {
+    const flags = new Int32Array(new SharedArrayBuffer(4));
+    await withProcesses(async (start) => {
+      const p = start("repro", { exportName: "handledUncaught", args: [flags] });
+      assert.equal(await p.join(10_000), 0);
+    });
+    assert.equal(flags[0], 1, "it ran on to the end");
+  });
+}

@@ -88,3 +88,21 @@ test("RLock: async acquire, guardAsync and abort", async () => {
   await assert.rejects(lock.acquireAsync({ signal: AbortSignal.abort(reason) }), (e) => e === reason);
   assert.equal(lock.locked(), false);
 });
+
+test("RLock: two acquireAsync of one thread count two levels (the first level is counted as the lock is taken)", async () => {
+  const lock = new RLock();
+  assert.deepEqual(await Promise.all([lock.acquireAsync(), lock.acquireAsync()]), [true, true]);
+  lock.release();
+  assert.equal(lock.locked(), true, "one level left");
+  lock.release();
+  assert.equal(lock.locked(), false);
+  // An async acquire, then a sync re-entry and its release before the promise settles.
+  const pending = lock.acquireAsync();
+  assert.equal(lock.acquire(), true);
+  lock.release();
+  assert.equal(await pending, true);
+  assert.equal(lock.locked(), true, "the async level is still held");
+  lock.release();
+  assert.equal(lock.locked(), false);
+  assert.throws(() => lock.release(), /not held/);
+});

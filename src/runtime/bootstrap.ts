@@ -15,6 +15,7 @@
 import "../../mod.ts";
 import { setAgent } from "../_agent.ts";
 import {
+  clearError,
   EXIT_CODE,
   type StartMessage,
   STATE,
@@ -34,6 +35,10 @@ import { workerPort } from "./mod.ts";
 
 const port = workerPort();
 let control: Int32Array | undefined;
+/** While the target module loads: Deno ignores an exit called during a dynamic import's evaluation. */
+let loading = false;
+/** The code of an exit called while loading, carried out once the import returns. */
+let pendingExit: number | undefined;
 
 function isStart(x: unknown): x is StartMessage {
   return typeof x === "object" && x !== null && (x as StartMessage).sabkit === "start";
@@ -78,10 +83,20 @@ async function run(message: StartMessage): Promise<void> {
   let state = STATE_RETURNED;
   try {
     let mod: Record<string, unknown>;
+    loading = true;
     try {
       mod = await import(message.url) as Record<string, unknown>;
     } catch (error) {
-      throw loadError(message.url, error);
+      if (pendingExit === undefined) throw loadError(message.url, error);
+      mod = {};
+    } finally {
+      loading = false;
+    }
+    if (pendingExit !== undefined) {
+      // The module asked to end while it loaded: the target never runs.
+      Atomics.store(c, EXIT_CODE, pendingExit);
+      if (end(STATE_EXITED)) port.exit(pendingExit);
+      return;
     }
     const target = mod[message.exportName];
     if (typeof target !== "function") {
@@ -107,18 +122,28 @@ port.onMessage((data) => {
   else if (isStop(data) && control !== undefined && end(STATE_STOPPED)) port.exit(1);
 });
 
-port.onUncaught((error) => {
-  if (control === undefined || Atomics.load(control, STATE) !== STATE_RUNNING) return;
+port.onUncaught((error, handled) => {
+  const c = control;
+  if (c === undefined || Atomics.load(c, STATE) !== STATE_RUNNING) return;
   if (error instanceof TerminatedError) {
     end(STATE_STOPPED);
     return;
   }
-  writeError(control, error);
-  end(STATE_FAILED);
+  // Recorded now, for the parent to report if the runtime ends the worker over it (Bun's own
+  // report is a source excerpt); forgotten if a listener of the worker handled it and it runs on.
+  writeError(c, error);
+  setTimeout(() => {
+    if (handled()) clearError(c);
+  }, 0);
 });
 
 port.onSelfExit((code) => {
-  if (control === undefined) return;
+  // Also called by this module's own `port.exit()`, once the state is final already.
+  if (control === undefined || Atomics.load(control, STATE) !== STATE_RUNNING) return;
+  if (loading) {
+    pendingExit = code;
+    return;
+  }
   Atomics.store(control, EXIT_CODE, code);
   end(STATE_EXITED);
 });

@@ -72,9 +72,11 @@ export interface WorkerPort {
   /**
    * Calls `listener` with an uncaught error or unhandled rejection of this
    * worker before it ends (where the runtime tells the worker itself; on
-   * Node the parent's "error" event carries the error object already).
+   * Node the parent's "error" event carries the error object already), and
+   * `handled`, which tells, once the event has been dispatched, whether a
+   * listener of the worker's own prevented its default (the worker runs on).
    */
-  onUncaught(listener: (error: unknown) => void): void;
+  onUncaught(listener: (error: unknown, handled: () => boolean) => void): void;
   /**
    * Calls `listener(code)` right before the worker ends itself by a call of
    * `close()`, `process.exit()` or `Deno.exit()` that the parent would

@@ -16,7 +16,7 @@ type WorkerConstructor = new (url: URL, options: { type: "module"; name: string 
 interface WorkerScope {
   addEventListener(type: string, listener: (e: Event) => void): void;
   close?(): void;
-  process?: { exit?(code?: number): never };
+  process?: { exit?(code?: number): never; exitCode?: number | string };
   Deno?: { exit?(code?: number): never };
 }
 
@@ -68,15 +68,19 @@ export function workerPortWeb(processExit: boolean): WorkerPort {
       else scope.close?.();
     },
     onUncaught: (listener) => {
-      // Not prevented: the worker still ends as the runtime ends it after an uncaught error.
-      scope.addEventListener("error", (e) => listener((e as ErrorEvent).error ?? (e as ErrorEvent).message));
-      scope.addEventListener(
-        "unhandledrejection",
-        (e) => listener((e as Event & { reason?: unknown }).reason),
-      );
+      // Not prevented here: the worker still ends as its runtime ends it, unless its own listener
+      // prevents that (then `handled()` says so once the event has been dispatched).
+      const on = (type: string, error: (e: Event) => unknown): void =>
+        scope.addEventListener(type, (e) => listener(error(e), () => e.defaultPrevented));
+      on("error", (e) => (e as ErrorEvent).error ?? (e as ErrorEvent).message);
+      on("unhandledrejection", (e) => (e as Event & { reason?: unknown }).reason);
     },
     onSelfExit: (listener) => {
-      const code = (args: unknown[]): number => (typeof args[0] === "number" ? args[0] : 0);
+      // As Node reads it: a number, a numeric string, else `process.exitCode`, else 0.
+      const code = (args: unknown[]): number => {
+        const c = Number(args[0] ?? scope.process?.exitCode ?? 0);
+        return Number.isInteger(c) ? c : 0;
+      };
       wrap(scope, "close", () => listener(0));
       wrap(scope.process, "exit", (args) => listener(code(args)));
       wrap(scope.Deno, "exit", (args) => listener(code(args)));

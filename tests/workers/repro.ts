@@ -88,3 +88,25 @@ export function busyThenAcquire(lock: Lock, flags: Int32Array, ms: number): void
   Atomics.add(flags, 1, 1);
   lock.release();
 }
+
+/** Review F4: an uncaught error that the worker's own listener handles; the worker runs on and returns. */
+export async function handledUncaught(flags: Int32Array): Promise<void> {
+  const scope = globalThis as unknown as { addEventListener(t: string, f: (e: Event) => void): void };
+  scope.addEventListener("error", (e) => e.preventDefault());
+  scope.addEventListener("unhandledrejection", (e) => e.preventDefault());
+  setTimeout(() => {
+    throw new Error("handled by the worker");
+  }, 0);
+  void Promise.reject(new Error("handled rejection"));
+  await new Promise((r) => setTimeout(r, 100));
+  Atomics.store(flags, 0, 1);
+}
+
+/** Review F5: exit codes as Node reads them. */
+export function exitWith(how: string): void {
+  const p = (globalThis as unknown as { process: { exit(code?: unknown): void; exitCode?: number } }).process;
+  if (how === "exitCode") {
+    p.exitCode = 9;
+    p.exit();
+  } else p.exit("10");
+}
