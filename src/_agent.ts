@@ -18,10 +18,19 @@ const EXITS = 2;
  * them, so notifiers wake that many more (see `wake` in `_wait.ts`).
  */
 const ABANDONED = 3;
+/** How many entries of the nested-process table are taken (0: skip the scan). */
+const NESTED_USED = 4;
 const HEADER_WORDS = 16;
 /** Agents with ids below this have an exit bit; later ones are never reported dead. */
 const TRACKED_IDS = 1 << 20;
-const DOMAIN_BYTES = HEADER_WORDS * 4 + TRACKED_IDS / 8;
+/**
+ * The nested-process table: (child, parent) pairs of the workers that
+ * workers started. The runtime ends a worker's workers with it, and nobody
+ * else sees them go: marking an agent exited marks its children too.
+ */
+const NESTED = HEADER_WORDS + TRACKED_IDS / 32;
+const NESTED_ENTRIES = 4096;
+const DOMAIN_BYTES = (NESTED + 2 * NESTED_ENTRIES) * 4;
 
 let domain: Int32Array | undefined;
 let adopted = false;
@@ -75,6 +84,31 @@ export function setAgent(buffer: SharedArrayBuffer, agentId: number): void {
   domain = new Int32Array(buffer);
   adopted = true;
   id = agentId;
+  started = true;
+}
+
+/** Whether this agent is a worker started by `Process` (its id came from its parent). */
+let started = false;
+
+/**
+ * Records that this agent, itself a `Process` worker, starts the worker
+ * `child`, so that `child` is marked exited along with this agent. Past
+ * {@linkcode NESTED_ENTRIES} nested workers at a time, the rest go
+ * unrecorded (their locks then wait for a timeout rather than report
+ * `OwnerDiedError` when their parent dies).
+ */
+export function recordChild(child: number): void {
+  if (!started || child >= TRACKED_IDS) return;
+  const d = domain!;
+  for (let e = 0; e < NESTED_ENTRIES; e++) {
+    const at = NESTED + 2 * e;
+    // The parent first: an entry whose child word is set is complete.
+    if (Atomics.load(d, at) !== 0 || Atomics.compareExchange(d, at + 1, 0, -1) !== 0) continue;
+    Atomics.store(d, at + 1, id);
+    Atomics.store(d, at, child);
+    Atomics.add(d, NESTED_USED, 1);
+    return;
+  }
 }
 
 /** This agent's id: unique among all agents of the program, never 0. */
@@ -86,9 +120,26 @@ export function agentId(): number {
 /** Records that an agent has ended (called by `Process` when its worker exits). */
 export function markExited(agent: number): void {
   if (agent <= 0 || agent >= TRACKED_IDS) return;
-  domainBuffer();
-  const bit = 1 << (agent & 31);
-  if ((Atomics.or(domain!, HEADER_WORDS + (agent >>> 5), bit) & bit) === 0) Atomics.add(domain!, EXITS, 1);
+  const d = new Int32Array(domainBuffer());
+  const pending = [agent];
+  while (pending.length > 0) {
+    const a = pending.pop()!;
+    const bit = 1 << (a & 31);
+    if ((Atomics.or(d, HEADER_WORDS + (a >>> 5), bit) & bit) === 0) Atomics.add(d, EXITS, 1);
+    if (Atomics.load(d, NESTED_USED) === 0) continue;
+    // Its own entry goes, and its children (ended by the runtime along with it) follow it.
+    for (let e = 0; e < NESTED_ENTRIES; e++) {
+      const at = NESTED + 2 * e;
+      const child = Atomics.load(d, at);
+      if (child === 0) continue;
+      const parent = Atomics.load(d, at + 1);
+      if (child !== a && parent !== a) continue;
+      if (Atomics.compareExchange(d, at, child, 0) !== child) continue;
+      Atomics.store(d, at + 1, 0);
+      Atomics.sub(d, NESTED_USED, 1);
+      if (parent === a) pending.push(child);
+    }
+  }
 }
 
 /**

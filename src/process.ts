@@ -4,7 +4,7 @@
  * @module
  */
 
-import { domainBuffer, drawId, markExited } from "./_agent.ts";
+import { domainBuffer, drawId, markExited, recordChild } from "./_agent.ts";
 import {
   errorRecord,
   EXIT_CODE,
@@ -188,6 +188,8 @@ export class Process {
       domain: domainBuffer(),
       agentId: this.#agent = drawId(),
     };
+    // A worker's workers end with it: they are marked exited along with it.
+    recordChild(this.#agent);
     try {
       worker.post(message);
     } catch (e) {

@@ -143,3 +143,18 @@ if (runtime === "deno") {
     assert.equal(flags[0], 1, "it ran on to the end");
   });
 }
+
+for (const how of ["terminate", "return"]) {
+  test(`process faults: a worker's own worker ends with it (${how}): the lock it held reports OwnerDiedError`, async () => {
+    const lock = new Lock();
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    await withProcesses(async (start) => {
+      const middle = start("repro", { exportName: "nestedHolder", args: [lock, flags, how] });
+      await until(() => Atomics.load(flags, 1) === 1);
+      if (how === "terminate") middle.terminate();
+      assert.equal(await middle.join(10_000), how === "terminate" ? -15 : 0);
+    });
+    assert.throws(() => lock.acquire({ timeout: 3000 }), OwnerDiedError);
+    assert.equal(lock.acquire({ timeout: 1000, recover: true }), true);
+  });
+}

@@ -110,3 +110,22 @@ export function exitWith(how: string): void {
     p.exit();
   } else p.exit("10");
 }
+
+/** Review F3, the grandchild: takes the lock, raises `flags[0]`, then waits for good. */
+export async function holdForever(lock: Lock, flags: Int32Array): Promise<void> {
+  lock.acquire();
+  Atomics.store(flags, 0, 1);
+  await new Promise(() => {});
+}
+
+/**
+ * Review F3, the middle worker: starts a worker that takes `lock`, then
+ * returns (`how` "return") or waits to be terminated.
+ */
+export async function nestedHolder(lock: Lock, flags: Int32Array, how: string): Promise<void> {
+  const { Process } = await import("../../mod.ts");
+  new Process(new URL(import.meta.url), { exportName: "holdForever", args: [lock, flags] }).start();
+  while (Atomics.load(flags, 0) === 0) await new Promise((r) => setTimeout(r, 1));
+  Atomics.store(flags, 1, 1);
+  if (how !== "return") await new Promise(() => {});
+}
