@@ -50,7 +50,7 @@ async function stuck(): Promise<string> {
 async function steal(): Promise<string> {
   let late = 0;
   let worst = 0;
-  const n = Math.min(runs, 50);
+  const n = runs;
   for (let run = 0; run < n; run++) {
     const sem = new Semaphore(0);
     const flags = new Int32Array(new SharedArrayBuffer(4));
@@ -101,7 +101,7 @@ async function denoTerminate(): Promise<string> {
   let lost = 0;
   let unstopped = 0;
   let wrongCode = 0;
-  const n = Math.min(runs, 20);
+  const n = runs;
   for (let run = 0; run < n; run++) {
     const ch = new Channel("d", { capacity: 1, slots: 1024 });
     const taken = new Int32Array(new SharedArrayBuffer(4));
