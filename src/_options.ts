@@ -6,6 +6,7 @@
  */
 
 import { describe } from "./_describe.ts";
+import { isLive } from "./_handle.ts";
 import { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
 
@@ -18,8 +19,12 @@ export function forgedMeta(why: string): never {
 export function lockOption(option: unknown, what: string, allowFalse = true): Lock | RLock | null {
   if (option === undefined || option === true) return new RLock();
   if (option === false && allowFalse) return null;
-  if (option instanceof Lock || option instanceof RLock) return option;
   const expected = allowFalse ? "a boolean, a Lock or an RLock" : "a Lock or an RLock";
+  if (option instanceof Lock || option instanceof RLock) {
+    if (isLive(option)) return option;
+    // `Object.create(Lock.prototype)` passes instanceof but has no memory behind it.
+    throw new TypeError(`The lock of ${what} must be ${expected} made by its constructor, got a look-alike`);
+  }
   throw new TypeError(`The lock of ${what} must be ${expected}, got ${describe(option)}`);
 }
 

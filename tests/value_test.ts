@@ -5,6 +5,7 @@ import {
   RawValue,
   revive,
   RLock,
+  SharedArray,
   synchronized,
   SynchronizedValue,
   TimeoutError,
@@ -261,4 +262,10 @@ test("Value: TypeScript infers the value type from the typecode", () => {
   assert.throws(() => RawValue("d", 1n), TypeError);
   // @ts-expect-error an unknown typecode
   assert.throws(() => Value("z"), TypeError);
+});
+
+test("Value/Array: a look-alike lock (Object.create(Lock.prototype)) is a TypeError", () => {
+  const fake = Object.create(Lock.prototype);
+  assert.throws(() => Value("i", 0, { lock: fake }), { name: "TypeError", message: /look-alike/ });
+  assert.throws(() => SharedArray("i", 2, { lock: fake }), { name: "TypeError", message: /look-alike/ });
 });
