@@ -140,22 +140,19 @@ export async function lockAsync(
   onLocked?: () => void,
 ): Promise<LockOutcome> {
   if (signal?.aborted) throw signal.reason;
-  if (tryLock(i32, i)) {
-    onLocked?.();
-    return ACQUIRED;
-  }
-  for (;;) {
-    let c = mark(i32, i);
-    if (c !== TAKEN && diedHolding(i32, i, c)) return OWNER_DIED;
-    if (c !== TAKEN && !await waitAsync(i32, i, c, deadline, signal, OWNER_POLL_MS)) {
-      c = mark(i32, i);
-      if (c !== TAKEN) return TIMED_OUT;
-    }
-    if (c === TAKEN) {
-      onLocked?.();
-      return ACQUIRED;
+  if (!tryLock(i32, i)) {
+    for (;;) {
+      const c = mark(i32, i);
+      if (c === TAKEN) break;
+      if (diedHolding(i32, i, c)) return OWNER_DIED;
+      if (!await waitAsync(i32, i, c, deadline, signal, OWNER_POLL_MS)) {
+        if (mark(i32, i) !== TAKEN) return TIMED_OUT;
+        break;
+      }
     }
   }
+  onLocked?.();
+  return ACQUIRED;
 }
 
 /**

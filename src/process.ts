@@ -236,13 +236,14 @@ export class Process {
     } else if (state === STATE_EXITED) {
       // The runtime's own code where it reports one (it knows `process.exitCode` and the like).
       if (!reportsExit) code = Atomics.load(this.#control, EXIT_CODE);
-    } else if (state === STATE_FAILED) {
-      const r = readError(this.#control);
-      this.#error = new ProcessError(r?.name ?? "Error", r?.message ?? "The worker failed", r?.stack);
-    } else if (this.#uncaught !== undefined || (code !== 0 && readError(this.#control) !== undefined)) {
-      // An uncaught error ended it: the worker's record of it first (bounded, the error's own text).
-      const r = readError(this.#control) ?? errorRecord(this.#uncaught);
-      this.#error = new ProcessError(r.name, r.message, r.stack);
+    } else {
+      // The target failed, or an uncaught error ended the worker: the worker's own record of it
+      // first (bounded, the error's own text), else what the runtime reported.
+      const r = readError(this.#control) ??
+        (this.#uncaught !== undefined ? errorRecord(this.#uncaught) : undefined);
+      if (state === STATE_FAILED || this.#uncaught !== undefined || (code !== 0 && r !== undefined)) {
+        this.#error = new ProcessError(r?.name ?? "Error", r?.message ?? "The worker failed", r?.stack);
+      }
     }
     this.#exitCode = this.#error !== undefined && code === 0 ? 1 : code;
     // Only now, when it can run no more JavaScript: locks it still holds report OwnerDiedError.

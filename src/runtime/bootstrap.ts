@@ -40,12 +40,9 @@ let loading = false;
 /** The code of an exit called while loading, carried out once the import returns. */
 let pendingExit: number | undefined;
 
-function isStart(x: unknown): x is StartMessage {
-  return typeof x === "object" && x !== null && (x as StartMessage).sabkit === "start";
-}
-
-function isStop(x: unknown): x is StopMessage {
-  return typeof x === "object" && x !== null && (x as StopMessage).sabkit === "stop";
+/** Which of the parent's messages `x` is, if any. */
+function kindOf(x: unknown): string | undefined {
+  return typeof x === "object" && x !== null ? (x as StartMessage | StopMessage).sabkit : undefined;
 }
 
 /** Moves the state from RUNNING (or STARTING) to a final one; `false` if it was final already. */
@@ -117,9 +114,10 @@ async function run(message: StartMessage): Promise<void> {
 }
 
 port.onMessage((data) => {
-  if (isStart(data)) void run(data);
+  const kind = kindOf(data);
+  if (kind === "start") void run(data as StartMessage);
   // This runs from the event loop, so the task that was running when terminate() was called has returned.
-  else if (isStop(data) && control !== undefined && end(STATE_STOPPED)) port.exit(1);
+  else if (kind === "stop" && control !== undefined && end(STATE_STOPPED)) port.exit(1);
 });
 
 port.onUncaught((error, handled) => {

@@ -2,7 +2,7 @@
  * Targets for scripts/faults_repro.ts: the snippets of the faults issue,
  * each a worker doing what the attacker's worker did.
  */
-import type { Channel, Lock, RLock, Semaphore } from "../../mod.ts";
+import { type Channel, type Lock, Process, type RLock, type Semaphore } from "../../mod.ts";
 
 /** Issue bug 1: takes and releases the lock forever, counting in `n[0]`. */
 export function hammer(lock: Lock, n: Int32Array): void {
@@ -123,7 +123,6 @@ export async function holdForever(lock: Lock, flags: Int32Array): Promise<void> 
  * returns (`how` "return") or waits to be terminated.
  */
 export async function nestedHolder(lock: Lock, flags: Int32Array, how: string): Promise<void> {
-  const { Process } = await import("../../mod.ts");
   new Process(new URL(import.meta.url), { exportName: "holdForever", args: [lock, flags] }).start();
   while (Atomics.load(flags, 0) === 0) await new Promise((r) => setTimeout(r, 1));
   Atomics.store(flags, 1, 1);
