@@ -414,7 +414,9 @@ export class Ring {
       const q = Atomics.load(i32, at);
       // Claimed (the head moved past it, read after the death) and never published.
       if (!isMark(q, SEND, lap) || !hasExited(markAgent(q))) return;
-      if ((Atomics.load(i32, HEAD) & ~CLOSED) === t) return;
+      // The tail is still t, read after the mark: so the mark is t's, not one of the same parity two
+      // laps on (the ring may have run that far while this waiter was paused between its loads).
+      if (Atomics.load(i32, TAIL) !== t || (Atomics.load(i32, HEAD) & ~CLOSED) === t) return;
       if (Atomics.compareExchange(i32, at, q, claimMark(agentId(), lap, SEND)) !== q) return;
       i32[at + LEN] = -1;
       Atomics.store(i32, at, 2 * t + 1);
@@ -428,7 +430,8 @@ export class Ring {
       const lap = this.lapOf(prev);
       const q = Atomics.load(i32, at);
       if (!isMark(q, RECV, lap) || !hasExited(markAgent(q))) return;
-      if (Atomics.load(i32, TAIL) === prev) return;
+      // The head is still h, read after the mark: the mark is prev's (as on the receive side).
+      if (Atomics.load(i32, HEAD) !== h || Atomics.load(i32, TAIL) === prev) return;
       if (Atomics.compareExchange(i32, at, q, claimMark(agentId(), lap, RECV)) !== q) return;
       this.release(prev);
     }
