@@ -39,7 +39,7 @@
 import { agentId, exitCount, hasExited } from "./_agent.ts";
 import { commit, logWords, replay, stage } from "./_journal.ts";
 import { lockInternal, lockInternalAsync, unlock } from "./_mutex.ts";
-import { type Deadline, waitAsync, waitSync } from "./_wait.ts";
+import { type Deadline, DEATH_POLL_MS, waitAsync, waitSync } from "./_wait.ts";
 
 /** The futex mutex (see `_mutex.ts`; word 2 is kept spare for it). */
 export const MUTEX = 1;
@@ -57,7 +57,7 @@ export const TRACKED_SEATS = 64;
 /** The redo log: the largest change is a state, `SEQ`, a state again, `SEQ`, a seat and the count. */
 export const LOG: number = SEATS + TRACKED_SEATS;
 /** How often sleepers look for dead parties (ms). */
-const POLL_MS = 100;
+const POLL_MS = DEATH_POLL_MS;
 
 /** Byte length of a barrier's memory. */
 export const BYTES: number = (LOG + logWords(6)) * 4;

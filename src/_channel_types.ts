@@ -6,6 +6,7 @@
  */
 
 import { describe, withArticle } from "./_describe.ts";
+import { typedArrayName } from "./_handle.ts";
 import { CONTROL_BYTES, LINE, MAX_SLOTS } from "./_ring.ts";
 
 /** Every typed array a channel can hand out. */
@@ -246,7 +247,6 @@ const TypedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype) as object
 function intrinsic(key: PropertyKey): (this: unknown) => unknown {
   return Object.getOwnPropertyDescriptor(TypedArrayPrototype, key)!.get! as (this: unknown) => unknown;
 }
-const TAG = intrinsic(Symbol.toStringTag);
 const LENGTH = intrinsic("length");
 const BUFFER = intrinsic("buffer");
 const SET = (TypedArrayPrototype as { set: (this: unknown, source: unknown, offset?: number) => void }).set;
@@ -255,9 +255,7 @@ const EMPTY_NUMBERS = new Float64Array(0);
 const EMPTY_BIGINTS = new BigInt64Array(0);
 
 /** The class name of a real typed array (`"Float64Array"`…), `undefined` for anything else. */
-export function typedTag(x: unknown): string | undefined {
-  return TAG.call(x) as string | undefined;
-}
+export const typedTag: (x: unknown) => string | undefined = typedArrayName;
 
 /** A real typed array's length, from its internal slots (0 once detached or out of bounds). */
 export function typedLength(x: NumericArray): number {

@@ -29,14 +29,14 @@
 import { agentId, hasExited } from "./_agent.ts";
 import { OwnerDiedError } from "./errors.ts";
 import { pause, SpinBudget } from "./_spin.ts";
-import { checkStop, type Deadline, waitAsync, waitSync, wake } from "./_wait.ts";
+import { checkStop, type Deadline, DEATH_POLL_MS, waitAsync, waitSync, wake } from "./_wait.ts";
 
 /** How long this thread's blocking acquires spin before they sleep, learned from their waits. */
 const spins = new SpinBudget();
 /** How long an acquire spins while others sleep on the mutex (ms); see `spin`. */
 const SLEEPERS_SPIN_MS = 0.01;
 /** Sleepers re-check the holder this often: nobody notifies when a worker dies. */
-const OWNER_POLL_MS = 100;
+const OWNER_POLL_MS = DEATH_POLL_MS;
 
 /** `lockSync` / `lockAsync` outcomes. */
 export const TIMED_OUT = 0;

@@ -67,7 +67,7 @@
 import { agentId, hasExited } from "./_agent.ts";
 import type { Handle, Kind } from "./_handle.ts";
 import { pause, SpinBudget } from "./_spin.ts";
-import { checkStop, type Deadline, waitAsync, waitSync, wake } from "./_wait.ts";
+import { checkStop, type Deadline, DEATH_POLL_MS, waitAsync, waitSync, wake } from "./_wait.ts";
 
 /** A cache line: the unit of spacing between words written by different sides. */
 export const LINE = 64;
@@ -103,7 +103,7 @@ export const MAX_SLOTS = 1048576;
 export const SEQ = 0;
 export const LEN = 1;
 /** Sleepers look for a dead claimer at least this often (ms): nobody notifies a death. */
-const POLL_MS = 100;
+const POLL_MS = DEATH_POLL_MS;
 /** …and this often while a live claimer sits between its two swaps (ms). */
 const BUSY_POLL_MS = 1;
 /** How often a claim looks again at a live claimer's mark before it gives up for now. */

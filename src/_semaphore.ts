@@ -22,7 +22,7 @@
  */
 
 import type { Handle, Kind } from "./_handle.ts";
-import { checkStop, type Deadline, waitAsync, waitSync, wake } from "./_wait.ts";
+import { checkStop, type Deadline, DEATH_POLL_MS, waitAsync, waitSync, wake } from "./_wait.ts";
 
 /** The count; sleepers wait on this word while it is 0. */
 export const VALUE = 1;
@@ -35,7 +35,7 @@ export const BYTES = 16;
 /** The largest count a semaphore can hold. */
 export const MAX_VALUE = 0x7fffffff;
 /** How often sleepers retry: a wake-up may be spent on, or never sent by, a worker that died. */
-export const POLL_MS = 100;
+const POLL_MS = DEATH_POLL_MS;
 
 /** How the next `Semaphore` constructor call builds itself (set by a subclass or a revive). */
 export interface SemaphoreInit {

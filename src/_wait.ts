@@ -9,6 +9,13 @@
 import { abandonedCount, addAbandoned } from "./_agent.ts";
 import { describe } from "./_describe.ts";
 
+/**
+ * How often a sleeper looks again on its own (ms): nobody notifies a death,
+ * so waiters that a dead agent's claim or lost wake-up could strand re-check
+ * at least this often.
+ */
+export const DEATH_POLL_MS = 100;
+
 /** A deadline on the `performance.now()` clock; `Infinity` means never. */
 export type Deadline = number;
 

@@ -17,13 +17,21 @@
  */
 
 import { allocate, brand, defineKind, type Handle, type Kind } from "./_handle.ts";
-import { assertCanBlock, checkStop, deadlineOf, waitAsync, waitOptions, waitSync } from "./_wait.ts";
+import {
+  assertCanBlock,
+  checkStop,
+  deadlineOf,
+  DEATH_POLL_MS,
+  waitAsync,
+  waitOptions,
+  waitSync,
+} from "./_wait.ts";
 
 /** The transition count (see the module's comment). */
 export const STATE = 1;
 const BYTES = 8;
 /** How often sleepers re-read the word: a setter killed before its notify wakes nobody. */
-const POLL_MS = 100;
+const POLL_MS = DEATH_POLL_MS;
 
 let reviving: Handle | undefined;
 const EVENT: Kind<Event> = defineKind({
