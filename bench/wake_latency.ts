@@ -1,6 +1,6 @@
 /**
  * What parking costs on this machine, the figure the spin budgets of
- * `src/_spin.ts` are weighed against: a worker parks in `Atomics.wait`, the
+ * `src/core/_spin.ts` are weighed against: a worker parks in `Atomics.wait`, the
  * main thread notifies it after it has slept a while, and the worker notes
  * when it runs again (both clocks as `timeOrigin + now()`). Prints the
  * wake-up latency per sleep length.

@@ -1,11 +1,11 @@
 /**
  * The ring under a Channel, word by word, for the kill-point tests: they
  * write the exact state a worker killed after a given protocol step leaves
- * (see the table in src/_ring.ts), then check that live parties go on.
+ * (see the table in src/channel/_ring.ts), then check that live parties go on.
  */
 import type { Channel } from "../mod.ts";
-import { handleOf } from "../src/_handle.ts";
-import { elementOf, strideOf } from "../src/_channel_types.ts";
+import { handleOf } from "../src/core/_handle.ts";
+import { elementOf, strideOf } from "../src/channel/_channel_types.ts";
 import {
   claimMark,
   CLOSED,
@@ -18,7 +18,7 @@ import {
   SEQ,
   SHUT,
   TAIL,
-} from "../src/_ring.ts";
+} from "../src/channel/_ring.ts";
 
 export { claimMark, CLOSED, HEAD, LEN, RECV, SEND, SEND_WAITERS, SEQ, SHUT, TAIL };
 

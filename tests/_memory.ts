@@ -1,5 +1,5 @@
 /** Snapshots of the shared memory behind sabkit objects, to prove a refused call changed nothing. */
-import { handleOf } from "../src/_handle.ts";
+import { handleOf } from "../src/core/_handle.ts";
 
 /**
  * Every byte of shared state behind `xs`: a sabkit object's own memory (its

@@ -1,5 +1,5 @@
 /**
- * The ring protocol's kill points, one by one (the table in src/_ring.ts):
+ * The ring protocol's kill points, one by one (the table in src/channel/_ring.ts):
  * each test writes the exact state a worker killed right after a given step
  * leaves behind — its mark naming an agent marked exited — and
  * checks that live senders and receivers, in the main thread and in a
@@ -10,7 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Channel, TimeoutError } from "../mod.ts";
-import { drawId, markExited } from "../src/_agent.ts";
+import { drawId, markExited } from "../src/core/_agent.ts";
 import {
   CLOSED,
   HEAD,

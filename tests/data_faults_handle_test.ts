@@ -27,7 +27,7 @@ import {
   SynchronizedValue,
   Value,
 } from "../mod.ts";
-import { domainBuffer } from "../src/_agent.ts";
+import { domainBuffer } from "../src/core/_agent.ts";
 import { memoryOf } from "./_memory.ts";
 import { clone, type Wire } from "./_wire.ts";
 

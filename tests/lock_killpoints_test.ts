@@ -1,5 +1,5 @@
 /**
- * The mutex protocol's kill points (the table in src/_mutex.ts), each put in
+ * The mutex protocol's kill points (the table in src/core/_mutex.ts), each put in
  * place by hand: the lock word is written exactly as a holder killed right
  * after that step leaves it, the holder an agent id marked exited. Then live
  * agents (this thread and real workers) must go on: never stuck, never two
@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Lock, OwnerDiedError, RLock } from "../mod.ts";
-import { drawId, markExited } from "../src/_agent.ts";
+import { drawId, markExited } from "../src/core/_agent.ts";
 import { wordsOf } from "./_memory.ts";
 import { until, withProcesses } from "./_util.ts";
 

@@ -130,7 +130,7 @@ test(`aborts: ${n(WAITS)} aborted async waits (no timeout) of each kind leave no
       if (i % 1000 === 999) await sleep(0);
     }
     const elapsed = performance.now() - t0;
-    // An aborted wait leaves the engine's queue at once (src/_wait.ts); its settling takes a task or two.
+    // An aborted wait leaves the engine's queue at once (src/core/_wait.ts); its settling takes a task or two.
     await sleep(200);
     const grown = (heapAfterGc(gc) - before) / 2 ** 20;
     grew[name] = Math.round(grown * 10) / 10;
@@ -142,7 +142,7 @@ test(`aborts: ${n(WAITS)} aborted async waits (no timeout) of each kind leave no
   }
   assert.ok(arrived > WAITS * 0.9, `only ${n(arrived)} Barrier waits had arrived when aborted`);
   // A leak costs about 1.7 kB per wait (the issue: 100,000 waits, 9 → 174 MB). Node keeps some
-  // 45 bytes per aborted wait of src/_wait.ts for good (Bun and Deno nothing): 300 bytes pass.
+  // 45 bytes per aborted wait of src/core/_wait.ts for good (Bun and Deno nothing): 300 bytes pass.
   const bound = (WAITS * 300) / 2 ** 20;
   for (const [name, mb] of Object.entries(grew)) {
     assert.ok(mb < bound, `${name}: the heap grew by ${mb} MB after ${n(WAITS)} aborted waits`);

@@ -13,8 +13,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Barrier, Condition, Event, Lock, type Process, RLock, Semaphore } from "../mod.ts";
-import * as B from "../src/_barrier.ts";
-import { counted } from "../src/_condvar.ts";
+import * as B from "../src/sync/_barrier.ts";
+import { counted } from "../src/sync/_condvar.ts";
 import { prng } from "./_chan.ts";
 import { wordsOf } from "./_memory.ts";
 import { n, size } from "./_stress.ts";

@@ -1,8 +1,8 @@
 /**
  * The kill points of Barrier, Condition, Event and Semaphore, one by one.
  * Each test builds, by hand, the exact state a worker killed right after one
- * step of a protocol leaves (the rows of the tables in src/_barrier.ts,
- * src/_condvar.ts, src/event.ts, src/_semaphore.ts and src/_journal.ts), then
+ * step of a protocol leaves (the rows of the tables in src/sync/_barrier.ts,
+ * src/sync/_condvar.ts, src/sync/event.ts, src/sync/_semaphore.ts and src/sync/_journal.ts), then
  * checks that live agents (this thread and real workers) go on exactly.
  *
  * The dead agent is this thread wearing a fresh agent id drawn with
@@ -14,13 +14,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Barrier, BrokenBarrierError, Condition, Event, Lock, OwnerDiedError, Semaphore } from "../mod.ts";
-import { agentId, domainBuffer, drawId, markExited, setAgent } from "../src/_agent.ts";
-import * as B from "../src/_barrier.ts";
-import * as C from "../src/_condvar.ts";
-import { commit, stage } from "../src/_journal.ts";
-import { lockInternal } from "../src/_mutex.ts";
-import { SLEEPERS, tryTake, VALUE } from "../src/_semaphore.ts";
-import { STATE as EVENT_STATE } from "../src/event.ts";
+import { agentId, domainBuffer, drawId, markExited, setAgent } from "../src/core/_agent.ts";
+import * as B from "../src/sync/_barrier.ts";
+import * as C from "../src/sync/_condvar.ts";
+import { commit, stage } from "../src/sync/_journal.ts";
+import { lockInternal } from "../src/core/_mutex.ts";
+import { SLEEPERS, tryTake, VALUE } from "../src/sync/_semaphore.ts";
+import { STATE as EVENT_STATE } from "../src/sync/event.ts";
 import { wordsOf } from "./_memory.ts";
 import { sleep, until, withProcesses } from "./_util.ts";
 import * as A from "./workers/sync_kill_agent.ts";
@@ -124,7 +124,7 @@ async function timed<T>(p: Promise<T>): Promise<[T, number]> {
 }
 
 // ---------------------------------------------------------------------------
-// Barrier (src/_barrier.ts)
+// Barrier (src/sync/_barrier.ts)
 
 /** One round with the given workers and this thread: every party's result, sorted. */
 async function round(barrier: Barrier, lives: Live[]): Promise<number[]> {
@@ -292,7 +292,7 @@ test("killpoints: Barrier, a reaper killed between two dead parties: the next re
   }));
 
 // ---------------------------------------------------------------------------
-// Condition (src/_condvar.ts)
+// Condition (src/sync/_condvar.ts)
 
 /** The first free waiter slot's first word. */
 function freeSlot(w: Int32Array): number {
@@ -525,7 +525,7 @@ test("killpoints: Condition, a reaper killed between two dead waiters: the next 
   }));
 
 // ---------------------------------------------------------------------------
-// Event (src/event.ts)
+// Event (src/sync/event.ts)
 
 test("killpoints: Event, a setter killed between its CAS and its notify: every waiter (worker, async here) still returns true", async () => {
   const event = new Event();
@@ -568,7 +568,7 @@ test("killpoints: Event, a setter killed before its CAS: nothing changed; set th
 });
 
 // ---------------------------------------------------------------------------
-// Semaphore (src/_semaphore.ts)
+// Semaphore (src/sync/_semaphore.ts)
 
 test("killpoints: Semaphore, killed after acquire's CAS: exactly that permit is lost; a release on its behalf restores the count", async () => {
   const sem = new Semaphore(2);

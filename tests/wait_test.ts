@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { deadlineOf, remaining, waitAsync, waitSync } from "../src/_wait.ts";
+import { deadlineOf, remaining, waitAsync, waitSync } from "../src/core/_wait.ts";
 import { runScript, runtime } from "./_util.ts";
 
 test("wait: deadlines treat negative as 0 and Infinity as forever, reject NaN", () => {

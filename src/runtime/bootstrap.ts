@@ -13,7 +13,7 @@
  */
 
 import "../../mod.ts";
-import { setAgent } from "../_agent.ts";
+import { setAgent } from "../core/_agent.ts";
 import {
   clearError,
   EXIT_CODE,
@@ -28,9 +28,9 @@ import {
   STOP,
   type StopMessage,
   writeError,
-} from "../_control.ts";
-import { revive } from "../_handle.ts";
-import { setStopWord, TerminatedError } from "../_wait.ts";
+} from "../process/_control.ts";
+import { revive } from "../core/_handle.ts";
+import { setStopWord, TerminatedError } from "../core/_wait.ts";
 import { workerPort } from "./mod.ts";
 
 const port = workerPort();

@@ -1,7 +1,7 @@
 import type { Channel } from "../../mod.ts";
-import { ANY_LENGTH, HEAD, RECV, SEND, TAIL } from "../../src/_ring.ts";
-import { agentId } from "../../src/_agent.ts";
-import { checkStop } from "../../src/_wait.ts";
+import { ANY_LENGTH, HEAD, RECV, SEND, TAIL } from "../../src/channel/_ring.ts";
+import { agentId } from "../../src/core/_agent.ts";
+import { checkStop } from "../../src/core/_wait.ts";
 import { ringOf } from "../_chan_ring.ts";
 
 /**

@@ -1,5 +1,5 @@
 import type { Barrier, Condition, Event, Semaphore } from "../../mod.ts";
-import { waitSync } from "../../src/_wait.ts";
+import { waitSync } from "../../src/core/_wait.ts";
 import * as R from "./_record.ts";
 
 /**
@@ -69,7 +69,7 @@ function run(cmd: number, arg: number, box: Int32Array, objects: Objects): numbe
         return sem.acquire({ timeout: arg }) ? 1 : 0;
       case EVENT_FLIP_SILENTLY: {
         pause(arg);
-        // The Event's state word is word 1 of its memory (see src/event.ts).
+        // The Event's state word is word 1 of its memory (see src/sync/event.ts).
         const w = words(event);
         const s = Atomics.load(w, 1);
         if ((s & 1) === 1) return 0;
@@ -77,7 +77,7 @@ function run(cmd: number, arg: number, box: Int32Array, objects: Objects): numbe
       }
       case SEM_GIVE_SILENTLY: {
         pause(arg);
-        // The count is word 1 of a Semaphore's memory (see src/_semaphore.ts).
+        // The count is word 1 of a Semaphore's memory (see src/sync/_semaphore.ts).
         Atomics.add(words(sem), 1, 1);
         return 1;
       }

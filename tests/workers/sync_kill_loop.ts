@@ -6,7 +6,7 @@ import {
   OwnerDiedError,
   type Semaphore,
 } from "../../mod.ts";
-import { waitSync } from "../../src/_wait.ts";
+import { waitSync } from "../../src/core/_wait.ts";
 import { FALSE, settle, TRUE } from "./_record.ts";
 
 /**

@@ -1,0 +1,457 @@
+/**
+ * The numeric element types a `Channel` carries, and the copies in and out of
+ * its slots. Private to the channel until the shared typecode table lands.
+ *
+ * @module
+ */
+
+import { describe, withArticle } from "../core/_describe.ts";
+import { typedArrayName } from "../core/_handle.ts";
+import { CONTROL_BYTES, LINE, MAX_SLOTS } from "./_ring.ts";
+
+/** Every typed array a channel can hand out. */
+export type NumericArray =
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array;
+
+/** A constructor of one of the {@linkcode NumericArray} types. */
+export interface NumericArrayConstructor {
+  new (length: number): NumericArray;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): NumericArray;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/** One element type: its canonical Python code, view and value kind. */
+export interface Element {
+  /** The canonical one-letter Python typecode. */
+  readonly code: string;
+  /** Its index in {@linkcode CODES}; stored in the channel's memory. */
+  readonly id: number;
+  /** The typed array that views it. */
+  readonly view: NumericArrayConstructor;
+  /** Whether values are `bigint` (`l L q Q`: 64-bit, as on LP64). */
+  readonly bigint: boolean;
+  /** Whether values are floats (`f d`): any number fits. */
+  readonly float: boolean;
+  /** The name of its typed array class, as the class's own `Symbol.toStringTag` reports it. */
+  readonly tag: string;
+  /** The smallest and largest value of an integer kind (bigints for `l L q Q`). */
+  readonly min: number | bigint;
+  readonly max: number | bigint;
+}
+
+/** The canonical codes, in id order. */
+export const CODES = "bBhHiIlLqQfd";
+const VIEWS: NumericArrayConstructor[] = [
+  Int8Array,
+  Uint8Array,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  BigInt64Array,
+  BigUint64Array,
+  BigInt64Array,
+  BigUint64Array,
+  Float32Array,
+  Float64Array,
+];
+const ALIASES: Record<string, string> = {
+  int8: "b",
+  uint8: "B",
+  int16: "h",
+  uint16: "H",
+  int32: "i",
+  uint32: "I",
+  bigint64: "q",
+  biguint64: "Q",
+  float32: "f",
+  float64: "d",
+  c_byte: "b",
+  c_ubyte: "B",
+  c_short: "h",
+  c_ushort: "H",
+  c_int: "i",
+  c_uint: "I",
+  c_long: "l",
+  c_ulong: "L",
+  c_longlong: "q",
+  c_ulonglong: "Q",
+  c_float: "f",
+  c_double: "d",
+  c_int8: "b",
+  c_uint8: "B",
+  c_int16: "h",
+  c_uint16: "H",
+  c_int32: "i",
+  c_uint32: "I",
+  c_int64: "q",
+  c_uint64: "Q",
+};
+
+/** Maps each accepted typecode to the typed array a channel of it hands out. */
+export interface ChannelArrays {
+  /** `b`: signed 8-bit integers. */
+  b: Int8Array;
+  /** `B`: unsigned 8-bit integers. */
+  B: Uint8Array;
+  /** `h`: signed 16-bit integers. */
+  h: Int16Array;
+  /** `H`: unsigned 16-bit integers. */
+  H: Uint16Array;
+  /** `i`: signed 32-bit integers. */
+  i: Int32Array;
+  /** `I`: unsigned 32-bit integers. */
+  I: Uint32Array;
+  /** `l`: signed 64-bit integers, as bigint. */
+  l: BigInt64Array;
+  /** `L`: unsigned 64-bit integers, as bigint. */
+  L: BigUint64Array;
+  /** `q`: signed 64-bit integers, as bigint. */
+  q: BigInt64Array;
+  /** `Q`: unsigned 64-bit integers, as bigint. */
+  Q: BigUint64Array;
+  /** `f`: 32-bit floats. */
+  f: Float32Array;
+  /** `d`: 64-bit floats. */
+  d: Float64Array;
+  /** `int8`: signed 8-bit integers. */
+  int8: Int8Array;
+  /** `uint8`: unsigned 8-bit integers. */
+  uint8: Uint8Array;
+  /** `int16`: signed 16-bit integers. */
+  int16: Int16Array;
+  /** `uint16`: unsigned 16-bit integers. */
+  uint16: Uint16Array;
+  /** `int32`: signed 32-bit integers. */
+  int32: Int32Array;
+  /** `uint32`: unsigned 32-bit integers. */
+  uint32: Uint32Array;
+  /** `bigint64`: signed 64-bit integers, as bigint. */
+  bigint64: BigInt64Array;
+  /** `biguint64`: unsigned 64-bit integers, as bigint. */
+  biguint64: BigUint64Array;
+  /** `float32`: 32-bit floats. */
+  float32: Float32Array;
+  /** `float64`: 64-bit floats. */
+  float64: Float64Array;
+  /** `c_byte`: signed 8-bit integers. */
+  c_byte: Int8Array;
+  /** `c_ubyte`: unsigned 8-bit integers. */
+  c_ubyte: Uint8Array;
+  /** `c_short`: signed 16-bit integers. */
+  c_short: Int16Array;
+  /** `c_ushort`: unsigned 16-bit integers. */
+  c_ushort: Uint16Array;
+  /** `c_int`: signed 32-bit integers. */
+  c_int: Int32Array;
+  /** `c_uint`: unsigned 32-bit integers. */
+  c_uint: Uint32Array;
+  /** `c_long`: signed 64-bit integers, as bigint. */
+  c_long: BigInt64Array;
+  /** `c_ulong`: unsigned 64-bit integers, as bigint. */
+  c_ulong: BigUint64Array;
+  /** `c_longlong`: signed 64-bit integers, as bigint. */
+  c_longlong: BigInt64Array;
+  /** `c_ulonglong`: unsigned 64-bit integers, as bigint. */
+  c_ulonglong: BigUint64Array;
+  /** `c_float`: 32-bit floats. */
+  c_float: Float32Array;
+  /** `c_double`: 64-bit floats. */
+  c_double: Float64Array;
+  /** `c_int8`: signed 8-bit integers. */
+  c_int8: Int8Array;
+  /** `c_uint8`: unsigned 8-bit integers. */
+  c_uint8: Uint8Array;
+  /** `c_int16`: signed 16-bit integers. */
+  c_int16: Int16Array;
+  /** `c_uint16`: unsigned 16-bit integers. */
+  c_uint16: Uint16Array;
+  /** `c_int32`: signed 32-bit integers. */
+  c_int32: Int32Array;
+  /** `c_uint32`: unsigned 32-bit integers. */
+  c_uint32: Uint32Array;
+  /** `c_int64`: signed 64-bit integers, as bigint. */
+  c_int64: BigInt64Array;
+  /** `c_uint64`: unsigned 64-bit integers, as bigint. */
+  c_uint64: BigUint64Array;
+}
+
+/** A typecode a `Channel` accepts: a numeric Python code, ctypes name or element name. */
+export type ChannelTypecode = keyof ChannelArrays;
+
+/** Any typed array a `Channel` hands out or receives into. */
+export type ChannelArray = ChannelArrays[ChannelTypecode];
+
+const I64 = 2n ** 63n;
+/** The range of each integer kind, by typed array class name (for sources of another kind). */
+const INT_RANGES: Record<string, readonly [number, number]> = {
+  Int8Array: [-128, 127],
+  Uint8Array: [0, 255],
+  Uint8ClampedArray: [0, 255],
+  Int16Array: [-32768, 32767],
+  Uint16Array: [0, 65535],
+  Int32Array: [-(2 ** 31), 2 ** 31 - 1],
+  Uint32Array: [0, 2 ** 32 - 1],
+};
+const BIG_RANGES: Record<string, readonly [bigint, bigint]> = {
+  BigInt64Array: [-I64, I64 - 1n],
+  BigUint64Array: [0n, 2n * I64 - 1n],
+};
+
+/** The element of the canonical code with index `id`. */
+export function elementById(id: number): Element {
+  const view = VIEWS[id];
+  const tag = view.name;
+  const bigint = id >= 6 && id <= 9;
+  const float = id >= 10;
+  const [min, max] = bigint ? BIG_RANGES[tag] : float ? [0, 0] : INT_RANGES[tag];
+  return { code: CODES[id], id, view, bigint, float, tag, min, max };
+}
+
+/** Resolves a user's typecode; unknown ones are a `TypeError` listing the valid ones. */
+export function elementOf(typecode: unknown): Element {
+  const code = typeof typecode !== "string"
+    ? undefined
+    : typecode.length === 1
+    ? typecode
+    : Object.hasOwn(ALIASES, typecode)
+    ? ALIASES[typecode]
+    : undefined;
+  const id = code === undefined ? -1 : CODES.indexOf(code);
+  if (id < 0) {
+    throw new TypeError(
+      `A Channel carries numbers: the typecode must be one of ${[...CODES].join(" ")} or ${
+        Object.keys(ALIASES).join(", ")
+      }, got ${describe(typecode)}`,
+    );
+  }
+  return elementById(id);
+}
+
+/*
+ * The typed array intrinsics, called directly: a typed array's class, length
+ * and buffer are read from its internal slots, so neither a prototype fake
+ * (`Object.create(Float64Array.prototype)`), a swapped prototype nor an own
+ * `length` property can pass for something it is not.
+ */
+const TypedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype) as object;
+function intrinsic(key: PropertyKey): (this: unknown) => unknown {
+  return Object.getOwnPropertyDescriptor(TypedArrayPrototype, key)!.get! as (this: unknown) => unknown;
+}
+const LENGTH = intrinsic("length");
+const BUFFER = intrinsic("buffer");
+const SET = (TypedArrayPrototype as { set: (this: unknown, source: unknown, offset?: number) => void }).set;
+const DETACHED = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "detached")?.get;
+const EMPTY_NUMBERS = new Float64Array(0);
+const EMPTY_BIGINTS = new BigInt64Array(0);
+
+/** The class name of a real typed array (`"Float64Array"`…), `undefined` for anything else. */
+export const typedTag: (x: unknown) => string | undefined = typedArrayName;
+
+/** A real typed array's length, from its internal slots (0 once detached or out of bounds). */
+export function typedLength(x: NumericArray): number {
+  return LENGTH.call(x) as number;
+}
+
+/** `TypedArray.prototype.set` on a real typed array, whatever its own `set` says. */
+export function typedSet(target: NumericArray, source: ArrayLike<unknown>): void {
+  SET.call(target, source);
+}
+
+function isBigTag(tag: string): boolean {
+  return tag === "BigInt64Array" || tag === "BigUint64Array";
+}
+
+function carries(el: Element): string {
+  return el.bigint ? "bigints" : el.float ? "numbers" : "integers";
+}
+
+/**
+ * Whether `set` may copy a typed array of class `tag` into a channel of `el`
+ * as it is: its own kind, or a kind whose every value fits (any number kind
+ * into a float channel, a narrower integer kind into an integer one). Other
+ * typed arrays of numbers (bigints) are checked element by element; one of
+ * the other kind is a `TypeError`.
+ */
+export function fitsAsIs(el: Element, tag: string): boolean {
+  if (tag === el.tag) return true;
+  if (isBigTag(tag) !== el.bigint) {
+    throw new TypeError(`A "${el.code}" Channel carries ${carries(el)}, got ${withArticle(tag)}`);
+  }
+  if (el.float) return true;
+  const range = INT_RANGES[tag];
+  return !el.bigint && range !== undefined && range[0] >= (el.min as number) &&
+    range[1] <= (el.max as number);
+}
+
+/** The error for element `i`, `x`, that does not fit `el`: as `Value` would throw for it. */
+function unfit(el: Element, i: number, x: unknown): Error {
+  const got = `got ${describe(x)} at index ${i}`;
+  if (el.bigint ? typeof x !== "bigint" : typeof x !== "number" || !(el.float || Number.isInteger(x))) {
+    return new TypeError(`A "${el.code}" Channel carries ${carries(el)}, ${got}`);
+  }
+  const unit = el.bigint ? "n" : "";
+  return new RangeError(
+    `A "${el.code}" Channel carries integers from ${el.min}${unit} to ${el.max}${unit}, ${got}`,
+  );
+}
+
+/**
+ * Copies the first `n` elements of `source` into `into`, reading each once
+ * and checking it as shared data is checked: a number for a float channel,
+ * an integer in range for an integer one, a bigint in range for a 64-bit
+ * one. Throws (`TypeError`, or `RangeError` out of range) at the first
+ * element that does not fit, naming its index; `into` is scratch space, so
+ * the channel is untouched.
+ */
+export function copyChecked(el: Element, source: ArrayLike<unknown>, n: number, into: NumericArray): void {
+  if (el.float) {
+    const out = into as Float64Array;
+    for (let i = 0; i < n; i++) {
+      const x = source[i];
+      if (typeof x !== "number") throw unfit(el, i, x);
+      out[i] = x;
+    }
+  } else if (el.bigint) {
+    const out = into as BigInt64Array;
+    const min = el.min as bigint;
+    const max = el.max as bigint;
+    for (let i = 0; i < n; i++) {
+      const x = source[i];
+      if (typeof x !== "bigint" || x < min || x > max) throw unfit(el, i, x);
+      out[i] = x;
+    }
+  } else {
+    const out = into as Int32Array;
+    const min = el.min as number;
+    const max = el.max as number;
+    for (let i = 0; i < n; i++) {
+      const x = source[i];
+      // NaN fails the range test; a fraction fails the last one.
+      if (typeof x !== "number" || !(x >= min && x <= max) || Math.trunc(x) !== x) throw unfit(el, i, x);
+      out[i] = x;
+    }
+  }
+}
+
+/**
+ * Checks a receive target before anything is taken: a typed array of the
+ * same kind of values (number or bigint) that can be written, or an `Array`.
+ * Returns its length. `known`, if given, is a typed array already found to
+ * be of the right kind (a typed array's kind never changes), to skip that look.
+ */
+export function checkTarget(el: Element, target: unknown, method: string, known?: unknown): number {
+  if (known !== undefined && target === known) {
+    return typedLength(target as NumericArray) || usable(target as NumericArray, method);
+  }
+  const tag = typedTag(target);
+  if (tag !== undefined) {
+    if (isBigTag(tag) === el.bigint) {
+      return typedLength(target as NumericArray) || usable(target as NumericArray, method);
+    }
+  } else if (Array.isArray(target)) {
+    if (Object.isFrozen(target) && target.length > 0) {
+      throw new TypeError(`${method}() cannot write into a frozen Array`);
+    }
+    return target.length;
+  }
+  throw new TypeError(
+    `${method}() needs an Array or a typed array of ${el.bigint ? "bigint" : "number"}s, got ${
+      describe(target)
+    }`,
+  );
+}
+
+/**
+ * 0 for a typed array of length 0 that can be used; a `TypeError` for one
+ * that cannot (its buffer was detached, or shrank below it).
+ */
+export function usable(x: NumericArray, method: string, verb = "write into"): number {
+  unusable(x, typedTag(x)!, method, verb);
+  return 0;
+}
+
+/** Throws if a typed array of length 0 cannot be written at all: its buffer was detached, or shrank under it. */
+function unusable(target: NumericArray, tag: string, method: string, verb: string): void {
+  try {
+    // Writing nothing succeeds on any usable typed array, and throws on a detached or out-of-bounds one.
+    SET.call(target, isBigTag(tag) ? EMPTY_BIGINTS : EMPTY_NUMBERS);
+    return;
+  } catch {
+    // Below.
+  }
+  const buffer = BUFFER.call(target);
+  let detached: boolean;
+  try {
+    detached = DETACHED !== undefined
+      ? DETACHED.call(buffer) === true
+      : (new Uint8Array(buffer as ArrayBuffer), false);
+  } catch {
+    detached = DETACHED === undefined;
+  }
+  throw new TypeError(
+    `${method}() cannot ${verb} ${withArticle(tag)} whose buffer ${
+      detached ? "is detached" : "shrank below it (out of bounds)"
+    }`,
+  );
+}
+
+/**
+ * The bytes from one slot's header to the next: a header line, the data in
+ * whole lines, and a spare line. SharedArrayBuffer memory is only 16-byte
+ * aligned (Deno's pointers read 16, 48, 3440… mod 4096), so "own line"
+ * cannot be had by offsets; the spare line keeps a slot's data at least 64
+ * bytes from the next slot's header, which the other side writes.
+ */
+export function strideOf(el: Element, capacity: number): number {
+  return LINE + Math.ceil((capacity * el.view.BYTES_PER_ELEMENT) / LINE) * LINE + LINE;
+}
+
+/** The bytes a channel of this shape spans. */
+export function bytesOf(el: Element, capacity: number, slots: number): number {
+  return CONTROL_BYTES + slots * strideOf(el, capacity);
+}
+
+/** Checks a capacity and a slot count: `TypeError` if not numbers, `RangeError` if out of range. */
+export function checkShape(capacity: unknown, slots: unknown): void {
+  for (const [name, x, max] of [["capacity", capacity, 2 ** 31 - 1], ["slots", slots, MAX_SLOTS]] as const) {
+    const min = name === "slots" ? 1 : 0;
+    if (typeof x !== "number") throw new TypeError(`The ${name} must be a number, got ${describe(x)}`);
+    if (!Number.isInteger(x) || x < min || x > max) {
+      throw new RangeError(`The ${name} must be an integer from ${min} to ${max}, got ${describe(x)}`);
+    }
+  }
+}
+
+/** What a channel's handle carries besides its memory. */
+export interface ChannelMeta {
+  /** The canonical typecode. */
+  typecode: string;
+  /** Elements per message. */
+  capacity: number;
+  /** Messages in flight. */
+  slots: number;
+}
+
+/** Checks a received channel description and returns the byte length it implies. */
+export function channelBytes(meta: unknown): number {
+  const m = (typeof meta === "object" && meta !== null ? meta : {}) as Partial<ChannelMeta>;
+  if (typeof m.typecode !== "string" || m.typecode.length !== 1 || !CODES.includes(m.typecode)) {
+    throw new TypeError(`Cannot revive a sabkit object: the channel typecode is ${describe(m.typecode)}`);
+  }
+  try {
+    checkShape(m.capacity, m.slots);
+  } catch (e) {
+    throw new TypeError(`Cannot revive a sabkit object: ${(e as Error).message}`);
+  }
+  return bytesOf(elementOf(m.typecode), m.capacity!, m.slots!);
+}

@@ -1,0 +1,152 @@
+/**
+ * `SynchronizedString`: what `SharedArray("c", …)` and `SharedArray("u", …)`
+ * return (Python's `SynchronizedString`), a synchronized array with text.
+ *
+ * @module
+ */
+
+import { type ArrayParts, hasArrayParts, presetArrayParts, setArrayFactory } from "./_array_kind.ts";
+import { specOf } from "../core/_codec.ts";
+import { toElements } from "./_elements.ts";
+import { locked, lockOption } from "./_options.ts";
+import { describe } from "../core/_describe.ts";
+import { sharedLength, viewOf } from "../core/_handle.ts";
+import { encodeText, readText, writeText } from "../core/_text.ts";
+import type { Lock } from "../lock/lock.ts";
+import type { RLock } from "../lock/rlock.ts";
+import { SynchronizedArray } from "./synchronized_array.ts";
+import type { TypecodeArrays } from "../core/typecodes.ts";
+
+/** What `.raw` is: the bytes of a `c` array; `never` on a `u` array, which has none. */
+export type BytesOf<T extends "c" | "u"> = T extends "c" ? Uint8Array<ArrayBuffer> : never;
+
+/**
+ * A synchronized `c` array (bytes) or `u` array (UTF-16 code units) with the
+ * text views of ctypes: `.value` is the text up to the first NUL, and a `c`
+ * array's `.raw` is all of its bytes.
+ *
+ * A `c` element is one byte, read and written everywhere (`get`, `set`,
+ * `.value`, contents given as a string) as one character from U+0000 to
+ * U+00FF (Latin-1), so what is written reads back the same; a character
+ * above U+00FF is a `TypeError`. For UTF-8 text, write its bytes to `.raw`
+ * (`new TextEncoder().encode(text)`) and decode a copy of them to read it.
+ *
+ * @example A shared name
+ * ```ts
+ * import { SharedArray } from "@sabkit/sabkit";
+ * const name = SharedArray("c", 16);
+ * name.value = "héllo";
+ * console.assert(name.value === "héllo" && name.get(1) === "é" && name.raw[1] === 0xe9);
+ * const wide = SharedArray("u", "日本");
+ * console.assert(wide.value === "日本" && wide.length === 2);
+ * const utf8 = SharedArray("c", 16);
+ * utf8.raw = new TextEncoder().encode("日本");
+ * console.assert(new TextDecoder().decode(utf8.raw.subarray(0, 6)) === "日本");
+ * ```
+ */
+export class SynchronizedString<T extends "c" | "u" = "c" | "u"> extends SynchronizedArray<T> {
+  /**
+   * Wraps a shared `Uint8Array` (as `c`) or `Uint16Array` (as `u`) with a lock.
+   *
+   * @param obj A `Uint8Array` or `Uint16Array` on a `SharedArrayBuffer`.
+   * @param lock The lock to use; default a new `RLock`.
+   * @throws {TypeError} If `obj` is not such an array or `lock` not a `Lock`/`RLock`.
+   */
+  constructor(obj: TypecodeArrays<SharedArrayBuffer>[T], lock?: Lock | RLock) {
+    if (!hasArrayParts()) {
+      // The class is read from the internal slots (a Proxy or look-alike is neither);
+      // the SynchronizedArray constructor then checks the memory.
+      const view = viewOf(obj);
+      const wide = view?.name === "Uint16Array";
+      if (!(wide || view?.name === "Uint8Array") || sharedLength(view?.buffer) === undefined) {
+        throw new TypeError(
+          `A SynchronizedString wraps a Uint8Array or Uint16Array on a SharedArrayBuffer, got ${
+            describe(obj)
+          }`,
+        );
+      }
+      presetArrayParts({
+        spec: specOf(wide ? "u" : "c"),
+        obj,
+        lock: lockOption(lock, "a SynchronizedString", false)!,
+      });
+    }
+    super(obj);
+  }
+
+  #what(): string {
+    return `a SynchronizedString("${this.typecode}")`;
+  }
+
+  /**
+   * The text up to the first NUL, one character per element: for `c` one
+   * byte each (U+0000 to U+00FF, Latin-1), for `u` one UTF-16 code unit each.
+   * Setting writes the text and a NUL if there is room, as ctypes does; text
+   * that does not fit changes nothing.
+   *
+   * @throws {RangeError} When set to text longer than the array.
+   * @throws {TypeError} When set to something other than a string, or, on a
+   * `c` array, to text with a character above U+00FF (use `.raw` for UTF-8).
+   *
+   * @example Setting and reading
+   * ```ts
+   * import { SharedArray } from "@sabkit/sabkit";
+   * const s = SharedArray("c", "hello");
+   * s.value = "hi";
+   * console.assert(s.value === "hi" && s.raw.join() === "104,105,0,108,111");
+   * ```
+   */
+  get value(): string {
+    const units = this.getObj();
+    return locked(this.getLock(), () => readText(units));
+  }
+
+  set value(text: string) {
+    const units = this.getObj();
+    const encoded = encodeText(text, this.typecode === "u", units.length, this.#what());
+    locked(this.getLock(), () => writeText(units, encoded));
+  }
+
+  /**
+   * A copy of every byte of a `c` array; setting writes bytes from the start
+   * (no NUL added), all checked first.
+   *
+   * @throws {RangeError} When set to more bytes than the array holds, or a byte above 255.
+   * @throws {TypeError} On a `u` array, or when a byte is not an integer.
+   *
+   * @example Raw bytes
+   * ```ts
+   * import { SharedArray } from "@sabkit/sabkit";
+   * const buf = SharedArray("c", 4);
+   * buf.raw = new Uint8Array([104, 105]);
+   * console.assert(buf.value === "hi" && buf.raw.join() === "104,105,0,0");
+   * ```
+   */
+  get raw(): BytesOf<T> {
+    const bytes = this.#bytes();
+    return locked(this.getLock(), () => bytes.slice()) as BytesOf<T>;
+  }
+
+  set raw(bytes: BytesOf<T>) {
+    const target = this.#bytes();
+    const what = `the raw bytes of ${this.#what()}`;
+    const source = toElements(specOf("B"), bytes, what, (n) => new Uint8Array(n)) as Uint8Array;
+    if (source.length > target.length) {
+      throw new RangeError(
+        `The raw bytes of ${this.#what()} are at most ${target.length}, got ${source.length}`,
+      );
+    }
+    locked(this.getLock(), () => target.set(source));
+  }
+
+  #bytes(): Uint8Array {
+    if (this.typecode !== "c") throw new TypeError(`Only c arrays have raw bytes, not ${this.#what()}`);
+    return this.getObj() as Uint8Array;
+  }
+}
+
+setArrayFactory(({ spec, obj }: ArrayParts) =>
+  spec.kind === "char" || spec.kind === "wchar"
+    ? new SynchronizedString(obj as Uint8Array<SharedArrayBuffer>)
+    : new SynchronizedArray(obj as Float64Array<SharedArrayBuffer>)
+);
