@@ -11,7 +11,15 @@
 import { type Spec, specOf } from "../core/_codec.ts";
 import { forgedMeta } from "./_options.ts";
 import { describe, withArticle } from "../core/_describe.ts";
-import { defineKind, type Handle, isLive, type Kind, objectMemory, sharedLength, viewOf } from "../core/_handle.ts";
+import {
+  defineKind,
+  type Handle,
+  isLive,
+  type Kind,
+  objectMemory,
+  sharedLength,
+  viewOf,
+} from "../core/_handle.ts";
 import { Lock } from "../lock/lock.ts";
 import { RLock } from "../lock/rlock.ts";
 import type { AnyElementArray } from "../core/typecodes.ts";

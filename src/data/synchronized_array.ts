@@ -14,7 +14,13 @@ import { allocate, brand } from "../core/_handle.ts";
 import type { Lock } from "../lock/lock.ts";
 import type { RLock } from "../lock/rlock.ts";
 import { SynchronizedBase } from "./synchronized_base.ts";
-import type { AnyElementArray, ArrayInit, Typecode, TypecodeArrays, TypecodeValues } from "../core/typecodes.ts";
+import type {
+  AnyElementArray,
+  ArrayInit,
+  Typecode,
+  TypecodeArrays,
+  TypecodeValues,
+} from "../core/typecodes.ts";
 
 /**
  * A shared typed array with a lock (Python's `SynchronizedArray`). Every
