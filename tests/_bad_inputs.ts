@@ -937,9 +937,21 @@ export const BAD_INPUTS: BadInput[] = [
     api: "new Channel(typecode, options)",
     input: `a typecode that is not numeric ("c")`,
     error: TypeError,
-    message: /A Channel carries numbers: the typecode must be one of b B h H i I l L q Q f d or .*, got "c"/,
+    message:
+      /^Typecode "c" is not numeric \(a Channel carries numbers only\): expected one of b B h H i I l L q Q f d, a ctypes name \(c_byte.*c_double\) or an element name \(int8.*float64\)$/,
     setup: () => null,
     call: () => new mp.Channel("c" as never, { capacity: 4 }),
+    state: fresh(() => new mp.Channel("d", { capacity: 2 })),
+  }),
+  bad({
+    api: "new Channel(typecode, options)",
+    input: `an unknown typecode "x"`,
+    error: TypeError,
+    // Value's message, listing the spellings a Channel takes.
+    message:
+      /^Unknown typecode "x": expected one of b B h H i I l L q Q f d, a ctypes name \(c_byte.*c_double\) or/,
+    setup: () => null,
+    call: () => new mp.Channel("x" as never, { capacity: 4 }),
     state: fresh(() => new mp.Channel("d", { capacity: 2 })),
   }),
   bad({

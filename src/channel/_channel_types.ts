@@ -1,26 +1,26 @@
 /**
  * The numeric element types a `Channel` carries, and the copies in and out of
- * its slots. Private to the channel until the shared typecode table lands.
+ * its slots. The codes, views, ranges and spellings are the shared typecode
+ * table's (src/core/typecodes.ts, src/core/_codec.ts): this module only takes
+ * its numeric subset, once per element type, in the shape the hot paths want.
  *
  * @module
  */
 
 import { describe, withArticle } from "../core/_describe.ts";
 import { typedArrayName } from "../core/_handle.ts";
+import {
+  NUMERIC_CODES,
+  type NumericSpec,
+  numericSpecOf,
+  type NumericTypecode,
+  specOf,
+} from "../core/_codec.ts";
+import type { CodeOf, Typecode, TypecodeArrays, TypeName } from "../core/typecodes.ts";
 import { CONTROL_BYTES, LINE, MAX_SLOTS } from "./_ring.ts";
 
 /** Every typed array a channel can hand out. */
-export type NumericArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
+export type NumericArray = TypecodeArrays<ArrayBufferLike>[NumericTypecode];
 
 /** A constructor of one of the {@linkcode NumericArray} types. */
 export interface NumericArrayConstructor {
@@ -29,11 +29,14 @@ export interface NumericArrayConstructor {
   readonly BYTES_PER_ELEMENT: number;
 }
 
-/** One element type: its canonical Python code, view and value kind. */
+/**
+ * One element type, as the channel's hot paths read it: the table's spec
+ * with its kind turned into flags, built once per code at load.
+ */
 export interface Element {
   /** The canonical one-letter Python typecode. */
-  readonly code: string;
-  /** Its index in {@linkcode CODES}; stored in the channel's memory. */
+  readonly code: NumericTypecode;
+  /** Its index in {@linkcode NUMERIC_CODES}; stored in the channel's memory. */
   readonly id: number;
   /** The typed array that views it. */
   readonly view: NumericArrayConstructor;
@@ -48,193 +51,61 @@ export interface Element {
   readonly max: number | bigint;
 }
 
-/** The canonical codes, in id order. */
-export const CODES = "bBhHiIlLqQfd";
-const VIEWS: NumericArrayConstructor[] = [
-  Int8Array,
-  Uint8Array,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  BigInt64Array,
-  BigUint64Array,
-  BigInt64Array,
-  BigUint64Array,
-  Float32Array,
-  Float64Array,
-];
-const ALIASES: Record<string, string> = {
-  int8: "b",
-  uint8: "B",
-  int16: "h",
-  uint16: "H",
-  int32: "i",
-  uint32: "I",
-  bigint64: "q",
-  biguint64: "Q",
-  float32: "f",
-  float64: "d",
-  c_byte: "b",
-  c_ubyte: "B",
-  c_short: "h",
-  c_ushort: "H",
-  c_int: "i",
-  c_uint: "I",
-  c_long: "l",
-  c_ulong: "L",
-  c_longlong: "q",
-  c_ulonglong: "Q",
-  c_float: "f",
-  c_double: "d",
-  c_int8: "b",
-  c_uint8: "B",
-  c_int16: "h",
-  c_uint16: "H",
-  c_int32: "i",
-  c_uint32: "I",
-  c_int64: "q",
-  c_uint64: "Q",
-};
+/**
+ * A typecode a `Channel` accepts: a numeric Python code, ctypes name or
+ * element name (every spelling of `Typecode` but those of `c u ?`).
+ */
+export type ChannelTypecode = {
+  [N in TypeName]: CodeOf<N> extends Exclude<Typecode, "c" | "u" | "?"> ? N : never;
+}[TypeName];
 
-/** Maps each accepted typecode to the typed array a channel of it hands out. */
-export interface ChannelArrays {
-  /** `b`: signed 8-bit integers. */
-  b: Int8Array;
-  /** `B`: unsigned 8-bit integers. */
-  B: Uint8Array;
-  /** `h`: signed 16-bit integers. */
-  h: Int16Array;
-  /** `H`: unsigned 16-bit integers. */
-  H: Uint16Array;
-  /** `i`: signed 32-bit integers. */
-  i: Int32Array;
-  /** `I`: unsigned 32-bit integers. */
-  I: Uint32Array;
-  /** `l`: signed 64-bit integers, as bigint. */
-  l: BigInt64Array;
-  /** `L`: unsigned 64-bit integers, as bigint. */
-  L: BigUint64Array;
-  /** `q`: signed 64-bit integers, as bigint. */
-  q: BigInt64Array;
-  /** `Q`: unsigned 64-bit integers, as bigint. */
-  Q: BigUint64Array;
-  /** `f`: 32-bit floats. */
-  f: Float32Array;
-  /** `d`: 64-bit floats. */
-  d: Float64Array;
-  /** `int8`: signed 8-bit integers. */
-  int8: Int8Array;
-  /** `uint8`: unsigned 8-bit integers. */
-  uint8: Uint8Array;
-  /** `int16`: signed 16-bit integers. */
-  int16: Int16Array;
-  /** `uint16`: unsigned 16-bit integers. */
-  uint16: Uint16Array;
-  /** `int32`: signed 32-bit integers. */
-  int32: Int32Array;
-  /** `uint32`: unsigned 32-bit integers. */
-  uint32: Uint32Array;
-  /** `bigint64`: signed 64-bit integers, as bigint. */
-  bigint64: BigInt64Array;
-  /** `biguint64`: unsigned 64-bit integers, as bigint. */
-  biguint64: BigUint64Array;
-  /** `float32`: 32-bit floats. */
-  float32: Float32Array;
-  /** `float64`: 64-bit floats. */
-  float64: Float64Array;
-  /** `c_byte`: signed 8-bit integers. */
-  c_byte: Int8Array;
-  /** `c_ubyte`: unsigned 8-bit integers. */
-  c_ubyte: Uint8Array;
-  /** `c_short`: signed 16-bit integers. */
-  c_short: Int16Array;
-  /** `c_ushort`: unsigned 16-bit integers. */
-  c_ushort: Uint16Array;
-  /** `c_int`: signed 32-bit integers. */
-  c_int: Int32Array;
-  /** `c_uint`: unsigned 32-bit integers. */
-  c_uint: Uint32Array;
-  /** `c_long`: signed 64-bit integers, as bigint. */
-  c_long: BigInt64Array;
-  /** `c_ulong`: unsigned 64-bit integers, as bigint. */
-  c_ulong: BigUint64Array;
-  /** `c_longlong`: signed 64-bit integers, as bigint. */
-  c_longlong: BigInt64Array;
-  /** `c_ulonglong`: unsigned 64-bit integers, as bigint. */
-  c_ulonglong: BigUint64Array;
-  /** `c_float`: 32-bit floats. */
-  c_float: Float32Array;
-  /** `c_double`: 64-bit floats. */
-  c_double: Float64Array;
-  /** `c_int8`: signed 8-bit integers. */
-  c_int8: Int8Array;
-  /** `c_uint8`: unsigned 8-bit integers. */
-  c_uint8: Uint8Array;
-  /** `c_int16`: signed 16-bit integers. */
-  c_int16: Int16Array;
-  /** `c_uint16`: unsigned 16-bit integers. */
-  c_uint16: Uint16Array;
-  /** `c_int32`: signed 32-bit integers. */
-  c_int32: Int32Array;
-  /** `c_uint32`: unsigned 32-bit integers. */
-  c_uint32: Uint32Array;
-  /** `c_int64`: signed 64-bit integers, as bigint. */
-  c_int64: BigInt64Array;
-  /** `c_uint64`: unsigned 64-bit integers, as bigint. */
-  c_uint64: BigUint64Array;
-}
-
-/** A typecode a `Channel` accepts: a numeric Python code, ctypes name or element name. */
-export type ChannelTypecode = keyof ChannelArrays;
+/**
+ * Maps each accepted typecode to the typed array a channel of it hands out:
+ * `ChannelArrays["float64"]` is a `Float64Array`, `ChannelArrays["q"]` a
+ * `BigInt64Array`.
+ */
+export type ChannelArrays = { [N in ChannelTypecode]: TypecodeArrays<ArrayBufferLike>[CodeOf<N>] };
 
 /** Any typed array a `Channel` hands out or receives into. */
 export type ChannelArray = ChannelArrays[ChannelTypecode];
 
-const I64 = 2n ** 63n;
-/** The range of each integer kind, by typed array class name (for sources of another kind). */
-const INT_RANGES: Record<string, readonly [number, number]> = {
-  Int8Array: [-128, 127],
-  Uint8Array: [0, 255],
-  Uint8ClampedArray: [0, 255],
-  Int16Array: [-32768, 32767],
-  Uint16Array: [0, 65535],
-  Int32Array: [-(2 ** 31), 2 ** 31 - 1],
-  Uint32Array: [0, 2 ** 32 - 1],
-};
-const BIG_RANGES: Record<string, readonly [bigint, bigint]> = {
-  BigInt64Array: [-I64, I64 - 1n],
-  BigUint64Array: [0n, 2n * I64 - 1n],
-};
-
-/** The element of the canonical code with index `id`. */
-export function elementById(id: number): Element {
-  const view = VIEWS[id];
-  const tag = view.name;
-  const bigint = id >= 6 && id <= 9;
-  const float = id >= 10;
-  const [min, max] = bigint ? BIG_RANGES[tag] : float ? [0, 0] : INT_RANGES[tag];
-  return { code: CODES[id], id, view, bigint, float, tag, min, max };
+function element(s: NumericSpec, id: number): Element {
+  const view = s.Array as unknown as NumericArrayConstructor;
+  const float = s.kind === "float";
+  return {
+    code: s.code,
+    id,
+    view,
+    bigint: s.kind === "bigint",
+    float,
+    tag: view.name,
+    min: s.min,
+    max: s.max,
+  };
 }
 
-/** Resolves a user's typecode; unknown ones are a `TypeError` listing the valid ones. */
+/** The elements, by id. */
+const ELEMENTS: readonly Element[] = NUMERIC_CODES.map((code, id) =>
+  element(specOf(code) as NumericSpec, id)
+);
+
+/**
+ * The range of each integer typed array class (for sources of another kind
+ * than the channel's), from the table, plus `Uint8ClampedArray`, which has
+ * no typecode.
+ */
+const INT_RANGES: Record<string, readonly [number, number]> = { Uint8ClampedArray: [0, 255] };
+for (const el of ELEMENTS) {
+  if (!el.bigint && !el.float) INT_RANGES[el.tag] = [el.min as number, el.max as number];
+}
+
+/**
+ * Resolves a user's typecode, in any spelling of the shared table. An unknown
+ * one, or `c u ?`, is a `TypeError` listing the numeric ones (as `Value` does
+ * for its own).
+ */
 export function elementOf(typecode: unknown): Element {
-  const code = typeof typecode !== "string"
-    ? undefined
-    : typecode.length === 1
-    ? typecode
-    : Object.hasOwn(ALIASES, typecode)
-    ? ALIASES[typecode]
-    : undefined;
-  const id = code === undefined ? -1 : CODES.indexOf(code);
-  if (id < 0) {
-    throw new TypeError(
-      `A Channel carries numbers: the typecode must be one of ${[...CODES].join(" ")} or ${
-        Object.keys(ALIASES).join(", ")
-      }, got ${describe(typecode)}`,
-    );
-  }
-  return elementById(id);
+  return ELEMENTS[NUMERIC_CODES.indexOf(numericSpecOf(typecode, "a Channel").code)];
 }
 
 /*
@@ -445,7 +316,7 @@ export interface ChannelMeta {
 /** Checks a received channel description and returns the byte length it implies. */
 export function channelBytes(meta: unknown): number {
   const m = (typeof meta === "object" && meta !== null ? meta : {}) as Partial<ChannelMeta>;
-  if (typeof m.typecode !== "string" || m.typecode.length !== 1 || !CODES.includes(m.typecode)) {
+  if (typeof m.typecode !== "string" || !NUMERIC_CODES.includes(m.typecode as NumericTypecode)) {
     throw new TypeError(`Cannot revive a sabkit object: the channel typecode is ${describe(m.typecode)}`);
   }
   try {

@@ -77,15 +77,66 @@ for (const table of [CTYPES, ELEMENTS]) {
     NAMES.set(word, code);
   }
 }
-const VALID = `one of ${Object.keys(SPECS).join(" ")}, a ctypes name (${
-  [...NAMES.keys()].filter((n) => n.startsWith("c_")).join(", ")
-}) or an element name (${ELEMENTS.split(" ").filter((n) => n.length > 1).join(", ")})`;
+
+/** A typecode whose elements are numbers or bigints: every code but `c u ?`. */
+export type NumericTypecode = Exclude<Typecode, "c" | "u" | "?">;
+
+/** The spec of a {@linkcode NumericTypecode}. */
+export interface NumericSpec extends Spec {
+  readonly code: NumericTypecode;
+  readonly kind: "int" | "bigint" | "float";
+}
+
+/** Whether a spec's elements are numbers or bigints (not `c u ?`). */
+export function isNumeric(s: Spec): s is NumericSpec {
+  return s.kind === "int" || s.kind === "bigint" || s.kind === "float";
+}
+
+/**
+ * The numeric codes, in table order: `b B h H i I l L q Q f d`. A channel
+ * stores a code's index here in its memory, so this order is part of the
+ * shared layout: append, never reorder.
+ */
+export const NUMERIC_CODES: readonly NumericTypecode[] = Object.values(SPECS).filter(isNumeric).map((s) =>
+  s.code
+);
+
+/** The valid spellings, as the errors list them: every code, or the numeric ones only. */
+function validList(numeric: boolean): string {
+  const ok = (name: string) => !numeric || isNumeric(SPECS[NAMES.get(name)!]);
+  const names = [...NAMES.keys()].filter(ok);
+  return `one of ${Object.keys(SPECS).filter(ok).join(" ")}, a ctypes name (${
+    names.filter((n) => n.startsWith("c_")).join(", ")
+  }) or an element name (${names.filter((n) => n.length > 1 && !n.startsWith("c_")).join(", ")})`;
+}
+const VALID = validList(false);
+const VALID_NUMERIC = validList(true);
 
 /** The spec of a typecode in any spelling; a `TypeError` listing the valid ones otherwise. */
 export function specOf(name: unknown): Spec {
   const code = typeof name === "string" ? NAMES.get(name) : undefined;
   if (code === undefined) throw new TypeError(`Unknown typecode ${describe(name)}: expected ${VALID}`);
   return SPECS[code];
+}
+
+/**
+ * The spec of a numeric typecode in any spelling, for a primitive (`who`,
+ * e.g. "a Channel") that carries numbers only. An unknown name gets
+ * {@linkcode specOf}'s error listing the numeric spellings; `c u ?` (in any
+ * spelling) one that says they are not numbers. Both are `TypeError`s.
+ */
+export function numericSpecOf(name: unknown, who: string): NumericSpec {
+  const code = typeof name === "string" ? NAMES.get(name) : undefined;
+  if (code === undefined) {
+    throw new TypeError(`Unknown typecode ${describe(name)}: expected ${VALID_NUMERIC}`);
+  }
+  const s = SPECS[code];
+  if (!isNumeric(s)) {
+    throw new TypeError(
+      `Typecode ${describe(name)} is not numeric (${who} carries numbers only): expected ${VALID_NUMERIC}`,
+    );
+  }
+  return s;
 }
 
 /**
