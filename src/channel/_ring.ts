@@ -65,7 +65,6 @@
  */
 
 import { agentId, hasExited } from "../core/_agent.ts";
-import type { Handle, Kind } from "../core/_handle.ts";
 import { pause, SpinBudget } from "../core/_spin.ts";
 import { checkStop, type Deadline, DEATH_POLL_MS, waitAsync, waitSync, wake } from "../core/_wait.ts";
 
@@ -600,20 +599,4 @@ export class Ring {
     if (pos >= 0) this.#spins[side].learn(performance.now() - start);
     return pos;
   }
-}
-/** The kinds of channel classes, by constructor, so a subclass revives as itself. */
-export const channelKinds: Map<unknown, Kind<object>> = new Map();
-
-let reviving: Handle | undefined;
-
-/** Hands a handle being revived to the next channel constructor. */
-export function setReviving(handle: Handle): void {
-  reviving = handle;
-}
-
-/** Takes the handle being revived, if any (once). */
-export function takeReviving(): Handle | undefined {
-  const handle = reviving;
-  reviving = undefined;
-  return handle;
 }

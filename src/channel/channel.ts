@@ -25,20 +25,17 @@ import {
   usable,
 } from "./_channel_types.ts";
 import { describe } from "../core/_describe.ts";
-import { allocate, brand, defineKind, type Handle, type Kind } from "../core/_handle.ts";
+import { brand, defineKind, type Handle, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
 import {
   ANY_LENGTH,
   CAPACITY,
-  channelKinds,
   CONTROL_BYTES,
   ENDED,
   LINE,
   RECV,
   Ring,
   SEND,
-  setReviving,
   SLOTS,
-  takeReviving,
   TIMED_OUT,
   TOO_LONG,
   TYPE,
@@ -92,17 +89,6 @@ export class ChannelClosedError extends Error {
   }
 }
 
-const CHANNEL: Kind<Channel> = defineKind({
-  name: "Channel",
-  tag: 11,
-  byteLength: channelBytes,
-  revive: (h: Handle) => {
-    setReviving(h);
-    const { typecode, capacity, slots } = h.meta as ChannelMeta;
-    return new Channel(typecode as ChannelTypecode, { capacity, slots });
-  },
-});
-
 /** Throws unless `fn` can be called. */
 function checkCallback(fn: unknown, method: string): void {
   if (typeof fn !== "function") {
@@ -137,6 +123,16 @@ function checkCallback(fn: unknown, method: string): void {
  * ```
  */
 export class Channel<C extends ChannelTypecode = ChannelTypecode> {
+  static {
+    defineKind(this, "Channel", {
+      byteLength: channelBytes,
+      create: (h: Handle) => {
+        const { typecode, capacity, slots } = h.meta as ChannelMeta;
+        return new Channel(typecode as ChannelTypecode, { capacity, slots });
+      },
+    });
+  }
+
   #ring: Ring;
   #el: Element;
   #capacity: number;
@@ -180,16 +176,16 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
    * ```
    */
   constructor(typecode: C, options: ChannelOptions) {
-    const handle = takeReviving();
+    const { handle } = takePreset();
     const el = elementOf(typecode);
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`The Channel options must be an object with a capacity, got ${describe(options)}`);
     }
     const { capacity, slots = 1 } = options;
     checkShape(capacity, slots);
-    const kind = channelKinds.get(new.target) ?? CHANNEL;
+    const kind = kindOf(new.target);
     const bytes = bytesOf(el, capacity, slots);
-    const i32 = handle ? new Int32Array(handle.buffer, handle.byteOffset, bytes / 4) : allocate(kind, bytes);
+    const i32 = memoryOf(kind, bytes, handle);
     if (handle === undefined) {
       i32[TYPE] = el.id;
       i32[CAPACITY] = capacity;
@@ -207,7 +203,7 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     this.#stride = strideOf(el, capacity) / bpe;
     this.#views = new Array(slots);
     const meta: ChannelMeta = { typecode: el.code, capacity, slots };
-    brand(this, kind, i32.buffer as SharedArrayBuffer, i32.byteOffset, bytes, meta);
+    brand(this, kind, i32, bytes, meta);
   }
 
   /**

@@ -6,24 +6,7 @@
 
 import { Channel } from "./channel.ts";
 import { channelBytes } from "./_channel_types.ts";
-import { defineKind, type Handle, type Kind } from "../core/_handle.ts";
-import { channelKinds, setReviving } from "./_ring.ts";
-
-const FLOAT_CHANNEL: Kind<FloatChannel> = defineKind({
-  name: "FloatChannel",
-  tag: 12,
-  byteLength: (meta: unknown) => {
-    const m = meta as { typecode?: unknown; slots?: unknown } | null;
-    if (m?.typecode !== "d" || m?.slots !== 1) {
-      throw new TypeError("Cannot revive a sabkit object: a FloatChannel has one float64 slot");
-    }
-    return channelBytes(meta);
-  },
-  revive: (h: Handle) => {
-    setReviving(h);
-    return new FloatChannel((h.meta as { capacity: number }).capacity);
-  },
-});
+import { defineKind, type Handle } from "../core/_handle.ts";
 
 /**
  * The channel this project grew from: Python's `FloatChannel`, a
@@ -42,6 +25,19 @@ const FLOAT_CHANNEL: Kind<FloatChannel> = defineKind({
  * ```
  */
 export class FloatChannel extends Channel<"d"> {
+  static {
+    defineKind(this, "FloatChannel", {
+      byteLength: (meta: unknown) => {
+        const m = meta as { typecode?: unknown; slots?: unknown } | null;
+        if (m?.typecode !== "d" || m?.slots !== 1) {
+          throw new TypeError("Cannot revive a sabkit object: a FloatChannel has one float64 slot");
+        }
+        return channelBytes(meta);
+      },
+      create: (h: Handle) => new FloatChannel((h.meta as { capacity: number }).capacity),
+    });
+  }
+
   /**
    * Creates an empty one-slot float64 channel.
    *
@@ -58,5 +54,3 @@ export class FloatChannel extends Channel<"d"> {
     super("d", { capacity: maxsize, slots: 1 });
   }
 }
-
-channelKinds.set(FloatChannel, FLOAT_CHANNEL);

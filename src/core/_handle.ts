@@ -17,6 +17,7 @@
 
 import { adoptDomain, domainBuffer, isDomain } from "./_agent.ts";
 import { describe, withArticle } from "./_describe.ts";
+import { KIND_NAMES, KIND_TAGS, type KindName } from "./_kinds.ts";
 
 /** The property that carries a sabkit object's handle through structured clone. */
 export const HANDLE_KEY = "__sabkit";
@@ -30,7 +31,7 @@ const ALIGN = 8;
 export interface Handle {
   /** Always `"sabkit/1"`. */
   readonly brand: string;
-  /** The registered kind (`"Lock"`, `"RLock"`, …). */
+  /** The kind's name (`"Lock"`, `"RLock"`, …; see `_kinds.ts`). */
   readonly kind: string;
   /** The shared memory the object lives on. */
   readonly buffer: SharedArrayBuffer;
@@ -45,11 +46,7 @@ export interface Handle {
 }
 
 /** How one kind of object is checked and brought back to life. */
-export interface Kind<T extends object> {
-  /** The kind's name, as found in `Handle.kind`. */
-  readonly name: string;
-  /** A small integer unique to the kind; its memory's first word is `MAGIC_BASE + tag`. */
-  readonly tag: number;
+export interface KindSpec<T extends object> {
   /**
    * The byte length of every object of the kind, when it does not depend on
    * `meta` (else found by calling `byteLength` without meta, if that works).
@@ -57,20 +54,91 @@ export interface Kind<T extends object> {
   readonly bytes?: number;
   /** The byte length the memory must have, computed from the revived `meta`. */
   byteLength(meta: unknown): number;
-  /** Builds the live object; `meta` is already revived. */
-  revive(handle: Handle): T;
+  /**
+   * Calls the class's constructor for a checked handle (`meta` already
+   * revived). The handle waits in the construct slot: the constructor's
+   * first step, {@linkcode takePreset}, takes it.
+   */
+  create(handle: Handle): T;
 }
 
-const kinds = new Map<string, Kind<object>>();
-const tags = new Map<number, Kind<object>>();
+/** A kind as defined: its spec, its name and its tag from the one table (`_kinds.ts`). */
+export interface Kind<T extends object> extends KindSpec<T> {
+  /** The kind's name, as found in `Handle.kind`. */
+  readonly name: KindName;
+  /** Its tag: its memory's first word is `MAGIC_BASE + tag`. */
+  readonly tag: number;
+}
+
+// deno-lint-ignore ban-types
+type Class = Function;
+
+const byName = new Map<string, Kind<object>>();
+/** Kinds by their class's prototype (a callable wrapper such as `RawValue` shares its class's). */
+const byPrototype = new WeakMap<object, Kind<object>>();
 /** Every object `brand` made in this agent: what a `meta` may hold as it is. */
 const live = new WeakSet<object>();
 
-/** Registers a kind so `revive` can rebuild it. */
-export function defineKind<T extends object>(kind: Kind<T>): Kind<T> {
-  kinds.set(kind.name, kind);
-  tags.set(kind.tag, kind);
+/**
+ * Defines the kind of the objects `cls` builds; called once, from a `static`
+ * block of the class, so the kind exists whenever the class does (a bundler
+ * that keeps the class keeps its kind). A second definition of a name or of
+ * a class throws.
+ */
+export function defineKind<T extends object>(cls: Class, name: KindName, spec: KindSpec<T>): Kind<T> {
+  const prototype = cls.prototype as object;
+  if (byName.has(name) || byPrototype.has(prototype)) {
+    throw new Error(`sabkit: the kind ${name} is defined twice`);
+  }
+  const kind: Kind<T> = Object.freeze({ ...spec, name, tag: KIND_TAGS[name] });
+  byName.set(name, kind as Kind<object>);
+  byPrototype.set(prototype, kind as Kind<object>);
   return kind;
+}
+
+/** The kind of the objects `cls` builds: its own, or the nearest base class's (a user's subclass). */
+export function kindOf(cls: Class): Kind<object> {
+  for (let p: unknown = cls.prototype; typeof p === "object" && p !== null; p = Object.getPrototypeOf(p)) {
+    const kind = byPrototype.get(p);
+    if (kind !== undefined) return kind;
+  }
+  throw new TypeError(`${describe(cls)} makes no kind of sabkit object`);
+}
+
+/** What a constructor call is given besides its arguments. */
+export interface Preset {
+  /** The checked handle being revived: the constructor attaches to its memory. */
+  readonly handle?: Handle;
+  /** The typecode, where the arguments cannot tell it (a `?` array is a `Uint8Array`). */
+  readonly typecode?: string;
+}
+
+const NONE: Preset = Object.freeze({});
+
+/**
+ * The construct slot: what {@linkcode construct} gives the constructor it
+ * calls, held from just before that call until the constructor takes it
+ * (synchronously, with no user code in between).
+ */
+let slot: Preset | undefined;
+
+/** Every sabkit constructor's first step: takes what it was given (once); empty for a plain `new`. */
+export function takePreset(): Preset {
+  const preset = slot ?? NONE;
+  slot = undefined;
+  return preset;
+}
+
+/** Calls `make`, whose sabkit constructor takes `preset`; throws if it never did. */
+export function construct<T>(preset: Preset, make: () => T): T {
+  slot = preset;
+  try {
+    const made = make();
+    if (slot !== undefined) throw new Error("sabkit: a constructor did not take its preset");
+    return made;
+  } finally {
+    slot = undefined;
+  }
 }
 
 /** Allocates zeroed, aligned shared memory for a new object of `kind`. */
@@ -78,6 +146,13 @@ export function allocate(kind: Kind<object>, byteLength: number): Int32Array {
   const i32 = new Int32Array(new SharedArrayBuffer(roundUp(byteLength)));
   i32[0] = MAGIC_BASE + kind.tag;
   return i32;
+}
+
+/** The memory of an object: the revived handle's, or new memory for `kind`. */
+export function memoryOf(kind: Kind<object>, byteLength: number, handle: Handle | undefined): Int32Array {
+  return handle === undefined
+    ? allocate(kind, byteLength)
+    : new Int32Array(handle.buffer, handle.byteOffset, byteLength / 4);
 }
 
 function roundUp(byteLength: number): number {
@@ -88,16 +163,15 @@ function roundUp(byteLength: number): number {
 export function brand(
   target: object,
   kind: Kind<object>,
-  buffer: SharedArrayBuffer,
-  byteOffset: number,
+  memory: Int32Array,
   byteLength: number,
   meta: unknown = null,
 ): void {
   const handle: Handle = {
     brand: BRAND,
     kind: kind.name,
-    buffer,
-    byteOffset,
+    buffer: memory.buffer as SharedArrayBuffer,
+    byteOffset: memory.byteOffset,
     byteLength,
     domain: domainBuffer(),
     meta,
@@ -210,10 +284,12 @@ export function objectMemory(buffer: SharedArrayBuffer): string | undefined {
   const total = sharedLength(buffer);
   if (total === undefined) return undefined;
   if (total >= 4) {
-    const kind = tags.get(Atomics.load(new Int32Array(buffer, 0, 1), 0) - MAGIC_BASE);
-    if (kind !== undefined) {
-      const size = sizeOf(kind);
-      if (size === null || total === roundUp(size)) return withArticle(kind.name);
+    const name = KIND_NAMES.get(Atomics.load(new Int32Array(buffer, 0, 1), 0) - MAGIC_BASE);
+    if (name !== undefined) {
+      // A kind this agent has not loaded cannot be measured: its tag alone decides.
+      const kind = byName.get(name);
+      const size = kind === undefined ? null : sizeOf(kind);
+      if (size === null || total === roundUp(size)) return withArticle(name);
     }
   }
   return isDomain(buffer) ? "the agent id domain" : undefined;
@@ -258,12 +334,12 @@ function isPlainShared(x: unknown): x is SharedArrayBuffer {
 }
 
 /** Checks a received handle record and returns the live object. */
-function reviveHandle(record: unknown, seen: Map<object, unknown>): object {
+function reviveHandle(record: unknown, cx: Revival): object {
   if (typeof record !== "object" || record === null) forged(`the handle is ${describe(record)}`);
   // Copied to locals first, then checked, then built from the locals only.
   const h = readFields(record);
   if (h.brand !== BRAND) forged(`the brand is ${describe(h.brand)}, expected "${BRAND}"`);
-  const kind = typeof h.kind === "string" ? kinds.get(h.kind) : undefined;
+  const kind = typeof h.kind === "string" ? cx.kinds.get(h.kind) : undefined;
   if (kind === undefined) forged(`unknown kind ${describe(h.kind)}`);
   const { buffer, byteOffset, byteLength, domain } = h;
   const total = sharedLength(buffer);
@@ -271,7 +347,7 @@ function reviveHandle(record: unknown, seen: Map<object, unknown>): object {
   if (!isInteger(byteOffset) || byteOffset % ALIGN !== 0) {
     forged(`the ${kind.name} byte offset ${describe(byteOffset)} is not a multiple of ${ALIGN}`);
   }
-  const meta = walk(h.meta, seen, kind.name);
+  const meta = walk(h.meta, cx, kind.name);
   const expected = kind.byteLength(meta);
   if (byteLength !== expected) {
     forged(`the ${kind.name} byte length is ${describe(byteLength)}, expected ${expected}`);
@@ -293,7 +369,7 @@ function reviveHandle(record: unknown, seen: Map<object, unknown>): object {
     domain,
     meta,
   });
-  return kind.revive(handle);
+  return construct({ handle }, () => kind.create(handle));
 }
 
 function isInteger(x: unknown): x is number {
@@ -308,7 +384,8 @@ const PENDING = Symbol("reviving");
  * the kind's name) it is strict: only plain data, handle records, typed
  * arrays and sabkit objects live in this agent may appear there.
  */
-function walk(x: unknown, seen: Map<object, unknown>, owner?: string): unknown {
+function walk(x: unknown, cx: Revival, owner?: string): unknown {
+  const seen = cx.seen;
   if (typeof x !== "object" || x === null) {
     if (owner !== undefined && typeof x === "function") forged(`the ${owner} meta holds ${describe(x)}`);
     return x;
@@ -322,7 +399,7 @@ function walk(x: unknown, seen: Map<object, unknown>, owner?: string): unknown {
   if (Object.hasOwn(x, HANDLE_KEY)) {
     if (Object.keys(x).length === 1 && Object.getPrototypeOf(x) === Object.prototype) {
       seen.set(x, PENDING);
-      const revived = reviveHandle((x as Record<string, unknown>)[HANDLE_KEY], seen);
+      const revived = reviveHandle((x as Record<string, unknown>)[HANDLE_KEY], cx);
       seen.set(x, revived);
       return revived;
     }
@@ -333,19 +410,19 @@ function walk(x: unknown, seen: Map<object, unknown>, owner?: string): unknown {
   if (Array.isArray(x)) {
     const out: unknown[] = [];
     seen.set(x, out);
-    for (const item of x) out.push(walk(item, seen, owner));
+    for (const item of x) out.push(walk(item, cx, owner));
     return out;
   }
   if (x instanceof Map) {
     const out = new Map();
     seen.set(x, out);
-    for (const [k, v] of x) out.set(walk(k, seen, owner), walk(v, seen, owner));
+    for (const [k, v] of x) out.set(walk(k, cx, owner), walk(v, cx, owner));
     return out;
   }
   if (x instanceof Set) {
     const out = new Set();
     seen.set(x, out);
-    for (const v of x) out.add(walk(v, seen, owner));
+    for (const v of x) out.add(walk(v, cx, owner));
     return out;
   }
   const proto = Object.getPrototypeOf(x);
@@ -355,28 +432,30 @@ function walk(x: unknown, seen: Map<object, unknown>, owner?: string): unknown {
   }
   const out: Record<string, unknown> = {};
   seen.set(x, out);
-  for (const [k, v] of Object.entries(x)) out[k] = walk(v, seen, owner);
+  for (const [k, v] of Object.entries(x)) out[k] = walk(v, cx, owner);
   return out;
 }
 
+/** One call of `revive`: the records met so far, and the kinds it can build. */
+interface Revival {
+  readonly seen: Map<object, unknown>;
+  readonly kinds: ReadonlyMap<string, Kind<object>>;
+}
+
+const tables = new WeakMap<readonly Class[], ReadonlyMap<string, Kind<object>>>();
+
 /**
- * Makes every sabkit object inside a value received through `postMessage`
- * (or `workerData`) live again, on the same shared memory. Walks arrays,
- * plain objects, `Map`s and `Set`s; returns other values unchanged.
- *
- * @param value What arrived from another thread.
- * @returns `value`, with sabkit objects revived (containers are copied).
- * @throws {TypeError} If a sabkit handle inside was forged or truncated.
- *
- * @example Reviving a lock received from the main thread
- * ```ts ignore
- * import { type Lock, revive } from "@sabkit/sabkit";
- * self.onmessage = (e: MessageEvent) => {
- *   const { lock } = revive(e.data) as { lock: Lock };
- *   using _ = lock.guard();
- * };
- * ```
+ * Makes every sabkit object inside `value` live again, building only the
+ * kinds of `classes` (`revive` passes every class by value, so a bundler
+ * keeps every class, and with it the kind its `static` block defines).
+ * Walks arrays, plain objects, `Map`s and `Set`s; returns other values
+ * unchanged.
  */
-export function revive<T>(value: T): T {
-  return walk(value, new Map()) as T;
+export function reviveWith<T>(value: T, classes: readonly Class[]): T {
+  let kinds = tables.get(classes);
+  if (kinds === undefined) {
+    kinds = new Map(classes.map((c) => [kindOf(c).name, kindOf(c)]));
+    tables.set(classes, kinds);
+  }
+  return walk(value, { seen: new Map(), kinds }) as T;
 }

@@ -1,9 +1,10 @@
 /**
- * How a `SynchronizedArray` (tag 10) survives `postMessage`. The handle's
- * meta is `{ typecode, obj, lock }`: the typed array crosses by structured
- * clone on the same `SharedArrayBuffer`, the lock is revived first. The class
- * to build (`SynchronizedArray` or `SynchronizedString`) is chosen by the
- * factory `synchronized_string.ts` installs, which keeps the modules acyclic.
+ * How a `SynchronizedArray` (kind "SynchronizedArray") is checked when it
+ * survives `postMessage`, and which class builds one. The handle's meta is
+ * `{ typecode, obj, lock }`: the typed array crosses by structured clone on
+ * the same `SharedArrayBuffer`, the lock is revived first. A `c` or `u`
+ * array is a `SynchronizedString`, which registers itself here (from its
+ * `static` block) so this module needs no import of it and stays acyclic.
  *
  * @module
  */
@@ -11,15 +12,7 @@
 import { type Spec, specOf } from "../core/_codec.ts";
 import { forgedMeta } from "./_options.ts";
 import { describe, withArticle } from "../core/_describe.ts";
-import {
-  defineKind,
-  type Handle,
-  isLive,
-  type Kind,
-  objectMemory,
-  sharedLength,
-  viewOf,
-} from "../core/_handle.ts";
+import { isLive, objectMemory, sharedLength, viewOf } from "../core/_handle.ts";
 import { Lock } from "../lock/lock.ts";
 import { RLock } from "../lock/rlock.ts";
 import type { AnyElementArray } from "../core/typecodes.ts";
@@ -37,43 +30,27 @@ export interface ArrayParts {
   obj: AnyElementArray;
   /** Its lock. */
   lock: Lock | RLock;
-  /** The received handle, when reviving. */
-  handle?: Handle;
 }
 
-let preset: ArrayParts | undefined;
-let factory: ((parts: ArrayParts) => object) | undefined;
+/** A class that builds arrays of one element class, such as the `SynchronizedString` class. */
+// deno-lint-ignore no-explicit-any
+export type ArrayClass = new (obj: any, lock?: Lock | RLock) => object;
 
-/** Installs the constructor call `build` uses. */
-export function setArrayFactory(make: (parts: ArrayParts) => object): void {
-  factory = make;
+let textClass: ArrayClass | undefined;
+
+/** Called once by `SynchronizedString`'s static block: the class of `c` and `u` arrays. */
+export function setTextClass(cls: ArrayClass): void {
+  textClass = cls;
 }
 
-/** Builds a synchronized array from known parts (the typecode cannot always be read off the class). */
-export function buildArray(parts: ArrayParts): object {
-  preset = parts;
-  try {
-    return factory!(parts);
-  } finally {
-    preset = undefined;
-  }
+/** The class of `c` and `u` arrays, or `undefined` while it is not loaded. */
+export function getTextClass(): ArrayClass | undefined {
+  return textClass;
 }
 
-/** The parts `buildArray` set, for the constructor that runs now; `undefined` for a plain `new`. */
-export function takeArrayParts(): ArrayParts | undefined {
-  const parts = preset;
-  preset = undefined;
-  return parts;
-}
-
-/** Whether a constructor call is already supplied with parts. */
-export function hasArrayParts(): boolean {
-  return preset !== undefined;
-}
-
-/** Supplies parts to the next constructor call (a subclass before `super()`). */
-export function presetArrayParts(parts: ArrayParts): void {
-  preset = parts;
+/** Whether a spec is text (`c` or `u`): its arrays are `SynchronizedString`s. */
+export function isText(spec: Spec): boolean {
+  return spec.kind === "char" || spec.kind === "wchar";
 }
 
 /**
@@ -96,7 +73,8 @@ export function dataFault(obj: unknown, spec: Spec): string | undefined {
   return undefined;
 }
 
-function partsOf(meta: unknown): ArrayParts {
+/** The parts a revived handle's `meta` holds, checked (a forged one is a `TypeError`). */
+export function partsOf(meta: unknown): ArrayParts {
   // `meta` is the copy `revive` made: plain data read once, nothing that can change under the checks.
   const { typecode, obj, lock } = (meta ?? {}) as { typecode?: unknown; obj?: unknown; lock?: unknown };
   let spec: Spec;
@@ -112,23 +90,3 @@ function partsOf(meta: unknown): ArrayParts {
   }
   return { spec, obj: obj as AnyElementArray, lock };
 }
-
-/** The registered kind of every synchronized array. */
-export const ARRAY_KIND: Kind<object> = defineKind({
-  name: "SynchronizedArray",
-  tag: 10,
-  bytes: ARRAY_BYTES,
-  byteLength: (meta: unknown) => (partsOf(meta), ARRAY_BYTES),
-  revive: (handle: Handle) => {
-    const parts = partsOf(handle.meta);
-    const stored = Atomics.load(new Int32Array(handle.buffer, handle.byteOffset, 2), ARRAY_TYPECODE);
-    if (stored !== parts.spec.code.charCodeAt(0)) {
-      forgedMeta(
-        `the SynchronizedArray typecode is "${parts.spec.code}", but its memory holds ${
-          describe(String.fromCharCode(stored))
-        }`,
-      );
-    }
-    return buildArray({ ...parts, handle });
-  },
-});

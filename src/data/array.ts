@@ -5,7 +5,7 @@
  * @module
  */
 
-import { buildArray } from "./_array_kind.ts";
+import { buildArray } from "./_build_array.ts";
 import { specOf } from "../core/_codec.ts";
 import { newShared } from "./_elements.ts";
 import { lockOption, optionsOf } from "./_options.ts";
@@ -13,8 +13,6 @@ import { describe } from "../core/_describe.ts";
 import type { Lock } from "../lock/lock.ts";
 import type { RLock } from "../lock/rlock.ts";
 import type { SynchronizedArray } from "./synchronized_array.ts";
-// Installs the factory that builds the right class of synchronized array.
-import "./synchronized_string.ts";
 import type { SynchronizedString } from "./synchronized_string.ts";
 import type { ArrayInit, CodeOf, ElementArray, Typecode, TypeName } from "../core/typecodes.ts";
 import type { SharedDataOptions } from "./value.ts";

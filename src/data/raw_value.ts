@@ -8,7 +8,7 @@
 import { decode, encode, type Spec, specOf } from "../core/_codec.ts";
 import { forgedMeta } from "./_options.ts";
 import { describe } from "../core/_describe.ts";
-import { allocate, brand, defineKind, type Handle, type Kind } from "../core/_handle.ts";
+import { brand, defineKind, type Handle, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
 import type { CodeOf, ElementValue, Typecode, TypecodeValues, TypeName } from "../core/typecodes.ts";
 
 /** The value sits after the 8-byte header so 64-bit views are aligned. */
@@ -46,25 +46,6 @@ export interface RawValueConstructor {
 
 type Cell = { [i: number]: number | bigint } & ArrayLike<number | bigint>;
 
-let reviving: Handle | undefined;
-const KIND: Kind<object> = defineKind({
-  name: "RawValue",
-  tag: 8,
-  bytes: BYTES,
-  byteLength: (meta: unknown) => (codeOf(meta), BYTES),
-  revive: (h: Handle) => {
-    const code = codeOf(h.meta);
-    const stored = Atomics.load(new Int32Array(h.buffer, h.byteOffset, 2), TYPECODE);
-    if (stored !== code.charCodeAt(0)) {
-      forgedMeta(
-        `the RawValue typecode is "${code}", but its memory holds ${describe(String.fromCharCode(stored))}`,
-      );
-    }
-    reviving = h;
-    return new Impl(code);
-  },
-});
-
 function codeOf(meta: unknown): Typecode {
   const code = (meta as { typecode?: unknown } | null)?.typecode;
   try {
@@ -75,26 +56,43 @@ function codeOf(meta: unknown): Typecode {
 }
 
 const Impl = class RawValue {
+  static {
+    defineKind(this, "RawValue", {
+      bytes: BYTES,
+      byteLength: (meta: unknown) => (codeOf(meta), BYTES),
+      create: (h: Handle) => {
+        const code = codeOf(h.meta);
+        const stored = Atomics.load(new Int32Array(h.buffer, h.byteOffset, 2), TYPECODE);
+        if (stored !== code.charCodeAt(0)) {
+          forgedMeta(
+            `the RawValue typecode is "${code}", but its memory holds ${
+              describe(String.fromCharCode(stored))
+            }`,
+          );
+        }
+        return new Impl(code);
+      },
+    });
+  }
+
   #spec: Spec;
   #cell: Cell;
   #atomic: boolean;
 
   constructor(typecode: unknown, init?: unknown) {
-    const handle = reviving;
-    reviving = undefined;
+    const { handle } = takePreset();
+    const kind = kindOf(new.target);
     const spec = specOf(typecode);
     const raw = init === undefined || handle
       ? undefined
       : encode(spec, init, `The initial value of RawValue(${describe(typecode)})`);
-    const header = handle
-      ? new Int32Array(handle.buffer, handle.byteOffset, VALUE_OFFSET / 4)
-      : allocate(KIND, BYTES);
+    const header = memoryOf(kind, BYTES, handle);
     this.#spec = spec;
     this.#cell = new spec.Array(header.buffer, header.byteOffset + VALUE_OFFSET, 1) as unknown as Cell;
     this.#atomic = spec.kind !== "float";
     if (!handle) header[TYPECODE] = spec.code.charCodeAt(0);
     if (raw !== undefined) this.#cell[0] = raw;
-    brand(this, KIND, header.buffer as SharedArrayBuffer, header.byteOffset, BYTES, { typecode: spec.code });
+    brand(this, kind, header, BYTES, { typecode: spec.code });
   }
 
   get value(): unknown {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { buildArray } from "./_array_kind.ts";
+import { buildArray } from "./_build_array.ts";
 import { specOf, specOfArray } from "../core/_codec.ts";
 import { newShared } from "./_elements.ts";
 import { describe } from "../core/_describe.ts";
@@ -13,8 +13,6 @@ import type { Lock } from "../lock/lock.ts";
 import { RawValue } from "./raw_value.ts";
 import { RLock } from "../lock/rlock.ts";
 import { SynchronizedArray } from "./synchronized_array.ts";
-// Installs the factory that builds the right class of synchronized array.
-import "./synchronized_string.ts";
 import type { SynchronizedString } from "./synchronized_string.ts";
 import type { AnyElementArray, CodeOfArray, Typecode, TypecodeArrays } from "../core/typecodes.ts";
 import { SynchronizedValue } from "./value.ts";

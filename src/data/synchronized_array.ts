@@ -5,12 +5,12 @@
  * @module
  */
 
-import { ARRAY_BYTES, ARRAY_KIND, ARRAY_TYPECODE, dataFault, takeArrayParts } from "./_array_kind.ts";
-import { decode, encode, type Spec, specOfArray } from "../core/_codec.ts";
+import { ARRAY_BYTES, ARRAY_TYPECODE, dataFault, getTextClass, isText, partsOf } from "./_array_kind.ts";
+import { decode, encode, type Spec, specOf, specOfArray } from "../core/_codec.ts";
 import { checkIndex, toElements } from "./_elements.ts";
-import { locked, lockOption } from "./_options.ts";
-import { describe } from "../core/_describe.ts";
-import { allocate, brand } from "../core/_handle.ts";
+import { forgedMeta, locked, lockOption } from "./_options.ts";
+import { describe, withArticle } from "../core/_describe.ts";
+import { brand, defineKind, type Handle, kindOf, memoryOf, takePreset, viewOf } from "../core/_handle.ts";
 import type { Lock } from "../lock/lock.ts";
 import type { RLock } from "../lock/rlock.ts";
 import { SynchronizedBase } from "./synchronized_base.ts";
@@ -37,6 +37,29 @@ import type {
  * ```
  */
 export class SynchronizedArray<T extends Typecode = Typecode> extends SynchronizedBase {
+  static {
+    defineKind(this, "SynchronizedArray", {
+      bytes: ARRAY_BYTES,
+      byteLength: (meta: unknown) => (partsOf(meta), ARRAY_BYTES),
+      create: (handle: Handle) => {
+        const { spec, obj, lock } = partsOf(handle.meta);
+        const stored = Atomics.load(new Int32Array(handle.buffer, handle.byteOffset, 2), ARRAY_TYPECODE);
+        if (stored !== spec.code.charCodeAt(0)) {
+          forgedMeta(
+            `the SynchronizedArray typecode is "${spec.code}", but its memory holds ${
+              describe(String.fromCharCode(stored))
+            }`,
+          );
+        }
+        // The constructor reads the typecode off the handle: `c` and `?` share Uint8Array.
+        const text = isText(spec) ? getTextClass() : undefined;
+        return text
+          ? new text(obj, lock)
+          : new SynchronizedArray(obj as Float64Array<SharedArrayBuffer>, lock);
+      },
+    });
+  }
+
   #spec: Spec;
   #obj: AnyElementArray;
 
@@ -49,21 +72,28 @@ export class SynchronizedArray<T extends Typecode = Typecode> extends Synchroniz
    * @throws {TypeError} If `obj` is not such an array or `lock` not a `Lock`/`RLock`.
    */
   constructor(obj: TypecodeArrays<SharedArrayBuffer>[T], lock?: Lock | RLock) {
-    const parts = takeArrayParts();
-    const spec = parts?.spec ?? specOfArray(obj);
+    const { handle, typecode } = takePreset();
+    const kind = kindOf(new.target);
+    const text = getTextClass();
+    const textual = text !== undefined && (new.target === text || new.target.prototype instanceof text);
+    const name = textual ? "SynchronizedString" : "SynchronizedArray";
+    // What the class cannot say (`?` and `c` arrays are Uint8Arrays) comes with the call or the handle.
+    const code = typecode ?? (handle?.meta as { typecode?: string } | undefined)?.typecode;
+    const spec = code !== undefined
+      ? specOf(code)
+      : textual
+      ? specOf(viewOf(obj)?.name === "Uint16Array" ? "u" : "c")
+      : specOfArray(obj);
     const fault = spec === undefined ? describe(obj) : dataFault(obj, spec);
     if (spec === undefined || fault !== undefined) {
-      throw new TypeError(`A SynchronizedArray wraps a typed array on a SharedArrayBuffer, got ${fault}`);
+      throw new TypeError(`A ${name} wraps a typed array on a SharedArrayBuffer, got ${fault}`);
     }
-    super(parts?.lock ?? lockOption(lock, "a SynchronizedArray", false)!);
+    super(lockOption(lock, withArticle(name), false)!);
     this.#spec = spec;
     this.#obj = obj;
-    const h = parts?.handle;
-    const header = h
-      ? new Int32Array(h.buffer, h.byteOffset, ARRAY_BYTES / 4)
-      : allocate(ARRAY_KIND, ARRAY_BYTES);
-    if (!h) header[ARRAY_TYPECODE] = spec.code.charCodeAt(0);
-    brand(this, ARRAY_KIND, header.buffer as SharedArrayBuffer, header.byteOffset, ARRAY_BYTES, {
+    const header = memoryOf(kind, ARRAY_BYTES, handle);
+    if (!handle) header[ARRAY_TYPECODE] = spec.code.charCodeAt(0);
+    brand(this, kind, header, ARRAY_BYTES, {
       typecode: spec.code,
       obj,
       lock: this.getLock(),

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { type ArrayParts, hasArrayParts, presetArrayParts, setArrayFactory } from "./_array_kind.ts";
+import { setTextClass } from "./_array_kind.ts";
 import { specOf } from "../core/_codec.ts";
 import { toElements } from "./_elements.ts";
-import { locked, lockOption } from "./_options.ts";
+import { locked } from "./_options.ts";
 import { describe } from "../core/_describe.ts";
 import { sharedLength, viewOf } from "../core/_handle.ts";
 import { encodeText, readText, writeText } from "../core/_text.ts";
@@ -45,6 +45,10 @@ export type BytesOf<T extends "c" | "u"> = T extends "c" ? Uint8Array<ArrayBuffe
  * ```
  */
 export class SynchronizedString<T extends "c" | "u" = "c" | "u"> extends SynchronizedArray<T> {
+  static {
+    setTextClass(this);
+  }
+
   /**
    * Wraps a shared `Uint8Array` (as `c`) or `Uint16Array` (as `u`) with a lock.
    *
@@ -53,25 +57,18 @@ export class SynchronizedString<T extends "c" | "u" = "c" | "u"> extends Synchro
    * @throws {TypeError} If `obj` is not such an array or `lock` not a `Lock`/`RLock`.
    */
   constructor(obj: TypecodeArrays<SharedArrayBuffer>[T], lock?: Lock | RLock) {
-    if (!hasArrayParts()) {
-      // The class is read from the internal slots (a Proxy or look-alike is neither);
-      // the SynchronizedArray constructor then checks the memory.
-      const view = viewOf(obj);
-      const wide = view?.name === "Uint16Array";
-      if (!(wide || view?.name === "Uint8Array") || sharedLength(view?.buffer) === undefined) {
-        throw new TypeError(
-          `A SynchronizedString wraps a Uint8Array or Uint16Array on a SharedArrayBuffer, got ${
-            describe(obj)
-          }`,
-        );
-      }
-      presetArrayParts({
-        spec: specOf(wide ? "u" : "c"),
-        obj,
-        lock: lockOption(lock, "a SynchronizedString", false)!,
-      });
+    // The class is read from the internal slots (a Proxy or look-alike is neither);
+    // the SynchronizedArray constructor then checks the memory and the lock.
+    const view = viewOf(obj);
+    if (
+      !(view?.name === "Uint16Array" || view?.name === "Uint8Array") ||
+      sharedLength(view.buffer) === undefined
+    ) {
+      throw new TypeError(
+        `A SynchronizedString wraps a Uint8Array or Uint16Array on a SharedArrayBuffer, got ${describe(obj)}`,
+      );
     }
-    super(obj);
+    super(obj, lock);
   }
 
   #what(): string {
@@ -144,9 +141,3 @@ export class SynchronizedString<T extends "c" | "u" = "c" | "u"> extends Synchro
     return this.getObj() as Uint8Array;
   }
 }
-
-setArrayFactory(({ spec, obj }: ArrayParts) =>
-  spec.kind === "char" || spec.kind === "wchar"
-    ? new SynchronizedString(obj as Uint8Array<SharedArrayBuffer>)
-    : new SynchronizedArray(obj as Float64Array<SharedArrayBuffer>)
-);

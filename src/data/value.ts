@@ -7,7 +7,7 @@
 import { encode, specOf } from "../core/_codec.ts";
 import { forgedMeta, locked, lockOption, optionsOf } from "./_options.ts";
 import { describe } from "../core/_describe.ts";
-import { allocate, brand, defineKind, type Handle, isLive, type Kind } from "../core/_handle.ts";
+import { brand, defineKind, type Handle, isLive, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
 import { Lock } from "../lock/lock.ts";
 import { RawValue } from "./raw_value.ts";
 import { RLock } from "../lock/rlock.ts";
@@ -21,19 +21,6 @@ export interface SharedDataOptions {
   /** `true` (default): a new `RLock`; `false`: no lock (the raw object); or the `Lock`/`RLock` to use. */
   lock?: boolean | Lock | RLock;
 }
-
-let reviving: Handle | undefined;
-const KIND: Kind<SynchronizedValue> = defineKind({
-  name: "SynchronizedValue",
-  tag: 9,
-  bytes: BYTES,
-  byteLength: (meta: unknown) => (parts(meta), BYTES),
-  revive: (h: Handle) => {
-    const { obj, lock } = parts(h.meta);
-    reviving = h;
-    return new SynchronizedValue(obj, lock);
-  },
-});
 
 function parts(meta: unknown): { obj: RawValue; lock: Lock | RLock } {
   // `meta` is the copy `revive` made, its handles revived and checked already.
@@ -69,6 +56,17 @@ function parts(meta: unknown): { obj: RawValue; lock: Lock | RLock } {
  * ```
  */
 export class SynchronizedValue<T extends Typecode = Typecode> extends SynchronizedBase {
+  static {
+    defineKind(this, "SynchronizedValue", {
+      bytes: BYTES,
+      byteLength: (meta: unknown) => (parts(meta), BYTES),
+      create: (h: Handle) => {
+        const { obj, lock } = parts(h.meta);
+        return new SynchronizedValue(obj, lock);
+      },
+    });
+  }
+
   #obj: RawValue<T>;
 
   /**
@@ -79,17 +77,14 @@ export class SynchronizedValue<T extends Typecode = Typecode> extends Synchroniz
    * @throws {TypeError} If `obj` is not a `RawValue` or `lock` not a `Lock`/`RLock`.
    */
   constructor(obj: RawValue<T>, lock?: Lock | RLock) {
-    const handle = reviving;
-    reviving = undefined;
+    const { handle } = takePreset();
     if (!isLive(obj) || !(obj instanceof RawValue)) {
       throw new TypeError(`A SynchronizedValue wraps a RawValue, got ${describe(obj)}`);
     }
     super(lockOption(lock, "a SynchronizedValue", false)!);
     this.#obj = obj;
-    const header = handle
-      ? new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4)
-      : allocate(KIND, BYTES);
-    brand(this, KIND, header.buffer as SharedArrayBuffer, header.byteOffset, BYTES, {
+    const kind = kindOf(new.target);
+    brand(this, kind, memoryOf(kind, BYTES, handle), BYTES, {
       obj,
       lock: this.getLock(),
     });

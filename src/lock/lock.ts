@@ -5,7 +5,7 @@
  */
 
 import { acquireDeadline, guard, guardAsync } from "../core/_guard.ts";
-import { allocate, brand, defineKind, type Handle, type Kind } from "../core/_handle.ts";
+import { brand, defineKind, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
 import { defineReentry, lockRobust, lockRobustAsync, tryLock, unlock } from "../core/_mutex.ts";
 import { canBlock, deadlineOf, waitOptions } from "../core/_wait.ts";
 import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "../core/protocol.ts";
@@ -13,17 +13,6 @@ import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions }
 const STATE = 1;
 /** Words: magic, the mutex word (it names the holder, see `_mutex.ts`), two spare. */
 const BYTES = 16;
-
-let reviving: Handle | undefined;
-const LOCK: Kind<Lock> = defineKind({
-  name: "Lock",
-  tag: 1,
-  byteLength: () => BYTES,
-  revive: (h: Handle) => {
-    reviving = h;
-    return new Lock();
-  },
-});
 
 /**
  * A non-recursive lock shared by every worker it is posted to. Any thread may
@@ -48,14 +37,18 @@ const LOCK: Kind<Lock> = defineKind({
  * ```
  */
 export class Lock implements Lockable {
+  static {
+    defineKind(this, "Lock", { bytes: BYTES, byteLength: () => BYTES, create: () => new Lock() });
+  }
+
   #i32: Int32Array;
 
   /** Creates an unlocked lock. */
   constructor() {
-    const handle = reviving;
-    reviving = undefined;
-    this.#i32 = handle ? new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4) : allocate(LOCK, BYTES);
-    brand(this, LOCK, this.#i32.buffer as SharedArrayBuffer, this.#i32.byteOffset, BYTES);
+    const { handle } = takePreset();
+    const kind = kindOf(new.target);
+    this.#i32 = memoryOf(kind, BYTES, handle);
+    brand(this, kind, this.#i32, BYTES);
     defineReentry(this, {
       owned: () => this.locked(),
       releaseAll: () => (this.release(), 1),

@@ -6,7 +6,7 @@
 
 import { agentId } from "../core/_agent.ts";
 import { acquireDeadline, guard, guardAsync } from "../core/_guard.ts";
-import { allocate, brand, defineKind, type Handle, type Kind } from "../core/_handle.ts";
+import { brand, defineKind, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
 import { defineReentry, holder, lockRobust, lockRobustAsync, tryLock, unlock } from "../core/_mutex.ts";
 import { canBlock, deadlineOf, waitOptions } from "../core/_wait.ts";
 import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "../core/protocol.ts";
@@ -18,17 +18,6 @@ const COUNT = 3;
 /** The deepest re-entry: the count is an Int32. */
 const MAX_DEPTH = 2 ** 31 - 1;
 const BYTES = 16;
-
-let reviving: Handle | undefined;
-const RLOCK: Kind<RLock> = defineKind({
-  name: "RLock",
-  tag: 2,
-  byteLength: () => BYTES,
-  revive: (h: Handle) => {
-    reviving = h;
-    return new RLock();
-  },
-});
 
 /**
  * A re-entrant lock: the thread (agent) that holds it may acquire it again,
@@ -47,14 +36,18 @@ const RLOCK: Kind<RLock> = defineKind({
  * ```
  */
 export class RLock implements Lockable {
+  static {
+    defineKind(this, "RLock", { bytes: BYTES, byteLength: () => BYTES, create: () => new RLock() });
+  }
+
   #i32: Int32Array;
 
   /** Creates an unowned re-entrant lock. */
   constructor() {
-    const handle = reviving;
-    reviving = undefined;
-    this.#i32 = handle ? new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4) : allocate(RLOCK, BYTES);
-    brand(this, RLOCK, this.#i32.buffer as SharedArrayBuffer, this.#i32.byteOffset, BYTES);
+    const { handle } = takePreset();
+    const kind = kindOf(new.target);
+    this.#i32 = memoryOf(kind, BYTES, handle);
+    brand(this, kind, this.#i32, BYTES);
     defineReentry(this, {
       owned: () => this.#owned(),
       releaseAll: () => {

@@ -1,23 +1,65 @@
 /**
  * `revive`: makes sabkit objects received from another thread live again.
- * It knows every kind of sabkit object, so each is imported here for its
- * registration, whichever entrypoint the user took `revive` from.
+ *
+ * It names every class by value, so a bundler that drops unused modules
+ * (`"sideEffects": false`) still keeps each class, and with it the kind its
+ * `static` block defines: a bundled worker that imports only `revive` can
+ * receive any sabkit object.
  *
  * @module
  */
 
-import "../lock/lock.ts";
-import "../lock/rlock.ts";
-import "../sync/semaphore.ts";
-import "../sync/bounded_semaphore.ts";
-import "../sync/condition.ts";
-import "../sync/event.ts";
-import "../sync/barrier.ts";
-import "../data/raw_value.ts";
-import "../data/value.ts";
-import "../data/synchronized_array.ts";
-import "../data/synchronized_string.ts";
-import "../channel/channel.ts";
-import "../channel/float_channel.ts";
+import { reviveWith } from "../core/_handle.ts";
+import { Channel } from "../channel/channel.ts";
+import { FloatChannel } from "../channel/float_channel.ts";
+import { RawValue } from "../data/raw_value.ts";
+import { SynchronizedArray } from "../data/synchronized_array.ts";
+import { SynchronizedString } from "../data/synchronized_string.ts";
+import { SynchronizedValue } from "../data/value.ts";
+import { Lock } from "../lock/lock.ts";
+import { RLock } from "../lock/rlock.ts";
+import { Barrier } from "../sync/barrier.ts";
+import { BoundedSemaphore } from "../sync/bounded_semaphore.ts";
+import { Condition } from "../sync/condition.ts";
+import { Event } from "../sync/event.ts";
+import { Semaphore } from "../sync/semaphore.ts";
 
-export { revive } from "../core/_handle.ts";
+/** Every class whose objects `revive` builds (a `c` or `u` array is a SynchronizedString). */
+const CLASSES: readonly (abstract new (...args: never[]) => object)[] = [
+  Lock,
+  RLock,
+  Semaphore,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Barrier,
+  RawValue,
+  SynchronizedValue,
+  SynchronizedArray,
+  SynchronizedString,
+  Channel,
+  FloatChannel,
+];
+
+/**
+ * Makes every sabkit object inside a value received through `postMessage`
+ * (or `workerData`) live again, on the same shared memory. Walks arrays,
+ * plain objects, `Map`s and `Set`s; returns other values unchanged.
+ * `Process` args need none: they arrive revived.
+ *
+ * @param value What arrived from another thread.
+ * @returns `value`, with sabkit objects revived (containers are copied).
+ * @throws {TypeError} If a sabkit handle inside was forged or truncated.
+ *
+ * @example Reviving a lock received from the main thread
+ * ```ts ignore
+ * import { type Lock, revive } from "@sabkit/sabkit";
+ * self.onmessage = (e: MessageEvent) => {
+ *   const { lock } = revive(e.data) as { lock: Lock };
+ *   using _ = lock.guard();
+ * };
+ * ```
+ */
+export function revive<T>(value: T): T {
+  return reviveWith(value, CLASSES);
+}

@@ -29,7 +29,7 @@ import {
   type StopMessage,
   writeError,
 } from "../process/_control.ts";
-import { revive } from "../core/_handle.ts";
+import { revive } from "../process/revive.ts";
 import { setStopWord, TerminatedError } from "../core/_wait.ts";
 import { workerPort } from "./mod.ts";
 

@@ -21,7 +21,6 @@
  * @module
  */
 
-import type { Handle, Kind } from "../core/_handle.ts";
 import { checkStop, type Deadline, DEATH_POLL_MS, waitAsync, waitSync, wake } from "../core/_wait.ts";
 
 /** The count; sleepers wait on this word while it is 0. */
@@ -36,28 +35,6 @@ export const BYTES = 16;
 export const MAX_VALUE = 0x7fffffff;
 /** How often sleepers retry: a wake-up may be spent on, or never sent by, a worker that died. */
 const POLL_MS = DEATH_POLL_MS;
-
-/** How the next `Semaphore` constructor call builds itself (set by a subclass or a revive). */
-export interface SemaphoreInit {
-  /** The kind to brand with. */
-  kind: Kind<object>;
-  /** The handle to revive, if any. */
-  handle?: Handle;
-}
-
-let next: SemaphoreInit | undefined;
-
-/** Tells the very next `Semaphore` constructor call which kind it builds. */
-export function prepareSemaphore(init: SemaphoreInit): void {
-  next = init;
-}
-
-/** Takes what {@linkcode prepareSemaphore} left, if anything. */
-export function takeSemaphoreInit(): SemaphoreInit | undefined {
-  const init = next;
-  next = undefined;
-  return init;
-}
 
 /** Decrements the count if it is positive. */
 export function tryTake(i32: Int32Array): boolean {

@@ -20,7 +20,7 @@ import {
 } from "./_barrier.ts";
 import { checkCount } from "../core/_count.ts";
 import { describe } from "../core/_describe.ts";
-import { allocate, brand, defineKind, type Handle, type Kind } from "../core/_handle.ts";
+import { brand, defineKind, type Handle, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
 import { assertCanBlock, checkStop, deadlineOf, waitOptions } from "../core/_wait.ts";
 
 /**
@@ -63,21 +63,6 @@ function checkTimeout(timeout: unknown, what: string): number {
   deadlineOf(timeout as number, what);
   return timeout as number;
 }
-
-let reviving: Handle | undefined;
-const BARRIER: Kind<Barrier> = defineKind({
-  name: "Barrier",
-  tag: 7,
-  byteLength: () => BYTES,
-  revive: (h: Handle) => {
-    const timeout = (h.meta as { timeout?: unknown } | null)?.timeout;
-    if (typeof timeout !== "number" || Number.isNaN(timeout)) {
-      throw new TypeError(`Cannot revive a sabkit object: the Barrier timeout is ${describe(timeout)}`);
-    }
-    reviving = h;
-    return new Barrier(1, { timeout });
-  },
-});
 
 /** Options of {@linkcode Barrier}. */
 export interface BarrierOptions {
@@ -125,6 +110,20 @@ export interface BarrierWaitOptions {
  * ```
  */
 export class Barrier {
+  static {
+    defineKind(this, "Barrier", {
+      bytes: BYTES,
+      byteLength: () => BYTES,
+      create: (h: Handle) => {
+        const timeout = (h.meta as { timeout?: unknown } | null)?.timeout;
+        if (typeof timeout !== "number" || Number.isNaN(timeout)) {
+          throw new TypeError(`Cannot revive a sabkit object: the Barrier timeout is ${describe(timeout)}`);
+        }
+        return new Barrier(1, { timeout });
+      },
+    });
+  }
+
   #i32: Int32Array;
   #timeout: number;
   #action: (() => void) | undefined;
@@ -138,20 +137,15 @@ export class Barrier {
    * @throws {RangeError} If `parties` is not an integer from 1 to 2147483647.
    */
   constructor(parties: number, options: BarrierOptions = {}) {
-    const handle = reviving;
-    reviving = undefined;
+    const { handle } = takePreset();
+    const kind = kindOf(new.target);
     const { action, timeout } = options;
     this.#timeout = checkTimeout(timeout, "Barrier timeout");
     this.action = action;
-    if (handle) {
-      this.#i32 = new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4);
-    } else {
-      checkCount(parties, "The Barrier parties", 1, 0x7fffffff);
-      this.#i32 = allocate(BARRIER, BYTES);
-      this.#i32[PARTIES] = parties;
-    }
-    const buffer = this.#i32.buffer as SharedArrayBuffer;
-    brand(this, BARRIER, buffer, this.#i32.byteOffset, BYTES, { timeout: this.#timeout });
+    if (!handle) checkCount(parties, "The Barrier parties", 1, 0x7fffffff);
+    this.#i32 = memoryOf(kind, BYTES, handle);
+    if (!handle) this.#i32[PARTIES] = parties;
+    brand(this, kind, this.#i32, BYTES, { timeout: this.#timeout });
   }
 
   /** How many parties a round needs. @returns The count given to the constructor. */

@@ -4,20 +4,9 @@
  * @module
  */
 
-import { defineKind, type Handle, type Kind } from "../core/_handle.ts";
-import { BYTES, prepareSemaphore } from "./_semaphore.ts";
+import { defineKind } from "../core/_handle.ts";
+import { BYTES } from "./_semaphore.ts";
 import { Semaphore } from "./semaphore.ts";
-
-let reviving: Handle | undefined;
-const BOUNDED: Kind<BoundedSemaphore> = defineKind({
-  name: "BoundedSemaphore",
-  tag: 4,
-  byteLength: () => BYTES,
-  revive: (h: Handle) => {
-    reviving = h;
-    return new BoundedSemaphore();
-  },
-});
 
 /**
  * A {@linkcode Semaphore} whose count may never pass its initial value: a
@@ -38,6 +27,14 @@ const BOUNDED: Kind<BoundedSemaphore> = defineKind({
  * ```
  */
 export class BoundedSemaphore extends Semaphore {
+  static {
+    defineKind(this, "BoundedSemaphore", {
+      bytes: BYTES,
+      byteLength: () => BYTES,
+      create: () => new BoundedSemaphore(),
+    });
+  }
+
   /**
    * Creates a bounded semaphore.
    *
@@ -53,9 +50,6 @@ export class BoundedSemaphore extends Semaphore {
    * ```
    */
   constructor(value: number = 1) {
-    const handle = reviving;
-    reviving = undefined;
-    prepareSemaphore({ kind: BOUNDED, handle });
     super(value);
   }
 }

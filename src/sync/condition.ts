@@ -8,27 +8,12 @@ import { BYTES, notify, repair, waitNotified, waitNotifiedAsync } from "./_condv
 import { checkCount } from "../core/_count.ts";
 import { describe } from "../core/_describe.ts";
 import { guard, guardAsync } from "../core/_guard.ts";
-import { allocate, brand, defineKind, type Handle, type Kind } from "../core/_handle.ts";
+import { brand, defineKind, type Handle, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
 import { type Reentry, reentryOf } from "../core/_mutex.ts";
 import { assertCanBlock, deadlineOf, remaining, waitOptions } from "../core/_wait.ts";
 import type { Lock } from "../lock/lock.ts";
 import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "../core/protocol.ts";
 import { RLock } from "../lock/rlock.ts";
-
-let reviving: Handle | undefined;
-const CONDITION: Kind<Condition> = defineKind({
-  name: "Condition",
-  tag: 5,
-  byteLength: () => BYTES,
-  revive: (h: Handle) => {
-    const lock = (h.meta as { lock?: unknown } | null)?.lock;
-    if (reentryOf(lock) === undefined) {
-      throw new TypeError(`Cannot revive a sabkit object: the Condition lock is ${describe(lock)}`);
-    }
-    reviving = h;
-    return new Condition(lock as Lock | RLock);
-  },
-});
 
 function checkWaitFor(predicate: unknown, timeout: number | undefined): number {
   if (typeof predicate !== "function") {
@@ -72,6 +57,20 @@ export interface ConditionWaitOptions {
  * ```
  */
 export class Condition implements Lockable {
+  static {
+    defineKind(this, "Condition", {
+      bytes: BYTES,
+      byteLength: () => BYTES,
+      create: (h: Handle) => {
+        const lock = (h.meta as { lock?: unknown } | null)?.lock;
+        if (reentryOf(lock) === undefined) {
+          throw new TypeError(`Cannot revive a sabkit object: the Condition lock is ${describe(lock)}`);
+        }
+        return new Condition(lock as Lock | RLock);
+      },
+    });
+  }
+
   #i32: Int32Array;
   #lock: Lock | RLock;
   #reentry: Reentry;
@@ -83,8 +82,8 @@ export class Condition implements Lockable {
    * @throws {TypeError} If `lock` is something else.
    */
   constructor(lock?: Lock | RLock) {
-    const handle = reviving;
-    reviving = undefined;
+    const { handle } = takePreset();
+    const kind = kindOf(new.target);
     const chosen = lock ?? new RLock();
     const reentry = reentryOf(chosen);
     if (reentry === undefined) {
@@ -92,12 +91,8 @@ export class Condition implements Lockable {
     }
     this.#lock = chosen;
     this.#reentry = reentry;
-    this.#i32 = handle
-      ? new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4)
-      : allocate(CONDITION, BYTES);
-    brand(this, CONDITION, this.#i32.buffer as SharedArrayBuffer, this.#i32.byteOffset, BYTES, {
-      lock: chosen,
-    });
+    this.#i32 = memoryOf(kind, BYTES, handle);
+    brand(this, kind, this.#i32, BYTES, { lock: chosen });
   }
 
   /**

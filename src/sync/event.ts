@@ -16,7 +16,7 @@
  * @module
  */
 
-import { allocate, brand, defineKind, type Handle, type Kind } from "../core/_handle.ts";
+import { brand, defineKind, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
 import {
   assertCanBlock,
   checkStop,
@@ -32,17 +32,6 @@ export const STATE = 1;
 const BYTES = 8;
 /** How often sleepers re-read the word: a setter killed before its notify wakes nobody. */
 const POLL_MS = DEATH_POLL_MS;
-
-let reviving: Handle | undefined;
-const EVENT: Kind<Event> = defineKind({
-  name: "Event",
-  tag: 6,
-  byteLength: () => BYTES,
-  revive: (h: Handle) => {
-    reviving = h;
-    return new Event();
-  },
-});
 
 /** Options of {@linkcode Event.waitAsync}. */
 export interface EventWaitOptions {
@@ -65,14 +54,18 @@ export interface EventWaitOptions {
  * ```
  */
 export class Event {
+  static {
+    defineKind(this, "Event", { bytes: BYTES, byteLength: () => BYTES, create: () => new Event() });
+  }
+
   #i32: Int32Array;
 
   /** Creates an event whose flag is clear. */
   constructor() {
-    const handle = reviving;
-    reviving = undefined;
-    this.#i32 = handle ? new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4) : allocate(EVENT, BYTES);
-    brand(this, EVENT, this.#i32.buffer as SharedArrayBuffer, this.#i32.byteOffset, BYTES);
+    const { handle } = takePreset();
+    const kind = kindOf(new.target);
+    this.#i32 = memoryOf(kind, BYTES, handle);
+    brand(this, kind, this.#i32, BYTES);
   }
 
   /**

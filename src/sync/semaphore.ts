@@ -6,31 +6,10 @@
 
 import { checkCount } from "../core/_count.ts";
 import { acquireDeadline, guard, guardAsync } from "../core/_guard.ts";
-import { allocate, brand, defineKind, type Kind } from "../core/_handle.ts";
-import {
-  BYTES,
-  give,
-  LIMIT,
-  MAX_VALUE,
-  prepareSemaphore,
-  takeAsync,
-  takeSemaphoreInit,
-  takeSync,
-  tryTake,
-  VALUE,
-} from "./_semaphore.ts";
+import { brand, defineKind, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
+import { BYTES, give, LIMIT, MAX_VALUE, takeAsync, takeSync, tryTake, VALUE } from "./_semaphore.ts";
 import { checkStop, deadlineOf, waitOptions } from "../core/_wait.ts";
 import type { AcquireOptions, AsyncWaitOptions, GuardOptions, Lockable } from "../core/protocol.ts";
-
-const SEMAPHORE: Kind<Semaphore> = defineKind({
-  name: "Semaphore",
-  tag: 3,
-  byteLength: () => BYTES,
-  revive: (handle) => {
-    prepareSemaphore({ kind: SEMAPHORE, handle });
-    return new Semaphore();
-  },
-});
 
 /**
  * A counter that `acquire` decrements, waiting while it is 0, and `release`
@@ -55,6 +34,10 @@ const SEMAPHORE: Kind<Semaphore> = defineKind({
  * ```
  */
 export class Semaphore implements Lockable {
+  static {
+    defineKind(this, "Semaphore", { bytes: BYTES, byteLength: () => BYTES, create: () => new Semaphore() });
+  }
+
   #i32: Int32Array;
   #kind: string;
 
@@ -66,19 +49,17 @@ export class Semaphore implements Lockable {
    * @throws {RangeError} If `value` is negative, not an integer or above 2147483647.
    */
   constructor(value: number = 1) {
-    const init = takeSemaphoreInit();
-    const kind = init?.kind ?? SEMAPHORE;
-    const handle = init?.handle;
+    const { handle } = takePreset();
+    // BoundedSemaphore (and a user's subclass) share this constructor: new.target names the kind.
+    const kind = kindOf(new.target);
     this.#kind = kind.name;
-    if (handle) {
-      this.#i32 = new Int32Array(handle.buffer, handle.byteOffset, BYTES / 4);
-    } else {
-      checkCount(value, `The ${kind.name} initial value`, 0, MAX_VALUE);
-      this.#i32 = allocate(kind, BYTES);
+    if (!handle) checkCount(value, `The ${kind.name} initial value`, 0, MAX_VALUE);
+    this.#i32 = memoryOf(kind, BYTES, handle);
+    if (!handle) {
       this.#i32[VALUE] = value;
-      this.#i32[LIMIT] = kind === SEMAPHORE ? MAX_VALUE : value;
+      this.#i32[LIMIT] = kind.name === "Semaphore" ? MAX_VALUE : value;
     }
-    brand(this, kind, this.#i32.buffer as SharedArrayBuffer, this.#i32.byteOffset, BYTES);
+    brand(this, kind, this.#i32, BYTES);
   }
 
   /**
