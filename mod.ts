@@ -16,6 +16,7 @@
 
 export * from "./src/core/errors.ts";
 export * from "./src/core/protocol.ts";
+export * from "./src/core/lock_wrapper.ts";
 export * from "./src/lock/lock.ts";
 export * from "./src/lock/rlock.ts";
 export * from "./src/core/typecodes.ts";

@@ -8,6 +8,7 @@
 import { TimeoutError } from "./errors.ts";
 import type { AcquireOptions, GuardOptions } from "./protocol.ts";
 import { describe } from "./_describe.ts";
+import { handleOf } from "./_handle.ts";
 import { assertCanBlock, deadlineOf, waitOptions } from "./_wait.ts";
 
 interface Acquirable {
@@ -29,14 +30,19 @@ function releaser(lock: Acquirable): Disposable {
   };
 }
 
+/** What messages call `lock`: its kind (a bundler may rename its class). */
+function nameOf(lock: Acquirable): string {
+  return handleOf(lock)?.kind ?? (lock as object).constructor.name;
+}
+
 function timedOut(lock: Acquirable, timeout: number | undefined): TimeoutError {
-  const name = (lock as object).constructor.name;
+  const name = nameOf(lock);
   return new TimeoutError(`Could not acquire the ${name} within ${timeout} ms`);
 }
 
 /** Blocking acquire that returns a `Disposable` release, or throws `TimeoutError`. */
 export function guard(lock: Acquirable, options?: GuardOptions): Disposable {
-  const name = (lock as object).constructor.name;
+  const name = nameOf(lock);
   const { timeout } = waitOptions(options, `${name}.guard`);
   assertCanBlock(`${name}.guard`, `${name}.guardAsync`);
   if (!lock.acquire({ timeout })) throw timedOut(lock, timeout);
@@ -45,7 +51,7 @@ export function guard(lock: Acquirable, options?: GuardOptions): Disposable {
 
 /** Async acquire that resolves to a `Disposable` release, or rejects with `TimeoutError`. */
 export async function guardAsync(lock: Acquirable, options?: GuardOptions): Promise<Disposable> {
-  const checked = waitOptions(options, `${(lock as object).constructor.name}.guardAsync`);
+  const checked = waitOptions(options, `${nameOf(lock)}.guardAsync`);
   if (!await lock.acquireAsync(checked)) throw timedOut(lock, checked.timeout);
   return releaser(lock);
 }
@@ -61,3 +67,9 @@ export function acquireDeadline(options: AcquireOptions | undefined, method: str
   assertCanBlock(method, `${method}Async`);
   return deadline;
 }
+
+/**
+ * What runs right after a `LockWrapper` acquired its lock, by wrapper (a
+ * `Condition` finishes a change its lock's dead holder had committed).
+ */
+export const afterAcquire: WeakMap<object, () => void> = new WeakMap();

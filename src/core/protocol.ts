@@ -5,6 +5,8 @@
  * @module
  */
 
+import { guard, guardAsync } from "./_guard.ts";
+
 /** Options of the blocking forms of the lock protocol. */
 export interface AcquireOptions {
   /** `false` tries once and never waits. Default `true`. */
@@ -31,7 +33,10 @@ export interface GuardOptions {
 
 /**
  * The lock protocol: what `Lock`, `RLock`, `Semaphore`, `Condition`, a
- * synchronized `Value` and the other lock-like objects all offer.
+ * synchronized `Value` and the other lock-like objects all offer. Each of
+ * them extends this class, which builds `guard` and `guardAsync` on their
+ * `acquire`, `acquireAsync` and `release`; as a type it takes any object
+ * with these five methods.
  *
  * @example Writing code that takes any sabkit lock
  * ```ts
@@ -43,17 +48,97 @@ export interface GuardOptions {
  * critical(new Lock(), () => {});
  * ```
  */
-export interface Lockable {
-  /** Acquires, blocking up to `timeout` ms; `false` when it timed out (or would block with `blocking: false`). */
-  acquire(options?: AcquireOptions): boolean;
-  /** Acquires without blocking the thread; resolves `false` on timeout. */
-  acquireAsync(options?: AsyncWaitOptions): Promise<boolean>;
-  /** Releases once. */
-  release(): void;
-  /** Acquires (blocking) and returns a `Disposable` that releases: `using _ = lock.guard()`. */
-  guard(options?: GuardOptions): Disposable;
-  /** Acquires asynchronously and resolves to a `Disposable` that releases. */
-  guardAsync(options?: GuardOptions): Promise<Disposable>;
+export abstract class Lockable {
+  /**
+   * Acquires, blocking up to `timeout` ms.
+   *
+   * @param options `blocking: false` tries once; `timeout` in ms (negative counts as 0).
+   * @returns `true` once acquired, `false` if it timed out or would have blocked.
+   * @throws {TypeError} On bad options, or where this thread may not block (use `acquireAsync()`).
+   *
+   * @example Trying without blocking
+   * ```ts
+   * import { Lock } from "@sabkit/sabkit";
+   * const lock = new Lock();
+   * console.assert(lock.acquire({ blocking: false }) && !lock.acquire({ timeout: 5 }));
+   * ```
+   */
+  abstract acquire(options?: AcquireOptions): boolean;
+
+  /**
+   * Acquires without blocking the thread.
+   *
+   * @param options `timeout` in ms; `signal` rejects the wait with its reason.
+   * @returns `true` once acquired, `false` on timeout.
+   *
+   * @example Waiting in an async function
+   * ```ts
+   * import { Semaphore } from "@sabkit/sabkit";
+   * const sem = new Semaphore(0);
+   * console.assert(!(await sem.acquireAsync({ timeout: 10 })));
+   * ```
+   */
+  abstract acquireAsync(options?: AsyncWaitOptions): Promise<boolean>;
+
+  /**
+   * Releases once.
+   *
+   * @example Releasing after a manual acquire
+   * ```ts
+   * import { Lock } from "@sabkit/sabkit";
+   * const lock = new Lock();
+   * lock.acquire();
+   * lock.release();
+   * ```
+   */
+  abstract release(): void;
+
+  /**
+   * Acquires (blocking) and returns a `Disposable` that releases once:
+   * `using _ = lock.guard()`. Disposing it twice releases once.
+   *
+   * @param options `timeout` in ms.
+   * @returns The release, for `using`.
+   * @throws {TimeoutError} If not acquired within `timeout`.
+   * @throws {TypeError} On bad options, or where this thread may not block (use `guardAsync()`).
+   *
+   * @example A critical section with a deadline
+   * ```ts
+   * import { Lock } from "@sabkit/sabkit";
+   * const lock = new Lock();
+   * {
+   *   using _ = lock.guard({ timeout: 1000 });
+   *   console.assert(lock.locked());
+   * }
+   * console.assert(!lock.locked());
+   * ```
+   */
+  guard(options?: GuardOptions): Disposable {
+    return guard(this, options);
+  }
+
+  /**
+   * Acquires without blocking the thread and resolves to a `Disposable`
+   * that releases once.
+   *
+   * @param options `timeout` in ms and `signal`.
+   * @returns The release, for `using`.
+   * @throws {TimeoutError} If not acquired within `timeout` (as a rejection).
+   *
+   * @example An async critical section
+   * ```ts
+   * import { Semaphore } from "@sabkit/sabkit";
+   * const sem = new Semaphore(1);
+   * {
+   *   using _ = await sem.guardAsync();
+   *   console.assert(sem.getValue() === 0);
+   * }
+   * console.assert(sem.getValue() === 1);
+   * ```
+   */
+  guardAsync(options?: GuardOptions): Promise<Disposable> {
+    return guardAsync(this, options);
+  }
 }
 
 /** Acquire options of `Lock` and `RLock`, which detect a holder whose worker exited. */

@@ -17,6 +17,9 @@
  * @module
  */
 
+export * from "../core/errors.ts";
+export * from "../core/protocol.ts";
+export * from "../core/lock_wrapper.ts";
 export * from "../core/typecodes.ts";
 export * from "./raw_value.ts";
 export * from "./synchronized_base.ts";

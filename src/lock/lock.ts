@@ -4,11 +4,11 @@
  * @module
  */
 
-import { acquireDeadline, guard, guardAsync } from "../core/_guard.ts";
+import { acquireDeadline } from "../core/_guard.ts";
 import { brand, defineKind, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
 import { defineReentry, lockRobust, lockRobustAsync, tryLock, unlock } from "../core/_mutex.ts";
 import { canBlock, deadlineOf, waitOptions } from "../core/_wait.ts";
-import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "../core/protocol.ts";
+import { Lockable, type RobustAcquireOptions, type RobustAsyncOptions } from "../core/protocol.ts";
 
 const STATE = 1;
 /** Words: magic, the mutex word (it names the holder, see `_mutex.ts`), two spare. */
@@ -36,7 +36,7 @@ const BYTES = 16;
  * console.assert(!lock.locked());
  * ```
  */
-export class Lock implements Lockable {
+export class Lock extends Lockable {
   static {
     defineKind(this, "Lock", { bytes: BYTES, byteLength: () => BYTES, create: () => new Lock() });
   }
@@ -45,6 +45,7 @@ export class Lock implements Lockable {
 
   /** Creates an unlocked lock. */
   constructor() {
+    super();
     const { handle } = takePreset();
     const kind = kindOf(new.target);
     this.#i32 = memoryOf(kind, BYTES, handle);
@@ -135,45 +136,5 @@ export class Lock implements Lockable {
    */
   locked(): boolean {
     return Atomics.load(this.#i32, STATE) !== 0;
-  }
-
-  /**
-   * Acquires and returns a `Disposable` that releases: `using _ = lock.guard()`.
-   *
-   * @param options `timeout` in ms.
-   * @returns The release, for `using`.
-   * @throws {TimeoutError} If not acquired within `timeout`.
-   *
-   * @example A critical section
-   * ```ts
-   * import { Lock } from "@sabkit/sabkit";
-   * const lock = new Lock();
-   * {
-   *   using _ = lock.guard({ timeout: 1000 });
-   * }
-   * ```
-   */
-  guard(options?: GuardOptions): Disposable {
-    return guard(this, options);
-  }
-
-  /**
-   * Acquires asynchronously and resolves to a `Disposable` that releases.
-   *
-   * @param options `timeout` in ms and `signal`.
-   * @returns The release, for `using`.
-   * @throws {TimeoutError} If not acquired within `timeout`.
-   *
-   * @example An async critical section
-   * ```ts
-   * import { Lock } from "@sabkit/sabkit";
-   * const lock = new Lock();
-   * {
-   *   using _ = await lock.guardAsync();
-   * }
-   * ```
-   */
-  guardAsync(options?: GuardOptions): Promise<Disposable> {
-    return guardAsync(this, options);
   }
 }

@@ -5,11 +5,11 @@
  */
 
 import { agentId } from "../core/_agent.ts";
-import { acquireDeadline, guard, guardAsync } from "../core/_guard.ts";
+import { acquireDeadline } from "../core/_guard.ts";
 import { brand, defineKind, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
 import { defineReentry, holder, lockRobust, lockRobustAsync, tryLock, unlock } from "../core/_mutex.ts";
 import { canBlock, deadlineOf, waitOptions } from "../core/_wait.ts";
-import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "../core/protocol.ts";
+import { Lockable, type RobustAcquireOptions, type RobustAsyncOptions } from "../core/protocol.ts";
 
 /** The mutex word, which names the owning agent (see `_mutex.ts`). */
 const STATE = 1;
@@ -35,7 +35,7 @@ const BYTES = 16;
  * console.assert(lock.locked());
  * ```
  */
-export class RLock implements Lockable {
+export class RLock extends Lockable {
   static {
     defineKind(this, "RLock", { bytes: BYTES, byteLength: () => BYTES, create: () => new RLock() });
   }
@@ -44,6 +44,7 @@ export class RLock implements Lockable {
 
   /** Creates an unowned re-entrant lock. */
   constructor() {
+    super();
     const { handle } = takePreset();
     const kind = kindOf(new.target);
     this.#i32 = memoryOf(kind, BYTES, handle);
@@ -209,45 +210,5 @@ export class RLock implements Lockable {
    */
   locked(): boolean {
     return Atomics.load(this.#i32, STATE) !== 0;
-  }
-
-  /**
-   * Acquires and returns a `Disposable` that releases one level.
-   *
-   * @param options `timeout` in ms.
-   * @returns The release, for `using`.
-   * @throws {TimeoutError} If not acquired within `timeout`.
-   *
-   * @example A critical section
-   * ```ts
-   * import { RLock } from "@sabkit/sabkit";
-   * const lock = new RLock();
-   * {
-   *   using _ = lock.guard();
-   * }
-   * ```
-   */
-  guard(options?: GuardOptions): Disposable {
-    return guard(this, options);
-  }
-
-  /**
-   * Acquires asynchronously and resolves to a `Disposable` that releases one level.
-   *
-   * @param options `timeout` in ms and `signal`.
-   * @returns The release, for `using`.
-   * @throws {TimeoutError} If not acquired within `timeout`.
-   *
-   * @example An async critical section
-   * ```ts
-   * import { RLock } from "@sabkit/sabkit";
-   * const lock = new RLock();
-   * {
-   *   using _ = await lock.guardAsync();
-   * }
-   * ```
-   */
-  guardAsync(options?: GuardOptions): Promise<Disposable> {
-    return guardAsync(this, options);
   }
 }

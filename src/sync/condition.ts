@@ -7,12 +7,12 @@
 import { BYTES, notify, repair, waitNotified, waitNotifiedAsync } from "./_condvar.ts";
 import { checkCount } from "../core/_count.ts";
 import { describe } from "../core/_describe.ts";
-import { guard, guardAsync } from "../core/_guard.ts";
+import { afterAcquire } from "../core/_guard.ts";
 import { brand, defineKind, type Handle, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
 import { type Reentry, reentryOf } from "../core/_mutex.ts";
 import { assertCanBlock, deadlineOf, remaining, waitOptions } from "../core/_wait.ts";
 import type { Lock } from "../lock/lock.ts";
-import type { GuardOptions, Lockable, RobustAcquireOptions, RobustAsyncOptions } from "../core/protocol.ts";
+import { LockWrapper } from "../core/lock_wrapper.ts";
 import { RLock } from "../lock/rlock.ts";
 
 function checkWaitFor(predicate: unknown, timeout: number | undefined): number {
@@ -56,7 +56,7 @@ export interface ConditionWaitOptions {
  * await cond.waitForAsync(() => ready[0] === 1);
  * ```
  */
-export class Condition implements Lockable {
+export class Condition extends LockWrapper {
   static {
     defineKind(this, "Condition", {
       bytes: BYTES,
@@ -72,7 +72,6 @@ export class Condition implements Lockable {
   }
 
   #i32: Int32Array;
-  #lock: Lock | RLock;
   #reentry: Reentry;
 
   /**
@@ -89,108 +88,12 @@ export class Condition implements Lockable {
     if (reentry === undefined) {
       throw new TypeError(`The Condition lock must be a Lock or an RLock, got ${describe(lock)}`);
     }
-    this.#lock = chosen;
+    super(chosen);
     this.#reentry = reentry;
     this.#i32 = memoryOf(kind, BYTES, handle);
-    brand(this, kind, this.#i32, BYTES, { lock: chosen });
-  }
-
-  /**
-   * Acquires the underlying lock.
-   *
-   * @param options `blocking: false` tries once; `timeout` in ms; `recover` takes over a
-   *   lock whose holder's worker has exited.
-   * @returns `true` once held, `false` if it timed out or would have blocked.
-   * @throws {TypeError} On bad options, or where this thread may not block.
-   * @throws {OwnerDiedError} If the lock's holder exited without releasing it.
-   *
-   * @example Acquiring and releasing
-   * ```ts
-   * import { Condition } from "@sabkit/sabkit";
-   * const cond = new Condition();
-   * if (cond.acquire({ timeout: 100 })) cond.release();
-   * ```
-   */
-  acquire(options?: RobustAcquireOptions): boolean {
-    if (!this.#lock.acquire(options)) return false;
     // A lock recovered from a dead holder: finish the change it committed (one load otherwise).
-    repair(this.#i32);
-    return true;
-  }
-
-  /**
-   * Acquires the underlying lock without blocking the thread.
-   *
-   * @param options `timeout` in ms; `signal` rejects the wait with its reason; `recover`.
-   * @returns `true` once held, `false` on timeout.
-   * @throws {OwnerDiedError} If the lock's holder exited without releasing it.
-   *
-   * @example Acquiring in an async function
-   * ```ts
-   * import { Condition } from "@sabkit/sabkit";
-   * const cond = new Condition();
-   * if (await cond.acquireAsync({ timeout: 100 })) cond.release();
-   * ```
-   */
-  async acquireAsync(options?: RobustAsyncOptions): Promise<boolean> {
-    if (!await this.#lock.acquireAsync(options)) return false;
-    repair(this.#i32);
-    return true;
-  }
-
-  /**
-   * Releases the underlying lock once.
-   *
-   * @throws {Error} If it is not held (by this thread, for an `RLock`).
-   *
-   * @example Releasing
-   * ```ts
-   * import { Condition } from "@sabkit/sabkit";
-   * const cond = new Condition();
-   * cond.acquire();
-   * cond.release();
-   * ```
-   */
-  release(): void {
-    this.#lock.release();
-  }
-
-  /**
-   * Acquires the underlying lock and returns a `Disposable` that releases it.
-   *
-   * @param options `timeout` in ms.
-   * @returns The release, for `using`.
-   * @throws {TimeoutError} If not acquired within `timeout`.
-   *
-   * @example Python's `with cond:`
-   * ```ts
-   * import { Condition } from "@sabkit/sabkit";
-   * const cond = new Condition();
-   * using _ = cond.guard();
-   * cond.notifyAll();
-   * ```
-   */
-  guard(options?: GuardOptions): Disposable {
-    return guard(this, options);
-  }
-
-  /**
-   * Acquires the underlying lock asynchronously and resolves to a `Disposable` that releases it.
-   *
-   * @param options `timeout` in ms and `signal`.
-   * @returns The release, for `using`.
-   * @throws {TimeoutError} If not acquired within `timeout`.
-   *
-   * @example An async critical section
-   * ```ts
-   * import { Condition } from "@sabkit/sabkit";
-   * const cond = new Condition();
-   * using _ = await cond.guardAsync();
-   * cond.notify();
-   * ```
-   */
-  guardAsync(options?: GuardOptions): Promise<Disposable> {
-    return guardAsync(this, options);
+    afterAcquire.set(this, () => repair(this.#i32));
+    brand(this, kind, this.#i32, BYTES, { lock: chosen });
   }
 
   /**
@@ -214,7 +117,7 @@ export class Condition implements Lockable {
   wait(timeout?: number): boolean {
     const deadline = deadlineOf(timeout);
     assertCanBlock("Condition.wait", "Condition.waitAsync");
-    return waitNotified(this.#i32, this.#lock, this.#reentry, deadline);
+    return waitNotified(this.#i32, this.getLock(), this.#reentry, deadline);
   }
 
   /**
@@ -237,7 +140,7 @@ export class Condition implements Lockable {
     try {
       const deadline = deadlineOf(timeout);
       const { signal } = waitOptions(options, "Condition.waitAsync");
-      return waitNotifiedAsync(this.#i32, this.#lock, this.#reentry, deadline, signal);
+      return waitNotifiedAsync(this.#i32, this.getLock(), this.#reentry, deadline, signal);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -15,6 +15,7 @@
 
 export * from "../core/errors.ts";
 export * from "../core/protocol.ts";
+export * from "../core/lock_wrapper.ts";
 export * from "./semaphore.ts";
 export * from "./bounded_semaphore.ts";
 export * from "./condition.ts";

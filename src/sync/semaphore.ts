@@ -5,11 +5,11 @@
  */
 
 import { checkCount } from "../core/_count.ts";
-import { acquireDeadline, guard, guardAsync } from "../core/_guard.ts";
+import { acquireDeadline } from "../core/_guard.ts";
 import { brand, defineKind, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
 import { BYTES, give, LIMIT, MAX_VALUE, takeAsync, takeSync, tryTake, VALUE } from "./_semaphore.ts";
 import { checkStop, deadlineOf, waitOptions } from "../core/_wait.ts";
-import type { AcquireOptions, AsyncWaitOptions, GuardOptions, Lockable } from "../core/protocol.ts";
+import { type AcquireOptions, type AsyncWaitOptions, Lockable } from "../core/protocol.ts";
 
 /**
  * A counter that `acquire` decrements, waiting while it is 0, and `release`
@@ -33,7 +33,7 @@ import type { AcquireOptions, AsyncWaitOptions, GuardOptions, Lockable } from ".
  * console.assert(sem.getValue() === 2);
  * ```
  */
-export class Semaphore implements Lockable {
+export class Semaphore extends Lockable {
   static {
     defineKind(this, "Semaphore", { bytes: BYTES, byteLength: () => BYTES, create: () => new Semaphore() });
   }
@@ -49,6 +49,7 @@ export class Semaphore implements Lockable {
    * @throws {RangeError} If `value` is negative, not an integer or above 2147483647.
    */
   constructor(value: number = 1) {
+    super();
     const { handle } = takePreset();
     // BoundedSemaphore (and a user's subclass) share this constructor: new.target names the kind.
     const kind = kindOf(new.target);
@@ -147,45 +148,5 @@ export class Semaphore implements Lockable {
     // A terminated worker (Deno runs on after terminate()) stops at its next call, even a read.
     checkStop();
     return Atomics.load(this.#i32, VALUE);
-  }
-
-  /**
-   * Acquires and returns a `Disposable` that releases once: `using _ = sem.guard()`.
-   *
-   * @param options `timeout` in ms.
-   * @returns The release, for `using`.
-   * @throws {TimeoutError} If not acquired within `timeout`.
-   *
-   * @example A bounded section
-   * ```ts
-   * import { Semaphore } from "@sabkit/sabkit";
-   * const sem = new Semaphore(3);
-   * {
-   *   using _ = sem.guard({ timeout: 1000 });
-   * }
-   * ```
-   */
-  guard(options?: GuardOptions): Disposable {
-    return guard(this, options);
-  }
-
-  /**
-   * Acquires asynchronously and resolves to a `Disposable` that releases once.
-   *
-   * @param options `timeout` in ms and `signal`.
-   * @returns The release, for `using`.
-   * @throws {TimeoutError} If not acquired within `timeout`.
-   *
-   * @example An async bounded section
-   * ```ts
-   * import { Semaphore } from "@sabkit/sabkit";
-   * const sem = new Semaphore(3);
-   * {
-   *   using _ = await sem.guardAsync();
-   * }
-   * ```
-   */
-  guardAsync(options?: GuardOptions): Promise<Disposable> {
-    return guardAsync(this, options);
   }
 }
