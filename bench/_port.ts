@@ -7,13 +7,10 @@
  */
 
 import * as threads from "node:worker_threads";
+import { runtime } from "../src/runtime/mod.ts";
 
-/** The runtime running the benchmark. */
-export const runtime: "deno" | "bun" | "node" = "Deno" in globalThis
-  ? "deno"
-  : "Bun" in globalThis
-  ? "bun"
-  : "node";
+// The runtime running the benchmark, as sabkit's runtime layer detects it (the one place that does).
+export { runtime };
 
 /** One side of a message channel between the main thread and a worker. */
 export interface Port {

@@ -4,15 +4,15 @@
  * Cases: stuck (bug 1), steal (bug 2), selfexit (bug 3), deno-terminate (bug 4), join (bug 5).
  */
 import { Channel, Lock, OwnerDiedError, Process, Semaphore } from "../mod.ts";
+import { runtime } from "../src/runtime/mod.ts";
 
-const args = (globalThis as { Deno?: { args: string[] } }).Deno?.args ?? process.argv.slice(2);
+const args = runtime === "deno" ? Deno.args : process.argv.slice(2);
 const runs = Number(args[0] ?? 300);
 const cases = args.slice(1).length > 0
   ? args.slice(1)
   : ["stuck", "steal", "selfexit", "deno-terminate", "join"];
 const worker = new URL("../tests/workers/repro.ts", import.meta.url);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 
 async function until(predicate: () => boolean, ms = 10_000): Promise<boolean> {
   for (const end = performance.now() + ms; !predicate();) {

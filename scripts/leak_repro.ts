@@ -5,14 +5,14 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import { Condition, Event, Semaphore } from "../mod.ts";
-const gc = (globalThis as any).gc ?? (globalThis as any).Bun?.gc;
+import { runtime } from "../src/runtime/mod.ts";
+const gc = runtime === "bun" ? (globalThis as any).Bun.gc : (globalThis as any).gc;
 const heap = () => {
   gc?.(true);
   gc?.(true);
-  return ((globalThis as any).Deno?.memoryUsage() ?? (globalThis as any).process.memoryUsage()).heapUsed /
-    2 ** 20;
+  return (runtime === "deno" ? Deno.memoryUsage() : process.memoryUsage()).heapUsed / 2 ** 20;
 };
-const kind = (globalThis as any).Deno ? Deno.args[0] : process.argv[2];
+const kind = runtime === "deno" ? Deno.args[0] : process.argv[2];
 const e = new Event();
 const s = new Semaphore(0);
 const c = new Condition();

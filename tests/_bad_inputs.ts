@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as mp from "../mod.ts";
 import { memoryOf, wordsOf } from "./_memory.ts";
+import { runtime } from "./_util.ts";
 
 /** One misuse. `S` is whatever `setup` builds for `call` and `state`. */
 export interface BadInput<S = unknown> {
@@ -94,10 +95,9 @@ let windowReport: { report: Record<string, WindowOutcome>; controls: Record<stri
 export function browserWindow(): NonNullable<typeof windowReport> {
   if (windowReport !== undefined) return windowReport;
   const path = fileURLToPath(new URL("./scripts/browser_window.ts", import.meta.url));
-  const isDeno = "Deno" in globalThis;
   const localNode = fileURLToPath(new URL("../node_modules/.bin/node", import.meta.url));
-  const exec = "Bun" in globalThis ? (existsSync(localNode) ? localNode : "node") : process.execPath;
-  const args = isDeno ? ["run", "--no-check", "--allow-read", "--allow-env", path] : [path];
+  const exec = runtime === "bun" ? (existsSync(localNode) ? localNode : "node") : process.execPath;
+  const args = runtime === "deno" ? ["run", "--no-check", "--allow-read", "--allow-env", path] : [path];
   const r = spawnSync(exec, args, { encoding: "utf8", timeout: 30000 });
   if (r.status !== 0) throw new Error(`browser_window.ts failed (${r.status}): ${r.stderr}${r.error ?? ""}`);
   windowReport = JSON.parse(r.stdout);

@@ -1,13 +1,10 @@
 /** Helpers shared by the tests: workers that are always terminated, child scripts. */
 import { spawnSync } from "node:child_process";
 import { Process, type ProcessOptions } from "../mod.ts";
+import { runtime } from "../src/runtime/mod.ts";
 
-/** The runtime running the tests. */
-export const runtime: "deno" | "bun" | "node" = "Deno" in globalThis
-  ? "deno"
-  : "Bun" in globalThis
-  ? "bun"
-  : "node";
+// The runtime running the tests, as sabkit's runtime layer detects it (the one place that does).
+export { runtime };
 
 /** The URL of a module in tests/workers/. */
 export function workerUrl(name: string): URL {

@@ -78,7 +78,7 @@ const WAITS = size(20000, 100000);
 function collector(): () => void {
   const g = globalThis as { gc?: () => void; Bun?: { gc(full: boolean): void } };
   if (typeof g.gc === "function") return g.gc;
-  if (g.Bun !== undefined) return () => g.Bun!.gc(true);
+  if (runtime === "bun") return () => g.Bun!.gc(true);
   // V8 (Node, Deno): expose gc at run time, reached through a fresh context.
   v8.setFlagsFromString("--expose-gc");
   return vm.runInNewContext("gc") as () => void;

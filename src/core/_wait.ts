@@ -8,6 +8,7 @@
 
 import { abandonedCount, addAbandoned } from "./_agent.ts";
 import { describe } from "./_describe.ts";
+import { runtime } from "../runtime/mod.ts";
 
 /**
  * How often a sleeper looks again on its own (ms): nobody notifies a death,
@@ -100,8 +101,10 @@ let canBlockCache: boolean | undefined;
 /** Whether this agent may call `Atomics.wait` (not a browser window's main thread). */
 export function canBlock(): boolean {
   if (canBlockCache === undefined) {
-    const g = globalThis as { document?: unknown; Deno?: unknown; Bun?: unknown };
-    if (g.document === undefined || g.Deno !== undefined || g.Bun !== undefined) {
+    // Deno and Bun always may (a `document` there is a library's, e.g. a DOM shim); elsewhere only a
+    // page's main thread has a `document`, and whether it forbids blocking is probed once.
+    const g = globalThis as { document?: unknown };
+    if (g.document === undefined || runtime === "deno" || runtime === "bun") {
       canBlockCache = true;
     } else {
       try {

@@ -1,15 +1,21 @@
 /**
  * The only code that knows which runtime it runs on: Deno, then Bun, then
  * Node (Deno and Bun both report `process.versions.node`), else a browser.
+ * Everything else in sabkit, its tests, benchmarks and scripts asks
+ * {@linkcode runtime} (or the capabilities below) rather than looking at
+ * `Deno`, `Bun` or `process` itself, so a new runtime is taught here once.
+ *
+ * The shared types live in `types.ts`: this module imports `node.ts` and
+ * `web.ts`, which import only `types.ts` (no cycle).
  *
  * @module
  */
 
 import { builtin, spawnNode, workerPortNode } from "./node.ts";
+import type { RuntimeName, SpawnedWorker, WorkerEvents, WorkerPort } from "./types.ts";
 import { spawnWeb, workerPortWeb } from "./web.ts";
 
-/** The runtimes sabkit knows. */
-export type RuntimeName = "deno" | "bun" | "node" | "browser";
+export type { RuntimeName, SpawnedWorker, WorkerEvents, WorkerPort } from "./types.ts";
 
 interface Globals {
   Deno?: unknown;
@@ -19,7 +25,12 @@ interface Globals {
 }
 const g = globalThis as Globals;
 
-/** The runtime this code runs on. */
+/**
+ * The runtime this code runs on, read once when this module loads: hot code
+ * (the wait layer) compares a constant instead of probing globals per call.
+ * Code that hides a runtime's globals to simulate another (a browser window
+ * in the tests) must do so before sabkit loads.
+ */
 export const runtime: RuntimeName = g.Deno !== undefined
   ? "deno"
   : g.Bun !== undefined
@@ -27,22 +38,6 @@ export const runtime: RuntimeName = g.Deno !== undefined
   : g.process?.versions?.node !== undefined
   ? "node"
   : "browser";
-
-/** A started worker, whatever the runtime. */
-export interface SpawnedWorker {
-  /** Posts a message to the worker. */
-  post(message: unknown): void;
-  /** Stops the worker thread. */
-  terminate(): void;
-}
-
-/** What the parent hears from a worker. */
-export interface WorkerEvents {
-  /** An uncaught error in the worker. */
-  onError(error: unknown): void;
-  /** The worker thread ended with this code (only runtimes that report it). */
-  onExit(code: number): void;
-}
 
 /**
  * Whether this runtime reports a worker's exit once its thread has ended, for
@@ -61,28 +56,6 @@ export const terminateStopsAtOnce: boolean = runtime !== "deno";
 /** Starts a module worker running `url`. */
 export function spawn(url: URL, name: string, events: WorkerEvents): SpawnedWorker {
   return runtime === "node" ? spawnNode(url, name, events) : spawnWeb(url, name, events, runtime === "bun");
-}
-
-/** The worker side: where the parent's messages arrive, and how to end. */
-export interface WorkerPort {
-  /** Calls `listener` with every message from the parent. */
-  onMessage(listener: (data: unknown) => void): void;
-  /** Ends this worker with an exit code. */
-  exit(code: number): void;
-  /**
-   * Calls `listener` with an uncaught error or unhandled rejection of this
-   * worker before it ends (where the runtime tells the worker itself; on
-   * Node the parent's "error" event carries the error object already), and
-   * `handled`, which tells, once the event has been dispatched, whether a
-   * listener of the worker's own prevented its default (the worker runs on).
-   */
-  onUncaught(listener: (error: unknown, handled: () => boolean) => void): void;
-  /**
-   * Calls `listener(code)` right before the worker ends itself by a call of
-   * `close()`, `process.exit()` or `Deno.exit()` that the parent would
-   * otherwise never hear of (runtimes without exit reports).
-   */
-  onSelfExit(listener: (code: number) => void): void;
 }
 
 /** The port of the worker this code runs in. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { SpawnedWorker, WorkerEvents, WorkerPort } from "./mod.ts";
+import type { SpawnedWorker, WorkerEvents, WorkerPort } from "./types.ts";
 
 /** A Node built-in module, without a static `node:` import (browsers have none). */
 export function builtin<T>(name: string): T | undefined {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { SpawnedWorker, WorkerEvents, WorkerPort } from "./mod.ts";
+import type { SpawnedWorker, WorkerEvents, WorkerPort } from "./types.ts";
 
 interface WebWorker {
   postMessage(message: unknown): void;

@@ -3,8 +3,10 @@
 // browsers do. Runs each blocking call once and prints, as JSON, what it threw
 // and whether the object's shared memory stayed as it was. Cannot run on Bun,
 // whose `Bun` global cannot be hidden (sabkit rightly trusts it).
-import * as mp from "../../mod.ts";
-import { memoryOf } from "../_memory.ts";
+//
+// The one place outside src/runtime/ that reads the runtime globals: it hides
+// them, and must do so before sabkit loads, since src/runtime/ reads them once
+// at load time (hence the dynamic imports below).
 
 const g = globalThis as Record<string, unknown>;
 if (g.Bun !== undefined) {
@@ -12,11 +14,17 @@ if (g.Bun !== undefined) {
   // deno-lint-ignore no-process-global
   process.exit(2);
 }
-if (g.Deno !== undefined) Object.defineProperty(g, "Deno", { value: undefined, configurable: true });
+if (g.Deno !== undefined) {
+  // Deno builds its `process` global on first use, from `Deno`: build it while `Deno` is still there.
+  void g.process;
+  Object.defineProperty(g, "Deno", { value: undefined, configurable: true });
+}
 g.document = {};
 Atomics.wait = () => {
   throw new TypeError("Atomics.wait cannot be called in this context");
 };
+const mp = await import("../../mod.ts");
+const { memoryOf } = await import("../_memory.ts");
 
 /** Each call: the objects it touches, and the call itself. */
 const calls: Record<string, () => [objects: unknown[], call: () => unknown]> = {
