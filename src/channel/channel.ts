@@ -125,7 +125,7 @@ function checkCallback(fn: unknown, method: string): void {
 export class Channel<C extends ChannelTypecode = ChannelTypecode> {
   static {
     defineKind(this, "Channel", {
-      byteLength: channelBytes,
+      bytes: channelBytes,
       create: (h: Handle) => {
         const { typecode, capacity, slots } = h.meta as ChannelMeta;
         return new Channel(typecode as ChannelTypecode, { capacity, slots });

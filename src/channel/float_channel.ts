@@ -27,7 +27,7 @@ import { defineKind, type Handle } from "../core/_handle.ts";
 export class FloatChannel extends Channel<"d"> {
   static {
     defineKind(this, "FloatChannel", {
-      byteLength: (meta: unknown) => {
+      bytes: (meta: unknown) => {
         const m = meta as { typecode?: unknown; slots?: unknown } | null;
         if (m?.typecode !== "d" || m?.slots !== 1) {
           throw new TypeError("Cannot revive a sabkit object: a FloatChannel has one float64 slot");

@@ -48,30 +48,37 @@ export interface Handle {
 /** How one kind of object is checked and brought back to life. */
 export interface KindSpec<T extends object> {
   /**
-   * The byte length of every object of the kind, when it does not depend on
-   * `meta` (else found by calling `byteLength` without meta, if that works).
+   * The byte length of every object of the kind, or the byte length its
+   * memory must have for a revived `meta` (it throws for a meta no object
+   * of the kind has).
    */
-  readonly bytes?: number;
-  /** The byte length the memory must have, computed from the revived `meta`. */
-  byteLength(meta: unknown): number;
+  readonly bytes: number | ((meta: unknown) => number);
   /**
    * Calls the class's constructor for a checked handle (`meta` already
-   * revived). The handle waits in the construct slot: the constructor's
-   * first step, {@linkcode takePreset}, takes it.
+   * revived; check what the constructor does not). The handle waits in the
+   * construct slot: the constructor's first step, {@linkcode takePreset},
+   * takes it. Default: the constructor with no arguments.
    */
-  create(handle: Handle): T;
+  create?(handle: Handle): T;
 }
 
-/** A kind as defined: its spec, its name and its tag from the one table (`_kinds.ts`). */
-export interface Kind<T extends object> extends KindSpec<T> {
+/** A kind as defined: its name and tag from the one table (`_kinds.ts`), its size, its constructor call. */
+export interface Kind<T extends object> {
   /** The kind's name, as found in `Handle.kind`. */
   readonly name: KindName;
   /** Its tag: its memory's first word is `MAGIC_BASE + tag`. */
   readonly tag: number;
+  /** The byte length of every object of the kind, if it does not depend on `meta`. */
+  readonly fixed: number | undefined;
+  /** The byte length the memory must have for a revived `meta`. */
+  byteLength(meta: unknown): number;
+  /** Builds the live object (see {@linkcode KindSpec.create}). */
+  create(handle: Handle): T;
 }
 
+/** A class (its constructor), as `new.target` gives it. */
 // deno-lint-ignore ban-types
-type Class = Function;
+export type Class = Function;
 
 const byName = new Map<string, Kind<object>>();
 /** Kinds by their class's prototype (a callable wrapper such as `RawValue` shares its class's). */
@@ -90,7 +97,14 @@ export function defineKind<T extends object>(cls: Class, name: KindName, spec: K
   if (byName.has(name) || byPrototype.has(prototype)) {
     throw new Error(`sabkit: the kind ${name} is defined twice`);
   }
-  const kind: Kind<T> = Object.freeze({ ...spec, name, tag: KIND_TAGS[name] });
+  const { bytes } = spec;
+  const kind: Kind<T> = Object.freeze({
+    name,
+    tag: KIND_TAGS[name],
+    fixed: typeof bytes === "number" ? bytes : undefined,
+    byteLength: typeof bytes === "number" ? () => bytes : bytes,
+    create: spec.create ?? (() => new (cls as new () => T)()),
+  });
   byName.set(name, kind as Kind<object>);
   byPrototype.set(prototype, kind as Kind<object>);
   return kind;
@@ -98,11 +112,16 @@ export function defineKind<T extends object>(cls: Class, name: KindName, spec: K
 
 /** The kind of the objects `cls` builds: its own, or the nearest base class's (a user's subclass). */
 export function kindOf(cls: Class): Kind<object> {
-  for (let p: unknown = cls.prototype; typeof p === "object" && p !== null; p = Object.getPrototypeOf(p)) {
+  return kindBy(cls.prototype);
+}
+
+/** The kind of an object under construction, from its prototype chain (`new.target`'s prototype). */
+function kindBy(prototype: unknown): Kind<object> {
+  for (let p = prototype; typeof p === "object" && p !== null; p = Object.getPrototypeOf(p)) {
     const kind = byPrototype.get(p);
     if (kind !== undefined) return kind;
   }
-  throw new TypeError(`${describe(cls)} makes no kind of sabkit object`);
+  throw new TypeError(`${describe(prototype)} is the prototype of no kind of sabkit object`);
 }
 
 /** What a constructor call is given besides its arguments. */
@@ -157,6 +176,23 @@ export function memoryOf(kind: Kind<object>, byteLength: number, handle: Handle 
 
 function roundUp(byteLength: number): number {
   return Math.ceil(byteLength / ALIGN) * ALIGN;
+}
+
+/**
+ * A constructor's memory step, after it took its preset: the memory of the
+ * kind `target` is being built as (found from its prototype, which is
+ * `new.target`'s), the handle's or new, with `target` branded on it.
+ */
+export function attach(
+  target: object,
+  byteLength: number,
+  handle: Handle | undefined,
+  meta: unknown = null,
+): Int32Array {
+  const kind = kindBy(Object.getPrototypeOf(target));
+  const memory = memoryOf(kind, byteLength, handle);
+  brand(target, kind, memory, byteLength, meta);
+  return memory;
 }
 
 /** Attaches the handle to a live object (the only own enumerable property it has). */
@@ -251,26 +287,6 @@ export function viewOf(x: unknown): View | undefined {
   }
 }
 
-const sizes = new Map<Kind<object>, number | null>();
-
-/** The size of every object of `kind`, or `null` when it depends on `meta`. */
-function sizeOf(kind: Kind<object>): number | null {
-  let size = sizes.get(kind);
-  if (size === undefined) {
-    size = kind.bytes ?? null;
-    if (size === null) {
-      try {
-        const n = kind.byteLength(undefined);
-        if (Number.isSafeInteger(n) && n > 0) size = n;
-      } catch {
-        // Its size depends on meta.
-      }
-    }
-    sizes.set(kind, size);
-  }
-  return size;
-}
-
 /**
  * What sabkit object's own memory `buffer` is (`"a Lock"`, …, or the agent
  * id domain); `undefined` if it is not one. Each object's memory is a buffer
@@ -288,8 +304,8 @@ export function objectMemory(buffer: SharedArrayBuffer): string | undefined {
     if (name !== undefined) {
       // A kind this agent has not loaded cannot be measured: its tag alone decides.
       const kind = byName.get(name);
-      const size = kind === undefined ? null : sizeOf(kind);
-      if (size === null || total === roundUp(size)) return withArticle(name);
+      const size = kind?.fixed;
+      if (size === undefined || total === roundUp(size)) return withArticle(name);
     }
   }
   return isDomain(buffer) ? "the agent id domain" : undefined;

@@ -27,6 +27,7 @@
  */
 
 import { agentId, hasExited } from "./_agent.ts";
+import { attach, takePreset } from "./_handle.ts";
 import { OwnerDiedError } from "./errors.ts";
 import { pause, SpinBudget } from "./_spin.ts";
 import { checkStop, type Deadline, DEATH_POLL_MS, waitAsync, waitSync, wake } from "./_wait.ts";
@@ -267,9 +268,17 @@ export interface Reentry {
 
 const reentries = new WeakMap<object, Reentry>();
 
-/** Registers how `Condition` releases and restores `lock`. */
-export function defineReentry(lock: object, reentry: Reentry): void {
+/**
+ * The memory of a `Lock` or `RLock` under construction (its field
+ * initializer, the first code that runs after `super()`): takes the preset,
+ * attaches (or allocates) the memory, and registers how `Condition`
+ * releases and restores the lock.
+ */
+export function openMutex(lock: object, bytes: number, reentry: Reentry): Int32Array {
+  const { handle } = takePreset();
+  const i32 = attach(lock, bytes, handle);
   reentries.set(lock, reentry);
+  return i32;
 }
 
 /** The re-entry hooks of a `Lock` or `RLock`, or `undefined` for anything else. */

@@ -8,7 +8,7 @@
 import { decode, encode, type Spec, specOf } from "../core/_codec.ts";
 import { forgedMeta } from "./_options.ts";
 import { describe } from "../core/_describe.ts";
-import { brand, defineKind, type Handle, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
+import { attach, defineKind, type Handle, takePreset } from "../core/_handle.ts";
 import type { CodeOf, ElementValue, Typecode, TypecodeValues, TypeName } from "../core/typecodes.ts";
 
 /** The value sits after the 8-byte header so 64-bit views are aligned. */
@@ -59,7 +59,6 @@ const Impl = class RawValue {
   static {
     defineKind(this, "RawValue", {
       bytes: BYTES,
-      byteLength: (meta: unknown) => (codeOf(meta), BYTES),
       create: (h: Handle) => {
         const code = codeOf(h.meta);
         const stored = Atomics.load(new Int32Array(h.buffer, h.byteOffset, 2), TYPECODE);
@@ -81,18 +80,16 @@ const Impl = class RawValue {
 
   constructor(typecode: unknown, init?: unknown) {
     const { handle } = takePreset();
-    const kind = kindOf(new.target);
     const spec = specOf(typecode);
     const raw = init === undefined || handle
       ? undefined
       : encode(spec, init, `The initial value of RawValue(${describe(typecode)})`);
-    const header = memoryOf(kind, BYTES, handle);
+    const header = attach(this, BYTES, handle, { typecode: spec.code });
     this.#spec = spec;
     this.#cell = new spec.Array(header.buffer, header.byteOffset + VALUE_OFFSET, 1) as unknown as Cell;
     this.#atomic = spec.kind !== "float";
     if (!handle) header[TYPECODE] = spec.code.charCodeAt(0);
     if (raw !== undefined) this.#cell[0] = raw;
-    brand(this, kind, header, BYTES, { typecode: spec.code });
   }
 
   get value(): unknown {

@@ -10,7 +10,7 @@ import { decode, encode, type Spec, specOf, specOfArray } from "../core/_codec.t
 import { checkIndex, toElements } from "./_elements.ts";
 import { forgedMeta, locked, lockOption } from "./_options.ts";
 import { describe, withArticle } from "../core/_describe.ts";
-import { brand, defineKind, type Handle, kindOf, memoryOf, takePreset, viewOf } from "../core/_handle.ts";
+import { attach, defineKind, type Handle, takePreset, viewOf } from "../core/_handle.ts";
 import type { Lock } from "../lock/lock.ts";
 import type { RLock } from "../lock/rlock.ts";
 import { SynchronizedBase } from "./synchronized_base.ts";
@@ -40,7 +40,6 @@ export class SynchronizedArray<T extends Typecode = Typecode> extends Synchroniz
   static {
     defineKind(this, "SynchronizedArray", {
       bytes: ARRAY_BYTES,
-      byteLength: (meta: unknown) => (partsOf(meta), ARRAY_BYTES),
       create: (handle: Handle) => {
         const { spec, obj, lock } = partsOf(handle.meta);
         const stored = Atomics.load(new Int32Array(handle.buffer, handle.byteOffset, 2), ARRAY_TYPECODE);
@@ -73,7 +72,6 @@ export class SynchronizedArray<T extends Typecode = Typecode> extends Synchroniz
    */
   constructor(obj: TypecodeArrays<SharedArrayBuffer>[T], lock?: Lock | RLock) {
     const { handle, typecode } = takePreset();
-    const kind = kindOf(new.target);
     const text = getTextClass();
     const textual = text !== undefined && (new.target === text || new.target.prototype instanceof text);
     const name = textual ? "SynchronizedString" : "SynchronizedArray";
@@ -91,13 +89,9 @@ export class SynchronizedArray<T extends Typecode = Typecode> extends Synchroniz
     super(lockOption(lock, withArticle(name), false)!);
     this.#spec = spec;
     this.#obj = obj;
-    const header = memoryOf(kind, ARRAY_BYTES, handle);
+    const meta = { typecode: spec.code, obj, lock: this.getLock() };
+    const header = attach(this, ARRAY_BYTES, handle, meta);
     if (!handle) header[ARRAY_TYPECODE] = spec.code.charCodeAt(0);
-    brand(this, kind, header, ARRAY_BYTES, {
-      typecode: spec.code,
-      obj,
-      lock: this.getLock(),
-    });
   }
 
   #what(): string {

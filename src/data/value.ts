@@ -7,7 +7,7 @@
 import { encode, specOf } from "../core/_codec.ts";
 import { forgedMeta, locked, lockOption, optionsOf } from "./_options.ts";
 import { describe } from "../core/_describe.ts";
-import { brand, defineKind, type Handle, isLive, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
+import { attach, defineKind, type Handle, isLive, takePreset } from "../core/_handle.ts";
 import { Lock } from "../lock/lock.ts";
 import { RawValue } from "./raw_value.ts";
 import { RLock } from "../lock/rlock.ts";
@@ -59,7 +59,6 @@ export class SynchronizedValue<T extends Typecode = Typecode> extends Synchroniz
   static {
     defineKind(this, "SynchronizedValue", {
       bytes: BYTES,
-      byteLength: (meta: unknown) => (parts(meta), BYTES),
       create: (h: Handle) => {
         const { obj, lock } = parts(h.meta);
         return new SynchronizedValue(obj, lock);
@@ -83,11 +82,7 @@ export class SynchronizedValue<T extends Typecode = Typecode> extends Synchroniz
     }
     super(lockOption(lock, "a SynchronizedValue", false)!);
     this.#obj = obj;
-    const kind = kindOf(new.target);
-    brand(this, kind, memoryOf(kind, BYTES, handle), BYTES, {
-      obj,
-      lock: this.getLock(),
-    });
+    attach(this, BYTES, handle, { obj, lock: this.getLock() });
   }
 
   /** The value, read under the lock; setting it takes the lock and checks the value first. */

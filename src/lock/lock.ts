@@ -5,8 +5,8 @@
  */
 
 import { acquireDeadline } from "../core/_guard.ts";
-import { brand, defineKind, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
-import { defineReentry, lockRobust, lockRobustAsync, tryLock, unlock } from "../core/_mutex.ts";
+import { defineKind } from "../core/_handle.ts";
+import { lockRobust, lockRobustAsync, openMutex, tryLock, unlock } from "../core/_mutex.ts";
 import { canBlock, deadlineOf, waitOptions } from "../core/_wait.ts";
 import { Lockable, type RobustAcquireOptions, type RobustAsyncOptions } from "../core/protocol.ts";
 
@@ -38,24 +38,15 @@ const BYTES = 16;
  */
 export class Lock extends Lockable {
   static {
-    defineKind(this, "Lock", { bytes: BYTES, byteLength: () => BYTES, create: () => new Lock() });
+    defineKind(this, "Lock", { bytes: BYTES });
   }
 
-  #i32: Int32Array;
-
-  /** Creates an unlocked lock. */
-  constructor() {
-    super();
-    const { handle } = takePreset();
-    const kind = kindOf(new.target);
-    this.#i32 = memoryOf(kind, BYTES, handle);
-    brand(this, kind, this.#i32, BYTES);
-    defineReentry(this, {
-      owned: () => this.locked(),
-      releaseAll: () => (this.release(), 1),
-      restore: () => {},
-    });
-  }
+  // A new lock is unlocked. The initializer is the constructor's first step (Lockable's does nothing).
+  #i32: Int32Array = openMutex(this, BYTES, {
+    owned: () => this.locked(),
+    releaseAll: () => (this.release(), 1),
+    restore: () => {},
+  });
 
   /**
    * Acquires the lock.

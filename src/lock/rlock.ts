@@ -6,8 +6,8 @@
 
 import { agentId } from "../core/_agent.ts";
 import { acquireDeadline } from "../core/_guard.ts";
-import { brand, defineKind, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
-import { defineReentry, holder, lockRobust, lockRobustAsync, tryLock, unlock } from "../core/_mutex.ts";
+import { defineKind } from "../core/_handle.ts";
+import { holder, lockRobust, lockRobustAsync, openMutex, tryLock, unlock } from "../core/_mutex.ts";
 import { canBlock, deadlineOf, waitOptions } from "../core/_wait.ts";
 import { Lockable, type RobustAcquireOptions, type RobustAsyncOptions } from "../core/protocol.ts";
 
@@ -37,33 +37,24 @@ const BYTES = 16;
  */
 export class RLock extends Lockable {
   static {
-    defineKind(this, "RLock", { bytes: BYTES, byteLength: () => BYTES, create: () => new RLock() });
+    defineKind(this, "RLock", { bytes: BYTES });
   }
 
-  #i32: Int32Array;
-
-  /** Creates an unowned re-entrant lock. */
-  constructor() {
-    super();
-    const { handle } = takePreset();
-    const kind = kindOf(new.target);
-    this.#i32 = memoryOf(kind, BYTES, handle);
-    brand(this, kind, this.#i32, BYTES);
-    defineReentry(this, {
-      owned: () => this.#owned(),
-      releaseAll: () => {
-        const depth = this.#checkOwner();
-        this.#i32[COUNT] = 1;
-        this.release();
-        return depth;
-      },
-      // Added, not set: an async re-acquire completes a few microtasks after its
-      // compare-and-swap, and this thread may have re-entered in between.
-      restore: (depth) => {
-        this.#i32[COUNT] += depth - 1;
-      },
-    });
-  }
+  // A new RLock is unowned. The initializer is the constructor's first step (Lockable's does nothing).
+  #i32: Int32Array = openMutex(this, BYTES, {
+    owned: () => this.#owned(),
+    releaseAll: () => {
+      const depth = this.#checkOwner();
+      this.#i32[COUNT] = 1;
+      this.release();
+      return depth;
+    },
+    // Added, not set: an async re-acquire completes a few microtasks after its
+    // compare-and-swap, and this thread may have re-entered in between.
+    restore: (depth) => {
+      this.#i32[COUNT] += depth - 1;
+    },
+  });
 
   #owned(): boolean {
     return holder(this.#i32, STATE) === agentId();

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
+import { describe } from "../core/_describe.ts";
 
 /**
  * Returns `x` if it is an integer in `min..max` (or `Infinity` when

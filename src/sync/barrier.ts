@@ -18,9 +18,9 @@ import {
   stateOf,
   type Turn,
 } from "./_barrier.ts";
-import { checkCount } from "../core/_count.ts";
+import { checkCount } from "./_count.ts";
 import { describe } from "../core/_describe.ts";
-import { brand, defineKind, type Handle, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
+import { attach, defineKind, type Handle, takePreset } from "../core/_handle.ts";
 import { assertCanBlock, checkStop, deadlineOf, waitOptions } from "../core/_wait.ts";
 
 /**
@@ -113,7 +113,6 @@ export class Barrier {
   static {
     defineKind(this, "Barrier", {
       bytes: BYTES,
-      byteLength: () => BYTES,
       create: (h: Handle) => {
         const timeout = (h.meta as { timeout?: unknown } | null)?.timeout;
         if (typeof timeout !== "number" || Number.isNaN(timeout)) {
@@ -138,14 +137,12 @@ export class Barrier {
    */
   constructor(parties: number, options: BarrierOptions = {}) {
     const { handle } = takePreset();
-    const kind = kindOf(new.target);
     const { action, timeout } = options;
     this.#timeout = checkTimeout(timeout, "Barrier timeout");
     this.action = action;
     if (!handle) checkCount(parties, "The Barrier parties", 1, 0x7fffffff);
-    this.#i32 = memoryOf(kind, BYTES, handle);
+    this.#i32 = attach(this, BYTES, handle, { timeout: this.#timeout });
     if (!handle) this.#i32[PARTIES] = parties;
-    brand(this, kind, this.#i32, BYTES, { timeout: this.#timeout });
   }
 
   /** How many parties a round needs. @returns The count given to the constructor. */

@@ -28,11 +28,7 @@ import { Semaphore } from "./semaphore.ts";
  */
 export class BoundedSemaphore extends Semaphore {
   static {
-    defineKind(this, "BoundedSemaphore", {
-      bytes: BYTES,
-      byteLength: () => BYTES,
-      create: () => new BoundedSemaphore(),
-    });
+    defineKind(this, "BoundedSemaphore", { bytes: BYTES });
   }
 
   /**

@@ -5,10 +5,10 @@
  */
 
 import { BYTES, notify, repair, waitNotified, waitNotifiedAsync } from "./_condvar.ts";
-import { checkCount } from "../core/_count.ts";
+import { checkCount } from "./_count.ts";
 import { describe } from "../core/_describe.ts";
 import { afterAcquire } from "../core/_guard.ts";
-import { brand, defineKind, type Handle, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
+import { attach, defineKind, type Handle, takePreset } from "../core/_handle.ts";
 import { type Reentry, reentryOf } from "../core/_mutex.ts";
 import { assertCanBlock, deadlineOf, remaining, waitOptions } from "../core/_wait.ts";
 import type { Lock } from "../lock/lock.ts";
@@ -60,7 +60,6 @@ export class Condition extends LockWrapper {
   static {
     defineKind(this, "Condition", {
       bytes: BYTES,
-      byteLength: () => BYTES,
       create: (h: Handle) => {
         const lock = (h.meta as { lock?: unknown } | null)?.lock;
         if (reentryOf(lock) === undefined) {
@@ -82,7 +81,6 @@ export class Condition extends LockWrapper {
    */
   constructor(lock?: Lock | RLock) {
     const { handle } = takePreset();
-    const kind = kindOf(new.target);
     const chosen = lock ?? new RLock();
     const reentry = reentryOf(chosen);
     if (reentry === undefined) {
@@ -90,10 +88,9 @@ export class Condition extends LockWrapper {
     }
     super(chosen);
     this.#reentry = reentry;
-    this.#i32 = memoryOf(kind, BYTES, handle);
+    this.#i32 = attach(this, BYTES, handle, { lock: chosen });
     // A lock recovered from a dead holder: finish the change it committed (one load otherwise).
     afterAcquire.set(this, () => repair(this.#i32));
-    brand(this, kind, this.#i32, BYTES, { lock: chosen });
   }
 
   /**

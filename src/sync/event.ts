@@ -16,7 +16,7 @@
  * @module
  */
 
-import { brand, defineKind, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
+import { attach, defineKind, takePreset } from "../core/_handle.ts";
 import {
   assertCanBlock,
   checkStop,
@@ -55,7 +55,7 @@ export interface EventWaitOptions {
  */
 export class Event {
   static {
-    defineKind(this, "Event", { bytes: BYTES, byteLength: () => BYTES, create: () => new Event() });
+    defineKind(this, "Event", { bytes: BYTES });
   }
 
   #i32: Int32Array;
@@ -63,9 +63,7 @@ export class Event {
   /** Creates an event whose flag is clear. */
   constructor() {
     const { handle } = takePreset();
-    const kind = kindOf(new.target);
-    this.#i32 = memoryOf(kind, BYTES, handle);
-    brand(this, kind, this.#i32, BYTES);
+    this.#i32 = attach(this, BYTES, handle);
   }
 
   /**

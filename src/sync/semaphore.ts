@@ -4,9 +4,9 @@
  * @module
  */
 
-import { checkCount } from "../core/_count.ts";
+import { checkCount } from "./_count.ts";
 import { acquireDeadline } from "../core/_guard.ts";
-import { brand, defineKind, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
+import { attach, defineKind, kindOf, takePreset } from "../core/_handle.ts";
 import { BYTES, give, LIMIT, MAX_VALUE, takeAsync, takeSync, tryTake, VALUE } from "./_semaphore.ts";
 import { checkStop, deadlineOf, waitOptions } from "../core/_wait.ts";
 import { type AcquireOptions, type AsyncWaitOptions, Lockable } from "../core/protocol.ts";
@@ -35,7 +35,7 @@ import { type AcquireOptions, type AsyncWaitOptions, Lockable } from "../core/pr
  */
 export class Semaphore extends Lockable {
   static {
-    defineKind(this, "Semaphore", { bytes: BYTES, byteLength: () => BYTES, create: () => new Semaphore() });
+    defineKind(this, "Semaphore", { bytes: BYTES });
   }
 
   #i32: Int32Array;
@@ -52,15 +52,13 @@ export class Semaphore extends Lockable {
     super();
     const { handle } = takePreset();
     // BoundedSemaphore (and a user's subclass) share this constructor: new.target names the kind.
-    const kind = kindOf(new.target);
-    this.#kind = kind.name;
-    if (!handle) checkCount(value, `The ${kind.name} initial value`, 0, MAX_VALUE);
-    this.#i32 = memoryOf(kind, BYTES, handle);
+    this.#kind = kindOf(new.target).name;
+    if (!handle) checkCount(value, `The ${this.#kind} initial value`, 0, MAX_VALUE);
+    this.#i32 = attach(this, BYTES, handle);
     if (!handle) {
       this.#i32[VALUE] = value;
-      this.#i32[LIMIT] = kind.name === "Semaphore" ? MAX_VALUE : value;
+      this.#i32[LIMIT] = this.#kind === "Semaphore" ? MAX_VALUE : value;
     }
-    brand(this, kind, this.#i32, BYTES);
   }
 
   /**
