@@ -34,8 +34,9 @@ const ERROR_LENGTH = 2;
 export const ABANDONED = 3;
 /** The code of a worker that ended itself (`STATE_EXITED`). */
 export const EXIT_CODE = 4;
+/** The error record (a JSON text) starts after the control words and may take up to 16 KiB. */
 const ERROR_OFFSET = 64;
-const ERROR_MAX = 16384;
+const ERROR_MAX = 16 * 1024;
 
 /** The start message has not arrived yet. */
 export const STATE_STARTING = 0;
