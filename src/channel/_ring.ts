@@ -88,9 +88,12 @@ export const SHUT = 4;
 export const HEAD: number = W;
 /** Group 2: the consumers' next position. */
 export const TAIL: number = 2 * W;
-/** Groups 3 and 4: sleeping producers and their epoch; sleeping consumers and theirs. */
+/** Group 3: how many producers may sleep; the epoch they sleep on is the next word ({@linkcode EPOCH}). */
 export const SEND_WAITERS: number = 3 * W;
+/** Group 4: how many consumers may sleep, then their epoch. */
 export const RECV_WAITERS: number = 4 * W;
+/** In a waiters group, after the sleeper count: the epoch word, bumped and notified to wake that side. */
+export const EPOCH = 1;
 /** The bytes before the first slot: five control groups. */
 export const CONTROL_BYTES = 640;
 /** Closing sets this bit of the head, so a claim and a close can never both succeed. */
@@ -98,8 +101,9 @@ export const CLOSED: number = 1 << 30;
 const SPAN = 1 << 29;
 /** The most slots a channel may have. */
 export const MAX_SLOTS = 1048576;
-/** In a slot header: the sequence word (or a claim's mark), then the message length (-1: withdrawn). */
+/** A slot header's first word: the sequence word (`2·pos` free, `2·pos + 1` published), or a claim's mark. */
 export const SEQ = 0;
+/** A slot header's second word: the published message's length in elements (-1: withdrawn). */
 export const LEN = 1;
 /** Sleepers look for a dead claimer at least this often (ms): nobody notifies a death. */
 const POLL_MS = DEATH_POLL_MS;
@@ -224,8 +228,8 @@ export class Ring {
     // After the head: a consumer that sees SHUT also sees the final head.
     Atomics.store(this.i32, SHUT, 1);
     for (const waiters of [SEND_WAITERS, RECV_WAITERS]) {
-      Atomics.add(this.i32, waiters + 1, 1);
-      Atomics.notify(this.i32, waiters + 1);
+      Atomics.add(this.i32, waiters + EPOCH, 1);
+      Atomics.notify(this.i32, waiters + EPOCH);
     }
     return true;
   }
@@ -321,8 +325,8 @@ export class Ring {
   /** Passes a wake-up on to another sleeping consumer (one that was woken but could not take the message). */
   wakeReceiver(): void {
     if (Atomics.load(this.i32, RECV_WAITERS) !== 0) {
-      Atomics.add(this.i32, RECV_WAITERS + 1, 1);
-      wake(this.i32, RECV_WAITERS + 1, 1);
+      Atomics.add(this.i32, RECV_WAITERS + EPOCH, 1);
+      wake(this.i32, RECV_WAITERS + EPOCH, 1);
     }
   }
 
@@ -388,8 +392,8 @@ export class Ring {
     const lap = pos + this.slots;
     Atomics.store(i32, this.header(pos), 2 * (lap >= this.limit ? lap - this.limit : lap));
     if (Atomics.load(i32, SEND_WAITERS) !== 0) {
-      Atomics.add(i32, SEND_WAITERS + 1, 1);
-      wake(i32, SEND_WAITERS + 1, 1);
+      Atomics.add(i32, SEND_WAITERS + EPOCH, 1);
+      wake(i32, SEND_WAITERS + EPOCH, 1);
     }
   }
 
@@ -529,12 +533,12 @@ export class Ring {
     const waiters = side === SEND ? SEND_WAITERS : RECV_WAITERS;
     const i32 = this.i32;
     while (pos === NOT_READY) {
-      const epoch = Atomics.load(i32, waiters + 1);
+      const epoch = Atomics.load(i32, waiters + EPOCH);
       Atomics.add(i32, waiters, 1);
       let awake = true;
       try {
         pos = this.#try(side, limit);
-        if (pos === NOT_READY) awake = waitSync(i32, waiters + 1, epoch, deadline, this.#slice());
+        if (pos === NOT_READY) awake = waitSync(i32, waiters + EPOCH, epoch, deadline, this.#slice());
       } finally {
         Atomics.sub(i32, waiters, 1);
       }
@@ -570,13 +574,13 @@ export class Ring {
     const waiters = side === SEND ? SEND_WAITERS : RECV_WAITERS;
     const i32 = this.i32;
     while (pos === NOT_READY) {
-      const epoch = Atomics.load(i32, waiters + 1);
+      const epoch = Atomics.load(i32, waiters + EPOCH);
       Atomics.add(i32, waiters, 1);
       let awake = true;
       try {
         pos = this.#try(side, limit);
         if (pos === NOT_READY) {
-          awake = await waitAsync(i32, waiters + 1, epoch, deadline, signal, this.#slice());
+          awake = await waitAsync(i32, waiters + EPOCH, epoch, deadline, signal, this.#slice());
         }
       } finally {
         Atomics.sub(i32, waiters, 1);
