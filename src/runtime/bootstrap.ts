@@ -12,7 +12,6 @@
  * @module
  */
 
-import "../../mod.ts";
 import { setAgent } from "../core/_agent.ts";
 import {
   clearError,
