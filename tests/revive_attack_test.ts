@@ -5,8 +5,8 @@
  * a revive (the construct slot must be left empty), users' subclasses,
  * typecodes that a typed array cannot tell (`c`, `?`), `copy()`, identity of
  * a handle met twice, and bundles minified as users ship them (class names
- * mangled: messages must still name kinds). Tests marked `todo` reproduce a
- * bug reported to the lead; they fail until `src/` is fixed.
+ * mangled: messages must still name kinds). Each bug they found is fixed
+ * in `src/`; its test stays here.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -466,10 +466,6 @@ test("revive attack: a Proxy meta or record whose traps build sabkit objects and
 
 test(
   "revive attack: a meta getter or Proxy trap that throws makes revive throw the forged-handle TypeError",
-  {
-    todo:
-      "walk() copies meta without catching: the getter's own Error escapes (readFields wraps the record's reads)",
-  },
   () => {
     const a = SharedArray("B", 2);
     const meta = structuredClone(handleOf(a)!.meta) as Record<string, unknown>;
@@ -550,12 +546,7 @@ test("revive attack: construct() with a maker that throws, skips the constructor
   assert.equal(victim.locked(), false);
 });
 
-test("revive attack: user code running inside the construct slot cannot take the handle being revived", {
-  todo:
-    "partsOf/parts check the lock with instanceof inside construct(): a Proxy in a live lock's prototype chain " +
-    "runs user code there, whose own constructor takes the preset (a '?' array revives as 'B' on new memory; the " +
-    "user's array sits on the revived header)",
-}, () => {
+test("revive attack: user code running inside the construct slot cannot take the handle being revived", () => {
   const flags = SharedArray("?", [true, false]);
   const h = handleOf(flags)!;
   const lock = new Lock();
@@ -594,12 +585,6 @@ test("revive attack: user code running inside the construct slot cannot take the
 
 test(
   "revive attack: a constructor called with another class as new.target never brands its memory as that kind",
-  {
-    todo:
-      "kindOf(new.target) trusts new.target: Reflect.construct(Semaphore, [5], Lock) makes a 'Lock' handle on " +
-      "Semaphore memory (word 1 = 5), which revives as a Lock held by agent 5; a subclass whose prototype was " +
-      "re-parented does the same",
-  },
   () => {
     // Each pair: the constructor that runs, its arguments, and the class given as new.target.
     const pairs: [new (...a: never[]) => object, unknown[], new (...a: never[]) => object][] = [
@@ -656,7 +641,7 @@ test(
 // ---------------------------------------------------------------------------
 
 class MyLock extends Lock {
-  // Private state only: an own enumerable field would travel beside the handle (see the todo test below).
+  // Private state only: an own enumerable field would travel beside the handle (see the public-field test below).
   #label = "mine";
   get label(): string {
     return this.#label;
@@ -779,11 +764,6 @@ test("revive attack: users' subclasses construct, brand their base kind, work, a
 
 test(
   "revive attack: a subclass instance with a public field, posted, revives as its base kind or is refused, never left dead",
-  {
-    todo:
-      "the clone of a subclass with an own field ({ __sabkit, label }) is not a handle record, so revive returns " +
-      "it unchanged: a plain object with no methods, and no error",
-  },
   () => {
     class Labelled extends Lock {
       label = "mine";
@@ -1092,7 +1072,7 @@ const BUNDLES: { name: string; entry: string; dist: boolean; api: boolean; targe
   { name: "dist-root-es2020", entry: "attack_root", dist: true, api: true, target: "es2020" },
 ];
 
-/** The answers of every bundle, computed once (a todo test below reads them too). */
+/** The answers of every bundle, computed once (two tests below read them). */
 let answers: Promise<Map<string, Answer>> | undefined;
 
 function bundleAnswers(): Promise<Map<string, Answer>> {
@@ -1134,10 +1114,6 @@ test("revive attack: minified bundles (of the sources and of the npm build, root
 
 test(
   "revive attack: in a minified bundle, messages that name a sabkit value name its kind, not a mangled class",
-  {
-    todo: "describe() names a sabkit object by its constructor's name, which a bundler mangles: minified, " +
-      "'The Condition lock must be a Lock or an RLock, got a it'; unminified esbuild output says 'got a _Barrier'",
-  },
   async () => {
     const all = await bundleAnswers();
     const expected = valueMessages(sabkit);

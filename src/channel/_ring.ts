@@ -522,43 +522,85 @@ export class Ring {
     return busy ? BUSY_POLL_MS : POLL_MS;
   }
 
-  /** Claims for `side`, blocking until `deadline`: a position or a negative outcome. */
-  claimSync(side: number, limit: number, deadline: Deadline): number {
-    // A terminated worker (Deno runs on after terminate()) takes and sends nothing more.
-    checkStop();
-    let pos = this.#try(side, limit);
-    if (pos !== NOT_READY) return pos;
+  /**
+   * A claim once its first try failed, written once for both forms: spins,
+   * then parks until it claims, the channel ends, or `deadline` passes. It
+   * yields the epoch each time it must sleep on its side's epoch word and is
+   * resumed with whether it was woken (`false`: the deadline passed); a
+   * failed sleep is thrown into it, so its count of sleepers is undone.
+   * `refresh`, if given, is called each time a sleep ends, right before
+   * claiming again: it returns the current `limit`, or throws to give up
+   * without claiming (a receive target that changed meanwhile).
+   */
+  *#parking(
+    side: number,
+    limit: number,
+    deadline: Deadline,
+    spinCap: number,
+    refresh?: () => number,
+  ): Generator<number, number, boolean> {
     const start = performance.now();
-    pos = this.#opening(side, limit, start, deadline, Infinity);
-    const waiters = side === SEND ? SEND_WAITERS : RECV_WAITERS;
+    let pos = this.#opening(side, limit, start, deadline, spinCap);
+    const sleepers = side === SEND ? SEND_WAITERS : RECV_WAITERS;
     const i32 = this.i32;
     while (pos === NOT_READY) {
-      const epoch = Atomics.load(i32, waiters + EPOCH);
-      Atomics.add(i32, waiters, 1);
+      const epoch = Atomics.load(i32, sleepers + EPOCH);
+      Atomics.add(i32, sleepers, 1);
       let awake = true;
       try {
+        // Counted before the last look: a publisher that misses us in the count has made the claim possible.
         pos = this.#try(side, limit);
-        if (pos === NOT_READY) awake = waitSync(i32, waiters + EPOCH, epoch, deadline, this.#slice());
+        if (pos === NOT_READY) awake = yield epoch;
       } finally {
-        Atomics.sub(i32, waiters, 1);
+        Atomics.sub(i32, sleepers, 1);
       }
-      if (pos === NOT_READY) {
-        this.#recover(side);
-        // The wake-up that raced the deadline must not be lost: one last try.
-        pos = this.#try(side, limit);
-        if (pos === NOT_READY && !awake) return TIMED_OUT;
+      if (pos !== NOT_READY) break;
+      this.#recover(side);
+      if (refresh !== undefined) {
+        try {
+          limit = refresh();
+        } catch (e) {
+          // The wake-up this took may have been meant for a receiver that can take the message.
+          if (side === RECV) this.wakeReceiver();
+          throw e;
+        }
       }
+      // The wake-up that raced the deadline must not be lost: one last try.
+      pos = this.#try(side, limit);
+      if (pos === NOT_READY && !awake) return TIMED_OUT;
     }
     if (pos >= 0) this.#spins[side].learn(performance.now() - start);
     return pos;
   }
 
-  /**
-   * The async form of {@linkcode Ring.claimSync}; rejects with `signal.reason`
-   * on abort. `refresh`, if given, is called each time the wait resumes,
-   * right before claiming again: it returns the current `limit`, or throws
-   * to give up without claiming (a receive target that changed meanwhile).
-   */
+  /** The epoch word that `side`'s sleepers park on. */
+  #epochWord(side: number): number {
+    return (side === SEND ? SEND_WAITERS : RECV_WAITERS) + EPOCH;
+  }
+
+  /** Claims for `side`, blocking until `deadline`: a position or a negative outcome. */
+  claimSync(side: number, limit: number, deadline: Deadline): number {
+    // A terminated worker (Deno runs on after terminate()) takes and sends nothing more.
+    checkStop();
+    const pos = this.#try(side, limit);
+    if (pos !== NOT_READY) return pos;
+    const parking = this.#parking(side, limit, deadline, Infinity);
+    const word = this.#epochWord(side);
+    for (let step = parking.next();;) {
+      if (step.done) return step.value;
+      let woken: boolean;
+      try {
+        woken = waitSync(this.i32, word, step.value, deadline, this.#slice());
+      } catch (e) {
+        // Undoes the sleeper count, then rethrows.
+        parking.throw(e);
+        throw e;
+      }
+      step = parking.next(woken);
+    }
+  }
+
+  /** The async form of {@linkcode Ring.claimSync}; rejects with `signal.reason` on abort. See `#parking` for `refresh`. */
   async claimAsync(
     side: number,
     limit: number,
@@ -567,40 +609,20 @@ export class Ring {
     refresh?: () => number,
   ): Promise<number> {
     checkStop();
-    let pos = this.#try(side, limit);
+    const pos = this.#try(side, limit);
     if (pos !== NOT_READY) return pos;
-    const start = performance.now();
-    pos = this.#opening(side, limit, start, deadline, ASYNC_SPIN_MS);
-    const waiters = side === SEND ? SEND_WAITERS : RECV_WAITERS;
-    const i32 = this.i32;
-    while (pos === NOT_READY) {
-      const epoch = Atomics.load(i32, waiters + EPOCH);
-      Atomics.add(i32, waiters, 1);
-      let awake = true;
+    const parking = this.#parking(side, limit, deadline, ASYNC_SPIN_MS, refresh);
+    const word = this.#epochWord(side);
+    for (let step = parking.next();;) {
+      if (step.done) return step.value;
+      let woken: boolean;
       try {
-        pos = this.#try(side, limit);
-        if (pos === NOT_READY) {
-          awake = await waitAsync(i32, waiters + EPOCH, epoch, deadline, signal, this.#slice());
-        }
-      } finally {
-        Atomics.sub(i32, waiters, 1);
+        woken = await waitAsync(this.i32, word, step.value, deadline, signal, this.#slice());
+      } catch (e) {
+        parking.throw(e);
+        throw e;
       }
-      if (pos === NOT_READY) {
-        this.#recover(side);
-        if (refresh !== undefined) {
-          try {
-            limit = refresh();
-          } catch (e) {
-            // The wake-up this took may have been meant for a receiver that can take the message.
-            if (side === RECV) this.wakeReceiver();
-            throw e;
-          }
-        }
-        pos = this.#try(side, limit);
-        if (pos === NOT_READY && !awake) return TIMED_OUT;
-      }
+      step = parking.next(woken);
     }
-    if (pos >= 0) this.#spins[side].learn(performance.now() - start);
-    return pos;
   }
 }

@@ -25,7 +25,7 @@ import {
   usable,
 } from "./_channel_types.ts";
 import { describe } from "../core/_describe.ts";
-import { brand, defineKind, type Handle, kindOf, memoryOf, takePreset } from "../core/_handle.ts";
+import { attach, defineKind, type Handle, takePreset } from "../core/_handle.ts";
 import {
   ANY_LENGTH,
   CAPACITY,
@@ -183,15 +183,15 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     }
     const { capacity, slots = 1 } = options;
     checkShape(capacity, slots);
-    const kind = kindOf(new.target);
     const bytes = bytesOf(el, capacity, slots);
-    const i32 = memoryOf(kind, bytes, handle);
+    const meta: ChannelMeta = { typecode: el.code, capacity, slots };
+    const i32 = attach(this, Channel, bytes, handle, meta);
     if (handle === undefined) {
       i32[TYPE] = el.id;
       i32[CAPACITY] = capacity;
       i32[SLOTS] = slots;
     } else if (i32[TYPE] !== el.id || i32[CAPACITY] !== capacity || i32[SLOTS] !== slots) {
-      throw new TypeError(`Cannot revive a sabkit object: the memory does not hold this ${kind.name}`);
+      throw new TypeError(`Cannot revive a sabkit object: the memory does not hold this ${handle.kind}`);
     }
     this.#el = el;
     this.#capacity = capacity;
@@ -202,8 +202,6 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     this.#first = (CONTROL_BYTES + LINE) / bpe;
     this.#stride = strideOf(el, capacity) / bpe;
     this.#views = new Array(slots);
-    const meta: ChannelMeta = { typecode: el.code, capacity, slots };
-    brand(this, kind, i32, bytes, meta);
   }
 
   /**

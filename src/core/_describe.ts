@@ -4,6 +4,8 @@
  * @module
  */
 
+import { KIND_NAMES_BY_PROTOTYPE } from "./_names.ts";
+
 /**
  * A short, safe rendering of a user value for error messages. It never throws
  * and never runs user code it can avoid: names are taken only from data
@@ -21,6 +23,8 @@ export function describe(x: unknown): string {
       return `function ${typeof name === "string" && name !== "" ? name.slice(0, 40) : "(anonymous)"}`;
     }
     const proto = Object.getPrototypeOf(x);
+    const kind = proto === null ? undefined : KIND_NAMES_BY_PROTOTYPE.get(proto);
+    if (kind !== undefined) return withArticle(kind);
     const ctor = proto === null ? undefined : dataProperty(proto, "constructor");
     const name = typeof ctor === "function" ? dataProperty(ctor, "name") : undefined;
     if (typeof name !== "string" || name === "") return "an object";

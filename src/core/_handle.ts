@@ -18,6 +18,7 @@
 import { adoptDomain, domainBuffer, isDomain } from "./_agent.ts";
 import { describe, withArticle } from "./_describe.ts";
 import { KIND_NAMES, KIND_TAGS, type KindName } from "./_kinds.ts";
+import { KIND_NAMES_BY_PROTOTYPE } from "./_names.ts";
 
 /** The property that carries a sabkit object's handle through structured clone. */
 export const HANDLE_KEY = "__sabkit";
@@ -83,8 +84,8 @@ export type Class = Function;
 const byName = new Map<string, Kind<object>>();
 /** Kinds by their class's prototype (a callable wrapper such as `RawValue` shares its class's). */
 const byPrototype = new WeakMap<object, Kind<object>>();
-/** Every object `brand` made in this agent: what a `meta` may hold as it is. */
-const live = new WeakSet<object>();
+/** Every object `brand` made in this agent, and its kind: what a `meta` may hold as it is. */
+const live = new WeakMap<object, KindName>();
 
 /**
  * Defines the kind of the objects `cls` builds; called once, from a `static`
@@ -107,6 +108,7 @@ export function defineKind<T extends object>(cls: Class, name: KindName, spec: K
   });
   byName.set(name, kind as Kind<object>);
   byPrototype.set(prototype, kind as Kind<object>);
+  KIND_NAMES_BY_PROTOTYPE.set(prototype, name);
   return kind;
 }
 
@@ -179,17 +181,39 @@ function roundUp(byteLength: number): number {
 }
 
 /**
+ * The kind `target` is being built as by the constructor of `own`: the
+ * nearest kind in its prototype chain (that of `new.target`), which must
+ * lead to `own` (`Reflect.construct(Semaphore, [], Lock)` would make a Lock
+ * on a Semaphore's words).
+ */
+function kindBuilt(target: object, own: Class): Kind<object> {
+  let kind: Kind<object> | undefined;
+  for (let p = Object.getPrototypeOf(target); p !== null; p = Object.getPrototypeOf(p)) {
+    kind ??= byPrototype.get(p);
+    if (p === own.prototype) return kind!;
+  }
+  throw new TypeError(`${describe(target)} is not built by its own class: new.target does not extend it`);
+}
+
+/**
  * A constructor's memory step, after it took its preset: the memory of the
- * kind `target` is being built as (found from its prototype, which is
- * `new.target`'s), the handle's or new, with `target` branded on it.
+ * kind `target` is being built as (see `kindBuilt`; `own` is the class whose
+ * constructor runs), the handle's or new, with `target` branded on it.
  */
 export function attach(
   target: object,
+  own: Class,
   byteLength: number,
   handle: Handle | undefined,
   meta: unknown = null,
 ): Int32Array {
-  const kind = kindBy(Object.getPrototypeOf(target));
+  const kind = kindBuilt(target, own);
+  if (handle !== undefined && handle.kind !== kind.name) {
+    // Only a constructor reached from the wrong kind's revive gets here: never attach across kinds.
+    throw new TypeError(
+      `Cannot revive a sabkit object: ${withArticle(handle.kind)} cannot become ${withArticle(kind.name)}`,
+    );
+  }
   const memory = memoryOf(kind, byteLength, handle);
   brand(target, kind, memory, byteLength, meta);
   return memory;
@@ -213,12 +237,22 @@ export function brand(
     meta,
   };
   Object.defineProperty(target, HANDLE_KEY, { value: handle, enumerable: true });
-  live.add(target);
+  live.set(target, kind.name);
 }
 
 /** Whether `x` is a sabkit object made (or revived) in this agent, not a look-alike. */
 export function isLive(x: unknown): boolean {
   return typeof x === "object" && x !== null && live.has(x);
+}
+
+/**
+ * The kind of a sabkit object made (or revived) in this agent; `undefined`
+ * for anything else. A lookup that runs no user code (unlike `instanceof`,
+ * which a Proxy in a prototype chain can answer), so it is safe while a
+ * handle waits in the construct slot.
+ */
+export function liveKind(x: unknown): KindName | undefined {
+  return typeof x === "object" && x !== null ? live.get(x) : undefined;
 }
 
 /** The handle of a live sabkit object, or `undefined`. */
@@ -311,8 +345,11 @@ export function objectMemory(buffer: SharedArrayBuffer): string | undefined {
   return isDomain(buffer) ? "the agent id domain" : undefined;
 }
 
+/** How every refusal of `revive` begins. */
+const FORGED = "Cannot revive a sabkit object: ";
+
 function forged(why: string, cause?: unknown): never {
-  throw new TypeError(`Cannot revive a sabkit object: ${why}`, cause === undefined ? undefined : { cause });
+  throw new TypeError(`${FORGED}${why}`, cause === undefined ? undefined : { cause });
 }
 
 /** A handle record's fields, each read once. */
@@ -363,13 +400,21 @@ function reviveHandle(record: unknown, cx: Revival): object {
   if (!isInteger(byteOffset) || byteOffset % ALIGN !== 0) {
     forged(`the ${kind.name} byte offset ${describe(byteOffset)} is not a multiple of ${ALIGN}`);
   }
-  const meta = walk(h.meta, cx, kind.name);
+  const meta = walkMeta(h.meta, cx, kind.name);
   const expected = kind.byteLength(meta);
   if (byteLength !== expected) {
     forged(`the ${kind.name} byte length is ${describe(byteLength)}, expected ${expected}`);
   }
   if (byteOffset + expected > total) {
     forged(`the ${kind.name} spans bytes ${byteOffset}..${byteOffset + expected} of a ${total}-byte buffer`);
+  }
+  // Every object has a buffer of its own (`allocate`): data on the rest of a larger one would overlap it.
+  if (byteOffset !== 0 || total !== roundUp(expected)) {
+    forged(
+      `the ${kind.name} is bytes ${byteOffset}..${
+        byteOffset + expected
+      } of a ${total}-byte buffer, not a buffer of its own`,
+    );
   }
   const shared = buffer as SharedArrayBuffer;
   const word = Atomics.load(new Int32Array(shared, byteOffset, 1), 0);
@@ -386,6 +431,16 @@ function reviveHandle(record: unknown, cx: Revival): object {
     meta,
   });
   return construct({ handle }, () => kind.create(handle));
+}
+
+/** Revives `meta` strictly; what a getter or Proxy trap in it throws becomes the revive's `TypeError`. */
+function walkMeta(meta: unknown, cx: Revival, owner: string): unknown {
+  try {
+    return walk(meta, cx, owner);
+  } catch (e) {
+    if (e instanceof TypeError && e.message.startsWith(FORGED)) throw e;
+    return forged(`reading the ${owner} meta threw`, e);
+  }
 }
 
 function isInteger(x: unknown): x is number {
@@ -419,9 +474,16 @@ function walk(x: unknown, cx: Revival, owner?: string): unknown {
       seen.set(x, revived);
       return revived;
     }
-    // Not a handle record as structured clone delivers one, and not a live object.
+    // Not a handle record as structured clone delivers one, and not a live object: a clone of
+    // an object with own properties besides its handle (a subclass's public fields do not travel).
     if (owner !== undefined) forged(`the ${owner} meta holds ${describe(x)}, which is not a sabkit object`);
-    return x;
+    const extra = Object.keys(x).filter((k) => k !== HANDLE_KEY).slice(0, 3).join(", ");
+    forged(
+      `${describe(x)} carries ${
+        extra === "" ? "no plain record" : `own properties (${extra})`
+      } besides its handle; ` +
+        "a subclass's public fields do not travel: keep its state in #private fields or shared memory",
+    );
   }
   if (Array.isArray(x)) {
     const out: unknown[] = [];

@@ -27,7 +27,7 @@
  */
 
 import { agentId, hasExited } from "./_agent.ts";
-import { attach, takePreset } from "./_handle.ts";
+import { attach, type Class, takePreset } from "./_handle.ts";
 import { OwnerDiedError } from "./errors.ts";
 import { pause, SpinBudget } from "./_spin.ts";
 import { checkStop, type Deadline, DEATH_POLL_MS, waitAsync, waitSync, wake } from "./_wait.ts";
@@ -274,9 +274,9 @@ const reentries = new WeakMap<object, Reentry>();
  * attaches (or allocates) the memory, and registers how `Condition`
  * releases and restores the lock.
  */
-export function openMutex(lock: object, bytes: number, reentry: Reentry): Int32Array {
+export function openMutex(lock: object, own: Class, bytes: number, reentry: Reentry): Int32Array {
   const { handle } = takePreset();
-  const i32 = attach(lock, bytes, handle);
+  const i32 = attach(lock, own, bytes, handle);
   reentries.set(lock, reentry);
   return i32;
 }

@@ -12,7 +12,7 @@
 import { type Spec, specOf } from "../core/_codec.ts";
 import { forgedMeta } from "./_options.ts";
 import { describe, withArticle } from "../core/_describe.ts";
-import { isLive, objectMemory, sharedLength, viewOf } from "../core/_handle.ts";
+import { liveKind, objectMemory, sharedLength, viewOf } from "../core/_handle.ts";
 import { Lock } from "../lock/lock.ts";
 import { RLock } from "../lock/rlock.ts";
 import type { AnyElementArray } from "../core/typecodes.ts";
@@ -85,8 +85,9 @@ export function partsOf(meta: unknown): ArrayParts {
   }
   const fault = dataFault(obj, spec);
   if (fault !== undefined) forgedMeta(`the SynchronizedArray("${spec.code}") holds ${fault}`);
-  if (!isLive(lock) || !(lock instanceof Lock || lock instanceof RLock)) {
+  // liveKind, not instanceof: it runs no user code while the handle waits in the construct slot.
+  if (liveKind(lock) !== "Lock" && liveKind(lock) !== "RLock") {
     forgedMeta(`the SynchronizedArray lock is ${describe(lock)}`);
   }
-  return { spec, obj: obj as AnyElementArray, lock };
+  return { spec, obj: obj as AnyElementArray, lock: lock as Lock | RLock };
 }

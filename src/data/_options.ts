@@ -6,7 +6,7 @@
  */
 
 import { describe } from "../core/_describe.ts";
-import { isLive } from "../core/_handle.ts";
+import { liveKind } from "../core/_handle.ts";
 import { Lock } from "../lock/lock.ts";
 import { RLock } from "../lock/rlock.ts";
 
@@ -20,8 +20,9 @@ export function lockOption(option: unknown, what: string, allowFalse = true): Lo
   if (option === undefined || option === true) return new RLock();
   if (option === false && allowFalse) return null;
   const expected = allowFalse ? "a boolean, a Lock or an RLock" : "a Lock or an RLock";
+  const kind = liveKind(option);
+  if (kind === "Lock" || kind === "RLock") return option as Lock | RLock;
   if (option instanceof Lock || option instanceof RLock) {
-    if (isLive(option)) return option;
     // `Object.create(Lock.prototype)` passes instanceof but has no memory behind it.
     throw new TypeError(`The lock of ${what} must be ${expected} made by its constructor, got a look-alike`);
   }

@@ -84,7 +84,7 @@ const Impl = class RawValue {
     const raw = init === undefined || handle
       ? undefined
       : encode(spec, init, `The initial value of RawValue(${describe(typecode)})`);
-    const header = attach(this, BYTES, handle, { typecode: spec.code });
+    const header = attach(this, Impl, BYTES, handle, { typecode: spec.code });
     this.#spec = spec;
     this.#cell = new spec.Array(header.buffer, header.byteOffset + VALUE_OFFSET, 1) as unknown as Cell;
     this.#atomic = spec.kind !== "float";

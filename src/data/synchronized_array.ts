@@ -90,7 +90,7 @@ export class SynchronizedArray<T extends Typecode = Typecode> extends Synchroniz
     this.#spec = spec;
     this.#obj = obj;
     const meta = { typecode: spec.code, obj, lock: this.getLock() };
-    const header = attach(this, ARRAY_BYTES, handle, meta);
+    const header = attach(this, SynchronizedArray, ARRAY_BYTES, handle, meta);
     if (!handle) header[ARRAY_TYPECODE] = spec.code.charCodeAt(0);
   }
 

@@ -7,7 +7,7 @@
 import { encode, specOf } from "../core/_codec.ts";
 import { forgedMeta, locked, lockOption, optionsOf } from "./_options.ts";
 import { describe } from "../core/_describe.ts";
-import { attach, defineKind, type Handle, isLive, takePreset } from "../core/_handle.ts";
+import { attach, defineKind, type Handle, liveKind, takePreset } from "../core/_handle.ts";
 import { Lock } from "../lock/lock.ts";
 import { RawValue } from "./raw_value.ts";
 import { RLock } from "../lock/rlock.ts";
@@ -25,13 +25,14 @@ export interface SharedDataOptions {
 function parts(meta: unknown): { obj: RawValue; lock: Lock | RLock } {
   // `meta` is the copy `revive` made, its handles revived and checked already.
   const { obj, lock } = (meta ?? {}) as { obj?: unknown; lock?: unknown };
-  if (!isLive(obj) || !(obj instanceof RawValue)) {
+  // liveKind, not instanceof: it runs no user code while the handle waits in the construct slot.
+  if (liveKind(obj) !== "RawValue") {
     forgedMeta(`the SynchronizedValue holds ${describe(obj)}, not a RawValue`);
   }
-  if (!isLive(lock) || !(lock instanceof Lock || lock instanceof RLock)) {
+  if (liveKind(lock) !== "Lock" && liveKind(lock) !== "RLock") {
     forgedMeta(`the SynchronizedValue lock is ${describe(lock)}`);
   }
-  return { obj, lock };
+  return { obj: obj as RawValue, lock: lock as Lock | RLock };
 }
 
 /**
@@ -77,12 +78,12 @@ export class SynchronizedValue<T extends Typecode = Typecode> extends Synchroniz
    */
   constructor(obj: RawValue<T>, lock?: Lock | RLock) {
     const { handle } = takePreset();
-    if (!isLive(obj) || !(obj instanceof RawValue)) {
+    if (liveKind(obj) !== "RawValue") {
       throw new TypeError(`A SynchronizedValue wraps a RawValue, got ${describe(obj)}`);
     }
     super(lockOption(lock, "a SynchronizedValue", false)!);
     this.#obj = obj;
-    attach(this, BYTES, handle, { obj, lock: this.getLock() });
+    attach(this, SynchronizedValue, BYTES, handle, { obj, lock: this.getLock() });
   }
 
   /** The value, read under the lock; setting it takes the lock and checks the value first. */

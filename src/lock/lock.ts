@@ -42,7 +42,7 @@ export class Lock extends Lockable {
   }
 
   // A new lock is unlocked. The initializer is the constructor's first step (Lockable's does nothing).
-  #i32: Int32Array = openMutex(this, BYTES, {
+  #i32: Int32Array = openMutex(this, Lock, BYTES, {
     owned: () => this.locked(),
     releaseAll: () => (this.release(), 1),
     restore: () => {},

@@ -41,7 +41,7 @@ export class RLock extends Lockable {
   }
 
   // A new RLock is unowned. The initializer is the constructor's first step (Lockable's does nothing).
-  #i32: Int32Array = openMutex(this, BYTES, {
+  #i32: Int32Array = openMutex(this, RLock, BYTES, {
     owned: () => this.#owned(),
     releaseAll: () => {
       const depth = this.#checkOwner();

@@ -141,7 +141,7 @@ export class Barrier {
     this.#timeout = checkTimeout(timeout, "Barrier timeout");
     this.action = action;
     if (!handle) checkCount(parties, "The Barrier parties", 1, 0x7fffffff);
-    this.#i32 = attach(this, BYTES, handle, { timeout: this.#timeout });
+    this.#i32 = attach(this, Barrier, BYTES, handle, { timeout: this.#timeout });
     if (!handle) this.#i32[PARTIES] = parties;
   }
 

@@ -88,7 +88,7 @@ export class Condition extends LockWrapper {
     }
     super(chosen);
     this.#reentry = reentry;
-    this.#i32 = attach(this, BYTES, handle, { lock: chosen });
+    this.#i32 = attach(this, Condition, BYTES, handle, { lock: chosen });
     // A lock recovered from a dead holder: finish the change it committed (one load otherwise).
     afterAcquire.set(this, () => repair(this.#i32));
   }

@@ -63,7 +63,7 @@ export class Event {
   /** Creates an event whose flag is clear. */
   constructor() {
     const { handle } = takePreset();
-    this.#i32 = attach(this, BYTES, handle);
+    this.#i32 = attach(this, Event, BYTES, handle);
   }
 
   /**

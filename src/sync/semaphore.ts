@@ -54,7 +54,7 @@ export class Semaphore extends Lockable {
     // BoundedSemaphore (and a user's subclass) share this constructor: new.target names the kind.
     this.#kind = kindOf(new.target).name;
     if (!handle) checkCount(value, `The ${this.#kind} initial value`, 0, MAX_VALUE);
-    this.#i32 = attach(this, BYTES, handle);
+    this.#i32 = attach(this, Semaphore, BYTES, handle);
     if (!handle) {
       this.#i32[VALUE] = value;
       this.#i32[LIMIT] = this.#kind === "Semaphore" ? MAX_VALUE : value;
