@@ -7,7 +7,7 @@
  *
  * Why: on these virtual machines each core runs such a loop at one speed for
  * seconds, then at about half of it, then back (other tenants of the host; a
- * C version swings up to 1.75×, `native/machine.c`), and code bound by
+ * C version swings up to 1.75×, `diag/native/machine.c`), and code bound by
  * instruction throughput swings with it; V8 calls out to a builtin for every
  * `Atomics` operation, so its channel code is such code. Measured on Node
  * with 16-element messages (148 batches of 100,000): both cores fast, 7–8.4

@@ -1,7 +1,9 @@
 /**
  * The combined report: one markdown table (rows = scenarios, columns =
  * runtimes) built from the per-runtime JSON files the benchmark writes, and
- * the targets of the channel with PASS/FAIL per runtime.
+ * the targets of the channel with PASS/FAIL per runtime. `report()` is the
+ * table the runner prints; `resultsDocument()` is `bench/RESULTS.md` (the
+ * machine, the method, the table, the targets and the stability analysis).
  *
  * @module
  */
@@ -29,7 +31,17 @@ export interface RuntimeResult {
   version: string;
   quick: boolean;
   seconds: number;
-  machine: { cores: number; cpu: string; loadavg: { before: number[]; after: number[] } };
+  /** When the run started (ISO 8601); absent in results of an older benchmark. */
+  date?: string;
+  machine: {
+    cores: number;
+    cpu: string;
+    loadavg: { before: number[]; after: number[] };
+    /** `os.platform()`, `os.arch()`, `os.release()`; absent in results of an older benchmark. */
+    os?: { platform: string; arch: string; release: string };
+    /** Total memory in bytes; absent in results of an older benchmark. */
+    memory?: number;
+  };
   scenarios: Scenario[];
   mitata: { benchmarks: { runs: Run[] }[] };
 }
@@ -218,7 +230,7 @@ const TARGETS: Target[] = [
       compare(best(c, "16"), find(c, (s) => s.name.startsWith("multithreading channel")), 1, byRate),
   },
   {
-    text: "Lock hand-off ≥ 5× Web Locks (issue target; Web Locks contended = FIFO hand-offs)",
+    text: "Lock hand-off ≥ 5× Web Locks (Web Locks contended = FIFO hand-offs)",
     check: (c) =>
       compare(
         find(c, (s) => s.name.startsWith("sabkit Lock hand-off")) as Cell | undefined,
@@ -239,7 +251,7 @@ function repeated(c: Map<string, Cell>, section: Scenario["section"]): Cell | st
   return top;
 }
 
-/** Max/min over repetitions of the best channel of a section (the issue's stability target). */
+/** Max/min over repetitions of the best channel of a section (the stability target). */
 function stability(section: Scenario["section"]): Target {
   return {
     text: `${section}-f64: best sabkit channel stable over the repetitions (max/min ≤ 1.5×)`,
@@ -270,7 +282,7 @@ function stability(section: Scenario["section"]): Target {
 function steadiness(section: Scenario["section"]): Target {
   return {
     text:
-      `${section}-f64: best sabkit channel steady relative to the machine (÷ the control loop on both cores, max/min ≤ 1.5×; a diagnostic, not an issue target)`,
+      `${section}-f64: best sabkit channel steady relative to the machine (÷ the control loop on both cores, max/min ≤ 1.5×; a diagnostic, not a target)`,
     check(c) {
       const top = repeated(c, section);
       if (typeof top === "string") return top;
@@ -286,55 +298,262 @@ function steadiness(section: Scenario["section"]): Target {
   };
 }
 
-/**
- * The combined markdown report: `results` holds, per runtime, its runs
- * (one, or `--repeat` of them).
- */
-export function report(runs: RuntimeResult[][], notes: string[] = []): string {
+interface Prepared {
+  runs: RuntimeResult[][];
+  results: RuntimeResult[];
+  columns: string[];
+  all: Map<string, Cell>[];
+  scenarios: Scenario[];
+  repeated: boolean;
+  quick: boolean;
+}
+
+function prepare(runs: RuntimeResult[][]): Prepared {
   const results = runs.map((r) => r[0]);
-  const repeated = runs.some((r) => r.length > 1);
-  const columns = results.map((r) => `${r.runtime} ${r.version}`);
-  const all = runs.map(merged);
   const scenarios: Scenario[] = [];
   for (const r of results) {
     for (const s of r.scenarios) if (!scenarios.some((x) => x.name === s.name)) scenarios.push(s);
   }
+  return {
+    runs,
+    results,
+    columns: results.map((r) => `${r.runtime} ${r.version}`),
+    all: runs.map(merged),
+    scenarios,
+    repeated: runs.some((r) => r.length > 1),
+    quick: results.some((r) => r.quick),
+  };
+}
+
+/** How the figures are made, in one sentence (two with `--quick`). */
+function figuresNote(p: Prepared): string {
+  return `Figures are medians of mitata's samples${
+    p.repeated ? ` (then the median over the ${p.runs[0].length} runs of each runtime)` : ""
+  }; each sample is a batch of messages, verified by the consumer.${
+    p.quick
+      ? " **Quick run** (`--quick`): small batches and a 60 ms budget per benchmark; rough figures."
+      : ""
+  }`;
+}
+
+/** The load average (1 min) before→after, per runtime (the range over its runs). */
+function loads(p: Prepared): string {
+  const range = (xs: number[]): string => {
+    const lo = Math.min(...xs).toFixed(2);
+    const hi = Math.max(...xs).toFixed(2);
+    return lo === hi ? lo : `${lo}–${hi}`;
+  };
+  return p.runs.map((rs) =>
+    `${rs[0].runtime} ${range(rs.map((r) => r.machine.loadavg.before[0]))}→${
+      range(rs.map((r) => r.machine.loadavg.after[0]))
+    }`
+  ).join(", ");
+}
+
+function tableLines(p: Prepared): string[] {
+  const lines = [`| scenario | ${p.columns.join(" | ")} |`, `|---|${p.columns.map(() => "---").join("|")}|`];
+  let section: string | undefined;
+  for (const s of p.scenarios) {
+    if (s.section !== section) {
+      section = s.section;
+      lines.push(`| **${SECTIONS[s.section]}** |${p.columns.map(() => "").join(" |")} |`);
+    }
+    const ref = s.vs;
+    const row = p.all.map((c) => show(c.get(s.name), ref === undefined ? undefined : c.get(ref)));
+    lines.push(`| ${s.name} | ${row.join(" | ")} |`);
+  }
+  return lines;
+}
+
+function targetLines(p: Prepared, targets: Target[]): string[] {
+  const lines = [`| target | ${p.columns.join(" | ")} |`, `|---|${p.columns.map(() => "---").join("|")}|`];
+  for (const t of targets) lines.push(`| ${t.text} | ${p.all.map((c) => t.check(c)).join(" | ")} |`);
+  return lines;
+}
+
+/** Every measured row's spread over the runs (max/min of the per-run medians), per runtime. */
+function spreadLines(p: Prepared): string[] {
+  const lines = [`| scenario | ${p.columns.join(" | ")} |`, `|---|${p.columns.map(() => "---").join("|")}|`];
+  for (const s of p.scenarios) {
+    const row = p.all.map((c) => {
+      const cell = c.get(s.name);
+      if (cell === undefined || cell.ns === undefined) return "—";
+      const reps = cell.reps ?? [];
+      return reps.length < 2 ? "—" : `${num(spread(reps))}×`;
+    });
+    lines.push(`| ${s.name} | ${row.join(" | ")} |`);
+  }
+  return lines;
+}
+
+const STABLE: Target[] = [stability("100k"), stability("16")];
+const STEADY: Target[] = [steadiness("100k"), steadiness("16")];
+
+/**
+ * The combined markdown report the runner prints: `runs` holds, per
+ * runtime, its runs (one, or `--repeat` of them).
+ */
+export function report(runs: RuntimeResult[][], notes: string[] = []): string {
+  const p = prepare(runs);
   const lines: string[] = [];
-  const m = results[0]?.machine;
-  const quick = results.some((r) => r.quick);
+  const m = p.results[0]?.machine;
   if (m !== undefined) {
-    const load = results.map((r) =>
-      `${r.runtime} ${r.machine.loadavg.before[0].toFixed(2)}→${r.machine.loadavg.after[0].toFixed(2)}`
-    );
     lines.push(
-      `Machine: ${m.cores} cores, ${m.cpu}. Load average (1 min) before→after each run: ${load.join(", ")}.`,
-      `Figures are medians of mitata's samples${
-        repeated ? ` (then the median over ${runs[0].length} runs)` : ""
-      }; each sample is a batch of messages, verified by the consumer.${
-        quick
-          ? " **Quick run** (`--quick`): small batches and a 60 ms budget per benchmark; rough figures."
-          : ""
-      }`,
+      `Machine: ${m.cores} cores, ${m.cpu}. Load average (1 min) before→after each run: ${loads(p)}.`,
+      figuresNote(p),
       "",
     );
   }
-  lines.push(`| scenario | ${columns.join(" | ")} |`, `|---|${columns.map(() => "---").join("|")}|`);
-  let section: string | undefined;
-  for (const s of scenarios) {
-    if (s.section !== section) {
-      section = s.section;
-      lines.push(`| **${SECTIONS[s.section]}** |${columns.map(() => "").join(" |")} |`);
-    }
-    const ref = s.vs;
-    const row = all.map((c) => show(c.get(s.name), ref === undefined ? undefined : c.get(ref)));
-    lines.push(`| ${s.name} | ${row.join(" | ")} |`);
-  }
-  lines.push("", "Targets (same run, per runtime):", "", `| target | ${columns.join(" | ")} |`);
-  lines.push(`|---|${columns.map(() => "---").join("|")}|`);
-  const stable = [stability("100k"), stability("16"), steadiness("100k"), steadiness("16")];
-  for (const t of [...TARGETS, ...stable]) {
-    lines.push(`| ${t.text} | ${all.map((c) => t.check(c)).join(" | ")} |`);
-  }
+  lines.push(...tableLines(p));
+  lines.push(
+    "",
+    "Targets (same run, per runtime):",
+    "",
+    ...targetLines(p, [...TARGETS, ...STABLE, ...STEADY]),
+  );
   if (notes.length > 0) lines.push("", ...notes.map((n) => `- ${n}`));
+  return lines.join("\n") + "\n";
+}
+
+/** When the runs started, as a range (UTC), if the results say. */
+function started(p: Prepared): string {
+  const dates = p.runs.flat().map((r) => r.date).filter((d) => d !== undefined).sort();
+  if (dates.length === 0) return "";
+  const at = (d: string): string => `${d.slice(0, 10)} ${d.slice(11, 16)}`;
+  const first = at(dates[0]);
+  const lastDate = dates[dates.length - 1];
+  // The day once if all ran on one day.
+  const last = lastDate.slice(0, 10) === dates[0].slice(0, 10) ? lastDate.slice(11, 16) : at(lastDate);
+  return first === last ? `, started ${first} UTC` : `, started between ${first} and ${last} UTC`;
+}
+
+/** What the document says about the machine, from the first run's record. */
+function machineLines(p: Prepared): string[] {
+  const m = p.results[0].machine;
+  const os = m.os === undefined ? "" : `${m.os.platform} ${m.os.arch} (kernel ${m.os.release}), `;
+  const memory = m.memory === undefined ? "" : `, ${(m.memory / 2 ** 30).toFixed(1)} GiB of memory`;
+  const seconds = p.runs.map((rs) => {
+    const xs = rs.map((r) => r.seconds);
+    const lo = Math.min(...xs).toFixed(0);
+    const hi = Math.max(...xs).toFixed(0);
+    return `${rs[0].runtime} ${lo === hi ? lo : `${lo}–${hi}`} s`;
+  });
+  const busiest = Math.max(
+    ...p.runs.flat().flatMap((r) => [r.machine.loadavg.before[0], r.machine.loadavg.after[0]]),
+  );
+  const busy = busiest > m.cores
+    ? [
+      `- **The machine was busy**: the load average reached ${
+        busiest.toFixed(2)
+      } on ${m.cores} cores, so other programs took turns on the cores the benchmark ran on. Figures that depend on both sides running at once (hand-offs, round trips, small messages) suffer most; on an idle machine they are higher and steadier.`,
+    ]
+    : [];
+  return [
+    `- ${os}${m.cores} cores (as the runtime reports them: \`availableParallelism\`), ${m.cpu}${memory}.`,
+    `- Runtimes: ${p.columns.join(", ")}; ${p.runs[0].length} run${p.runs[0].length > 1 ? "s" : ""} of each${
+      started(p)
+    }.`,
+    `- Load average (1 min) before→after the runs: ${
+      loads(p)
+    }. Anything else the machine runs at the time shows in the figures.`,
+    `- Time to measure one runtime: ${seconds.join(", ")}.`,
+    ...busy,
+  ];
+}
+
+/**
+ * `bench/RESULTS.md`: the machine, how the figures are made, the full
+ * combined table, the targets and the stability analysis. `command` is how
+ * the results were made; `notes` are the runner's (failed runs).
+ */
+export function resultsDocument(
+  runs: RuntimeResult[][],
+  options: { command: string; notes?: string[] },
+): string {
+  const p = prepare(runs);
+  const n = p.runs[0].length;
+  const lines: string[] = [
+    "# sabkit benchmark results",
+    "",
+    `Written by \`${options.command}\`${
+      options.command.includes("--rebuild") ? " from the results in `bench/results/`" : ""
+    }. Rerun \`npm run bench -- --report\` to measure your own machine (it`,
+    "replaces this file).",
+    "",
+    "## Machine",
+    "",
+    ...machineLines(p),
+    "",
+    "## Method",
+    "",
+    "`bench/bench.ts` ([mitata](https://github.com/evanwashere/mitata)) runs on each runtime in turn. The producer",
+    "is the main thread, the consumer a worker. Every message carries stamps that the consumer checks (the first",
+    "ones element by element), so a lost, repeated, reordered or torn message makes the row an error, never a",
+    "number. Each sample is a batch of messages, reported per message. The ratio after each figure is against",
+    "the section's postMessage peer (for locks: Web Locks, `navigator.locks`).",
+    "",
+    "Peers: `postMessage` (structured clone of a `number[]` or a `Float64Array`, and transfer with a pool of 4",
+    "buffers returned by the consumer), [ringbuf.js](https://github.com/padenot/ringbuf.js) (a wait-free",
+    "single-producer single-consumer ring; both sides spin), [multithreading](https://github.com/W4G1/multithreading)",
+    "(its `channel()` and `Mutex`, through its own worker pool), Web Locks where the runtime has them, and the memcpy",
+    "ceiling (`Float64Array.set`). A peer that fails the consumer's checks shows as an error in its cell.",
+    "",
+    figuresNote(p),
+    "",
+    "## Results",
+    "",
+    ...tableLines(p),
+    "",
+    "## Targets",
+    "",
+    "Each target compares the best sabkit row of a section with a peer measured in the same run on the same runtime.",
+    "",
+    ...targetLines(p, TARGETS),
+    "",
+    "## Stability",
+    "",
+  ];
+  if (n < 2) {
+    lines.push(
+      "One run per runtime: nothing to judge. `npm run bench -- --report` measures each runtime 5 times",
+      "(`--repeat=N` to change it).",
+    );
+  } else {
+    lines.push(
+      `Each runtime was measured ${n} times in a row; the figures above are the medians of the ${n} runs.`,
+      "The target: the best channel of each section varies by at most 1.5× (max/min) over the runs.",
+      "",
+      ...targetLines(p, STABLE),
+      "",
+      "The machine under the benchmark is not steady either. On shared virtual machines a core runs a",
+      "plain loop at one speed for seconds, then up to about half as fast, then back, as other tenants of the",
+      "host come and go, and each core does so on its own; code bound by instruction throughput swings with",
+      "it, and the engines' channel code is such code (V8 calls out to a builtin for every `Atomics` operation).",
+      "So each channel row also times a one-thread loop that shares nothing (`bench/_control.ts`: 128-byte",
+      "copies into a 256 kB ring) on both cores at once, as the row opens and as it closes. The rows above give",
+      "that loop's spread over the same runs; the rows below divide each run's time per message by the sum of",
+      "the two cores' time per copy: if the channel is steady relative to the machine, its own swings are the",
+      "machine's (a diagnostic, not a target).",
+      "",
+      ...targetLines(p, STEADY),
+      "",
+      "Every row's spread over the runs (max/min of the per-run medians):",
+      "",
+      ...spreadLines(p),
+      "",
+      "The diagnostics in `bench/diag/` look closer: `machine_phase.ts` sends batches through one channel for a",
+      "minute and sorts them by the state of the two cores; `memcpy_pair.ts` times two copies at once;",
+      "`wake_latency.ts` what parking a thread costs; `channel_quick.ts` and `postmessage_quick.ts` are short",
+      "A/B runs; `native/machine.c` and `native/ring.c` are the control loop and the channel's ring in C.",
+    );
+  }
+  if ((options.notes ?? []).length > 0) {
+    lines.push(
+      "",
+      "## Notes",
+      "",
+      ...options.notes!.map((x) => `- ${x}`),
+    );
+  }
   return lines.join("\n") + "\n";
 }

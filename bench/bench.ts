@@ -334,6 +334,7 @@ const peerFailures: string[] = [];
 if (out !== undefined) mkdirSync(dirname(out), { recursive: true });
 try {
   const loadBefore = os.loadavg();
+  const date = new Date().toISOString();
   await startMachineProbe();
   const started = Date.now();
   const result = await run({ format: "mitata", colors, print: (line: string) => console.log(line) });
@@ -351,11 +352,14 @@ try {
       runtime,
       version: versions[runtime],
       quick,
+      date,
       seconds: (Date.now() - started) / 1000,
       machine: {
         cores: os.availableParallelism?.() ?? os.cpus().length,
         cpu: os.cpus()[0]?.model ?? "unknown",
         loadavg: { before: loadBefore, after: os.loadavg() },
+        os: { platform: os.platform(), arch: os.arch(), release: os.release() },
+        memory: os.totalmem(),
       },
       scenarios,
       mitata: result,

@@ -1,15 +1,21 @@
 /**
- * `npm run bench [-- --quick]`: runs `bench/bench.ts` on Deno, Bun and Node
- * (the LTS from the devDependencies) in turn. Each prints mitata's own table
- * and barplots and writes its results to `bench/results/<runtime>.json`;
- * then this prints one combined markdown table (also written to
+ * `npm run bench [-- options]`: runs `bench/bench.ts` on Deno, Bun and Node
+ * (from the devDependencies) in turn. Each prints mitata's own table and
+ * barplots and writes its results to `bench/results/<runtime>.json`; then
+ * this prints one combined markdown table (also written to
  * `bench/results/summary.md`) with the targets, PASS/FAIL per runtime.
  *
- * Options: `--quick` (a smoke run, under a minute for all three),
- * `--only=deno,node` (a subset), `--repeat=5` (each runtime five times:
- * `<runtime>.json`, `<runtime>.2.json` …; the table shows the median of the
- * runs and the stability of the best channel), `--report` (only rebuild the
- * combined table from the JSON files already there).
+ * Options:
+ * - `--quick`: a smoke run, about a minute for all three.
+ * - `--only=deno,node`: a subset of the runtimes.
+ * - `--repeat=N`: each runtime N times (`<runtime>.json`, `<runtime>.2.json`
+ *   …); the table shows the median of the runs and the stability of the best
+ *   channel.
+ * - `--report`: also writes `bench/RESULTS.md` (the machine, the method, the
+ *   full table, the targets and the stability analysis); measures each
+ *   runtime 5 times unless `--repeat` says otherwise.
+ * - `--rebuild`: measures nothing, rebuilds the table (and with `--report`,
+ *   `bench/RESULTS.md`) from the JSON files already in `bench/results/`.
  *
  * @module
  */
@@ -19,17 +25,25 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { report, type RuntimeResult } from "./_report.ts";
+import { report, resultsDocument, type RuntimeResult } from "./_report.ts";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
-const reportOnly = argv.includes("--report");
+const document = argv.includes("--report");
+const rebuild = argv.includes("--rebuild");
 const only = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
-const repeat = Math.max(
-  1,
-  Number(argv.find((a) => a.startsWith("--repeat="))?.slice("--repeat=".length) ?? 1),
-);
+const repeatArg = argv.find((a) => a.startsWith("--repeat="))?.slice("--repeat=".length);
+// Stability needs several runs: a report measures 5 unless told otherwise.
+const repeat = Math.max(1, Number(repeatArg ?? (document ? 5 : 1)) || 1);
+const known = ["--quick", "--report", "--rebuild"];
+const unknown = argv.filter((a) => !known.includes(a) && !/^--(only|repeat)=/.test(a));
+if (unknown.length > 0) {
+  console.error(
+    `Unknown option ${unknown.join(" ")}: expected --quick, --only=…, --repeat=N, --report, --rebuild`,
+  );
+  process.exit(2);
+}
 const runtimes = ["deno", "bun", "node"].filter((r) => only === undefined || only.includes(r));
 const colors = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const results = "bench/results";
@@ -50,12 +64,12 @@ function command(runtime: string, out: string): [string, string[]] {
   ];
   switch (runtime) {
     case "deno":
-      // Read: the modules and node_modules; write: only the results; sys: CPU model and load average.
+      // Read: the modules and node_modules; write: only the results; sys: CPU, load, OS, memory.
       return [bin("deno"), [
         "run",
         "--allow-read",
         `--allow-write=${results}`,
-        "--allow-sys=cpus,loadavg",
+        "--allow-sys=cpus,loadavg,osRelease,systemMemoryInfo",
         "--v8-flags=--expose-gc",
         ...args,
       ]];
@@ -66,7 +80,10 @@ function command(runtime: string, out: string): [string, string[]] {
   }
 }
 
+/** What went wrong, for the report (a run's time is in its results). */
 const notes: string[] = [];
+/** Each run's time, for the console only. */
+const timings: string[] = [];
 let failed = 0;
 mkdirSync(join(root, results), { recursive: true });
 
@@ -75,7 +92,7 @@ function resultFile(runtime: string, rep: number): string {
   return `${results}/${runtime}${rep === 0 ? "" : `.${rep + 1}`}.json`;
 }
 
-if (!reportOnly) {
+if (!rebuild) {
   for (
     const [runtime, rep] of runtimes.flatMap((r) => Array.from({ length: repeat }, (_, i) => [r, i] as const))
   ) {
@@ -100,9 +117,9 @@ if (!reportOnly) {
       const during = existsSync(progress) ? `, during "${readFileSync(progress, "utf8")}"` : "";
       rmSync(progress, { force: true });
       notes.push(
-        `${label}: the benchmark failed (${why}${during}) after ${seconds} s; see its output above.`,
+        `${label}: the benchmark failed (${why}${during}) after ${seconds} s.`,
       );
-    } else notes.push(`${label}: ${seconds} s.`);
+    } else timings.push(`${label}: ${seconds} s.`);
   }
 }
 
@@ -116,7 +133,18 @@ for (const runtime of runtimes) {
   }
   if (runs.length > 0) found.push(runs);
 }
-const table = report(found, notes);
+if (found.length === 0) {
+  console.error(`\nNo results to report${rebuild ? ` in ${results}/ (run without --rebuild first)` : ""}.`);
+  process.exit(1);
+}
+const table = report(found, [...notes, ...timings]);
 writeFileSync(join(root, results, "summary.md"), table);
 console.log(`\n━━━ combined (also in ${results}/summary.md) ━━━\n\n${table}`);
+if (document) {
+  const command = ["npm run bench --", ...argv].join(" ");
+  writeFileSync(join(root, "bench", "RESULTS.md"), resultsDocument(found, { command, notes }));
+  // Aligned columns read better as plain text, and the file then passes `deno fmt --check`.
+  const fmt = spawnSync(bin("deno"), ["fmt", "--quiet", "bench/RESULTS.md"], { cwd: root, stdio: "inherit" });
+  console.log(`Wrote bench/RESULTS.md${fmt.status === 0 ? "" : " (not formatted: deno fmt failed)"}.`);
+}
 process.exit(failed > 0 || found.length < runtimes.length ? 1 : 0);

@@ -15,9 +15,27 @@ const entrypoints = Object.values(jsr.exports);
 let passed = 0;
 let failed = 0;
 
-function step(name: string, cmd: string, args: string[], cwd = "."): void {
+/**
+ * Runs one check. With `filter`, the output is captured and only the lines
+ * `filter` keeps are printed (a check that fails still prints what it kept).
+ */
+function step(
+  name: string,
+  cmd: string,
+  args: string[],
+  cwd = ".",
+  filter?: (output: string) => string,
+): void {
   console.log(`\n$ ${[cmd, ...args].join(" ")}`);
-  const r = spawnSync(cmd, args, { cwd, stdio: "inherit", env: { ...process.env, NO_COLOR: "1" } });
+  const env = { ...process.env, NO_COLOR: "1" };
+  const r = filter === undefined
+    ? spawnSync(cmd, args, { cwd, stdio: "inherit", env })
+    : spawnSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"], env, encoding: "utf8" });
+  if (filter !== undefined) {
+    const kept = filter(String(r.stdout ?? ""));
+    if (kept !== "") console.log(kept);
+  }
+  if (r.error !== undefined) console.error(r.error.message);
   const ok = r.status === 0;
   if (ok) passed++;
   else failed++;
@@ -28,7 +46,42 @@ step("deno doc --lint", "deno", ["doc", "--lint", ...entrypoints]);
 step("deno publish --dry-run", "deno", ["publish", "--dry-run", "--allow-dirty", "--config", "jsr.json"]);
 step("deno test --doc", "deno", ["test", "--doc", "--allow-read", "--allow-env", ...entrypoints, "src/"]);
 step("publint", "publint", ["--strict"]);
-step("attw", "attw", ["--pack", ".", "--profile", "esm-only"]);
+step("attw", "attw", ["--pack", ".", "--profile", "esm-only"], ".", attwFindings);
+
+/**
+ * attw's findings without what the `esm-only` profile ignores (node10 and
+ * CommonJS `require` cannot load an ESM-only package: every entrypoint says
+ * "Resolution failed" there, by design): one line per entrypoint, and every
+ * line that is not ignored, so a real failure stays visible.
+ */
+function attwFindings(output: string): string {
+  const lines: string[] = [];
+  let entrypoint: string | undefined;
+  let results: string[] = [];
+  const flush = (): void => {
+    if (entrypoint !== undefined) lines.push(`${entrypoint}: ${results.join(" · ")}`);
+    entrypoint = undefined;
+    results = [];
+  };
+  let tools = false;
+  for (const raw of output.split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("Build tools:")) tools = true;
+    else if (tools && line.startsWith("- ")) continue;
+    else tools = false;
+    if (tools || line === "" || line.includes("(ignored")) continue;
+    if (line.startsWith("(ignoring resolutions")) {
+      lines.push("(ESM-only: node10 and CommonJS require resolutions are not checked)");
+    } else if (/^\*+$/.test(line)) flush();
+    else if (/^"[^"]+"$/.test(line)) {
+      flush();
+      entrypoint = line;
+    } else if (entrypoint !== undefined) results.push(line);
+    else lines.push(line);
+  }
+  flush();
+  return lines.join("\n");
+}
 
 // The tarball, installed offline into a scratch project, as a user would get it.
 const scratch = mkdtempSync(join(tmpdir(), "sabkit-pack-"));

@@ -2,12 +2,12 @@
  * A quick local throughput check of `Channel`, main thread → one worker
  * (`recvInto` or `recvWith` on the worker side): 1,000 messages of 100,000 float64 (GB/s)
  * and 100,000 messages of 16 float64 (messages/s), per slot count. Prints
- * the median and every run. Not a test: the benchmark issue owns the figures.
+ * the median and every run. Not a test: the figures are the benchmark's (`bench/bench.ts`).
  *
- *   deno run --allow-read bench/channel_quick.ts [runs=3] [slots=1,4,8] [into|with]
- *   bun bench/channel_quick.ts   |   node bench/channel_quick.ts
+ *   deno run --allow-read bench/diag/channel_quick.ts [runs=3] [slots=1,4,8] [into|with]
+ *   bun bench/diag/channel_quick.ts   |   node bench/diag/channel_quick.ts
  */
-import { Channel, Process } from "../mod.ts";
+import { Channel, Process } from "../../mod.ts";
 
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 const worker = new URL("./channel_quick_worker.ts", import.meta.url);

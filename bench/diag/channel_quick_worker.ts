@@ -1,4 +1,4 @@
-import type { Channel } from "../mod.ts";
+import type { Channel } from "../../mod.ts";
 
 /**
  * Drains `ch` with `recvInto` (one buffer) or `recvWith` (in place), checking each message's stamps;

@@ -10,8 +10,8 @@
  * If the channel had a slow mode of its own, it would show inside a group;
  * if the groups are tight and apart, the spread is the machine's.
  *
- *   deno run --allow-read bench/machine_phase.ts [seconds=60] [elements=16] [verbose]
- *   bun bench/machine_phase.ts   |   node bench/machine_phase.ts
+ *   deno run --allow-read bench/diag/machine_phase.ts [seconds=60] [elements=16] [verbose]
+ *   bun bench/diag/machine_phase.ts   |   node bench/diag/machine_phase.ts
  *
  * 16 elements: batches of 100,000 messages through 1,024 slots (the 16-f64
  * row of the benchmark); more: batches of 1,000 through 1 slot (the 100k-f64
@@ -19,9 +19,9 @@
  *
  * @module
  */
-import { Channel, Process } from "../mod.ts";
-import { machineNow, startMachineProbe, stopMachineProbe } from "./_control.ts";
-import { runtime } from "./_port.ts";
+import { Channel, Process } from "../../mod.ts";
+import { machineNow, startMachineProbe, stopMachineProbe } from "../_control.ts";
+import { runtime } from "../_port.ts";
 
 const argv = (globalThis as { process?: { argv?: string[] } }).process?.argv?.slice(2) ?? [];
 const seconds = Number(argv[0] ?? 60);

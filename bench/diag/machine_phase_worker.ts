@@ -1,4 +1,4 @@
-import type { Channel } from "../mod.ts";
+import type { Channel } from "../../mod.ts";
 
 /**
  * The consumer of `machine_phase.ts`: reads every message in place, checks

@@ -5,9 +5,9 @@
  * one copy alone and of each of two concurrent copies (100,000 float64 per
  * block, into SharedArrayBuffer-backed arrays).
  *
- *   deno run --allow-read bench/memcpy_pair.ts | bun bench/memcpy_pair.ts | node bench/memcpy_pair.ts
+ *   deno run --allow-read bench/diag/memcpy_pair.ts | bun bench/diag/memcpy_pair.ts | node bench/diag/memcpy_pair.ts
  */
-import { Process } from "../mod.ts";
+import { Process } from "../../mod.ts";
 
 const SIZE = 100_000;
 const MS = 1500;

@@ -4,7 +4,7 @@
  * 1,000 messages of 100,000 float64 (at most 8 unacknowledged) and 100,000
  * of 16 (acknowledged by the thousand). Medians of 3 runs.
  *
- *   deno run --allow-read bench/postmessage_quick.ts | bun bench/postmessage_quick.ts | node bench/postmessage_quick.ts
+ *   deno run --allow-read bench/diag/postmessage_quick.ts | bun bench/diag/postmessage_quick.ts | node bench/diag/postmessage_quick.ts
  */
 interface Port {
   postMessage(data: unknown): void;

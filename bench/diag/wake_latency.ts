@@ -5,9 +5,9 @@
  * when it runs again (both clocks as `timeOrigin + now()`). Prints the
  * wake-up latency per sleep length.
  *
- *   deno run --allow-read bench/wake_latency.ts | bun bench/wake_latency.ts | node bench/wake_latency.ts
+ *   deno run --allow-read bench/diag/wake_latency.ts | bun bench/diag/wake_latency.ts | node bench/diag/wake_latency.ts
  */
-import { Process } from "../mod.ts";
+import { Process } from "../../mod.ts";
 
 const ROUNDS = 400;
 const SLEEPS_MS = [0.02, 0.1, 1, 5];

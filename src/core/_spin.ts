@@ -4,7 +4,7 @@
  *
  * Parking costs the waker a syscall and the sleeper a wake-up: on these
  * 2-core virtual machines 15–65 µs at the median, with a tail past 1 ms
- * (`bench/wake_latency.ts`). When the peer answers within that time,
+ * (`bench/diag/wake_latency.ts`). When the peer answers within that time,
  * spinning is cheaper; when the peer is idle, or is not running because
  * every core is busy (more threads than cores, where spinning steals the
  * core the peer needs), it is waste.

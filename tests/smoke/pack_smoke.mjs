@@ -16,11 +16,14 @@ try {
   }
   ch.close();
   const codes = await Promise.all(procs.map((p) => p.join(30000)));
-  // Each worker adds the first element of every message it took: 0 + 1 + … + 499 in all.
-  if (codes.join() !== "0,0" || counter[0] !== 20000 + 124750 || lock.locked()) {
+  // 2 × 10000 increments, then each worker adds the first element of every message it took: 0 + 1 + … + 499.
+  const expected = 20000 + 124750;
+  if (codes.join() !== "0,0" || counter[0] !== expected || lock.locked()) {
     throw new Error(`Lock and Channel across workers failed: codes ${codes}, counter ${counter[0]}`);
   }
-  console.log(`lock across 2 workers and 500 channel messages: counter ${counter[0]}`);
+  console.log(
+    `ok: a Lock across 2 workers and 500 Channel messages: counter ${counter[0]} (expected ${expected})`,
+  );
 } finally {
   for (const p of procs) p.terminate();
 }

@@ -4,7 +4,7 @@
  * millions of copies per second for every 2 million, then the least, the
  * most and their ratio.
  *
- *   gcc -O2 bench/native/machine.c -o /tmp/machine && /tmp/machine 15
+ *   gcc -O2 bench/diag/native/machine.c -o /tmp/machine && /tmp/machine 15
  *
  * On the 2-core VMs this project runs on, the rate holds for seconds, then
  * drops by up to a third for seconds (other tenants of the host), then

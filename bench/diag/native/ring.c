@@ -4,7 +4,7 @@
  * 16-float64 messages in 1,024 slots of 256 bytes, both sides spinning.
  * It separates what the hardware does from what the engines add.
  *
- *   gcc -O2 -pthread bench/native/ring.c -o /tmp/ring
+ *   gcc -O2 -pthread bench/diag/native/ring.c -o /tmp/ring
  *   /tmp/ring 12 lockstep   # each side takes the next slot the moment it can
  *   /tmp/ring 12 paced      # every 16th message, the consumer waits until
  *                           # it is 64 messages behind
