@@ -105,6 +105,10 @@ export const MAX_SLOTS = 1048576;
 export const SEQ = 0;
 /** A slot header's second word: the published message's length in elements (-1: withdrawn). */
 export const LEN = 1;
+/** The most slots a side that had to wait looks ahead before it claims. */
+const MAX_GAP = 64;
+/** Async claims spin this long at most (ms): the thread's event loop is blocked meanwhile. */
+const ASYNC_SPIN_MS = 0.02;
 /** Sleepers look for a dead claimer at least this often (ms): nobody notifies a death. */
 const POLL_MS = DEATH_POLL_MS;
 /** …and this often while a live claimer sits between its two swaps (ms). */
@@ -140,6 +144,8 @@ export const ENDED = -2;
 export const TIMED_OUT = -3;
 /** The next message is longer than the receiver's limit; it stays queued. */
 export const TOO_LONG = -4;
+/** Inside a claim: another claimer changed the slot between its load and the mark; look again. */
+const RACED = -5;
 
 /** A receive limit that any message meets (a small integer, unlike `Infinity`, so it is never boxed). */
 export const ANY_LENGTH = -1;
@@ -148,11 +154,6 @@ export const ANY_LENGTH = -1;
 export const SEND = 0;
 /** Which side a claim is for. */
 export const RECV = 1;
-
-/** The most slots a side that had to wait looks ahead before it claims. */
-const MAX_GAP = 64;
-/** Async claims spin this long at most (ms): the thread's event loop is blocked meanwhile. */
-const ASYNC_SPIN_MS = 0.02;
 
 /** The claim and publish protocol on one channel's control words and slot headers. */
 export class Ring {
@@ -164,7 +165,8 @@ export class Ring {
    * differ in parity (which marks rely on).
    */
   readonly limit: number;
-  readonly #first: number;
+  /** The first slot header's word (the slots follow the control groups). */
+  readonly #first: number = CONTROL_BYTES / 4;
   readonly #stride: number;
   /** How far ahead a side that had to wait looks before it claims (see `#spin`); 0 for few slots. */
   readonly #gap: number;
@@ -187,7 +189,6 @@ export class Ring {
     this.i32 = i32;
     this.slots = slots;
     this.limit = slots * (Math.floor(SPAN / slots) & ~1);
-    this.#first = CONTROL_BYTES / 4;
     this.#stride = strideBytes / 4;
     this.#gap = Math.min(slots >> 3, MAX_GAP);
   }
@@ -259,6 +260,22 @@ export class Ring {
     return pos;
   }
 
+  /**
+   * A claim's two steps on the slot at `at`, seen holding `q`: P1 (C1) marks
+   * the slot as this agent's claim for `side`, so a survivor can tell whose
+   * claim it was; P2 (C2) moves `word` (`HEAD`, `TAIL`) from `pos` on. The
+   * position `pos` once claimed; {@linkcode RACED} if another claimer changed
+   * the slot first; else what `word` held, the mark taken back.
+   */
+  #stake(side: number, word: number, at: number, q: number, pos: number, lap: number): number {
+    const i32 = this.i32;
+    const mark = claimMark(agentId(), lap & 1, side);
+    if (Atomics.compareExchange(i32, at, q, mark) !== q) return RACED;
+    const seen = Atomics.compareExchange(i32, word, pos, this.#next(pos));
+    if (seen !== pos) Atomics.compareExchange(i32, at, mark, q);
+    return seen;
+  }
+
   /** Claims the next free slot: its position, {@linkcode NOT_READY} or {@linkcode ENDED}. */
   trySend(): number {
     const i32 = this.i32;
@@ -272,17 +289,13 @@ export class Ring {
       const q = Atomics.load(i32, at);
       let seen: number;
       if (q === 2 * h) {
-        // P1: the claim is recorded in the slot first, naming this agent…
-        const mark = claimMark(agentId(), lap & 1, SEND);
-        if (Atomics.compareExchange(i32, at, q, mark) !== q) continue;
-        // P2: …then made. Only the mark's holder moves the head from h: this fails only once closed.
-        const next = this.#next(h);
-        seen = Atomics.compareExchange(i32, HEAD, h, next);
+        // Only the mark's holder moves the head from h: P2 fails only once closed.
+        seen = this.#stake(SEND, HEAD, at, q, h, lap);
+        if (seen === RACED) continue;
         if (seen === h) {
-          this.#head = next;
+          this.#head = this.#next(h);
           return h;
         }
-        Atomics.compareExchange(i32, at, mark, q);
       } else if (isMark(q, SEND, lap & 1)) {
         seen = this.#contended(at, q, h, 2 * h, SEND, ++tries);
         if (seen === NOT_READY) return NOT_READY;
@@ -352,19 +365,13 @@ export class Ring {
           seen = Atomics.load(i32, TAIL);
           if (same && seen === t) return TOO_LONG;
         } else {
-          // C1: recorded in the slot first, naming this agent; C2: then made.
-          const mark = claimMark(agentId(), lap & 1, RECV);
-          if (Atomics.compareExchange(i32, at, q, mark) !== q) continue;
-          const next = this.#next(t);
-          seen = Atomics.compareExchange(i32, TAIL, t, next);
+          seen = this.#stake(RECV, TAIL, at, q, t, lap);
+          if (seen === RACED) continue;
           if (seen === t) {
-            this.#tail = next;
+            seen = this.#tail = this.#next(t);
             if (i32[at + LEN] >= 0) return t;
             // A sender failed mid-copy and withdrew its message: skip it.
             this.release(t);
-            seen = next;
-          } else {
-            Atomics.compareExchange(i32, at, mark, q);
           }
         }
       } else if (isMark(q, RECV, lap & 1)) {
