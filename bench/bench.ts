@@ -25,7 +25,7 @@ import { dirname } from "node:path";
 import process from "node:process";
 import { type B, barplot, bench, flags, group, measure, run, summary } from "mitata";
 import { machineNow, startMachineProbe, stopMachineProbe } from "./_control.ts";
-import { terminateAll } from "./_port.ts";
+import { runtime, terminateAll } from "./_port.ts";
 import * as mt from "./_multithreading.ts";
 import * as s from "./_scenarios.ts";
 import type { Session } from "./_scenarios.ts";
@@ -327,7 +327,6 @@ const versions: Record<string, string | undefined> = {
   bun: (globalThis as { Bun?: { version: string } }).Bun?.version,
   node: process.versions.node,
 };
-const runtime = versions.deno ? "deno" : versions.bun ? "bun" : "node";
 
 let failed = 0;
 const peerFailures: string[] = [];

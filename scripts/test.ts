@@ -58,6 +58,7 @@ check("deno check", "deno", [
   "mod.ts",
   "tests/*.ts",
   "tests/workers/",
+  "tests/bundle/",
   "tests/scripts/",
   "examples/",
   "scripts/",

@@ -7,9 +7,9 @@
  *   deno run --allow-read bench/diag/channel_quick.ts [runs=3] [slots=1,4,8] [into|with]
  *   bun bench/diag/channel_quick.ts   |   node bench/diag/channel_quick.ts
  */
+import { runtime } from "../_port.ts";
 import { Channel, Process } from "../../mod.ts";
 
-const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 const worker = new URL("./channel_quick_worker.ts", import.meta.url);
 const argv = (globalThis as { process?: { argv?: string[] } }).process?.argv?.slice(2) ?? [];
 const runs = Number(argv[0] ?? 3);

@@ -6,11 +6,11 @@
  *
  *   deno run --allow-read bench/diag/postmessage_quick.ts | bun bench/diag/postmessage_quick.ts | node bench/diag/postmessage_quick.ts
  */
+import { runtime } from "../_port.ts";
 interface Port {
   postMessage(data: unknown): void;
   terminate(): unknown;
 }
-const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 const WebWorker = (globalThis as { Worker?: new (url: URL, options: object) => Port }).Worker;
 
 async function once(size: number, count: number, ack: number, window: number): Promise<number> {

@@ -7,6 +7,7 @@
  *
  *   deno run --allow-read bench/diag/wake_latency.ts | bun bench/diag/wake_latency.ts | node bench/diag/wake_latency.ts
  */
+import { runtime } from "../_port.ts";
 import { Process } from "../../mod.ts";
 
 const ROUNDS = 400;
@@ -38,7 +39,6 @@ try {
 } finally {
   p.terminate();
 }
-const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 SLEEPS_MS.forEach((ms, s) => {
   const xs = latencies[s].sort((a, b) => a - b);
   const q = (f: number) => xs[Math.floor(f * (xs.length - 1))].toFixed(0);
