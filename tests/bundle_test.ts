@@ -23,7 +23,8 @@ import {
 } from "../mod.ts";
 import { KIND_TAGS } from "../src/core/_kinds.ts";
 import { handleOf } from "../src/core/_handle.ts";
-import { runtime, sleep } from "./_util.ts";
+import { runtime } from "./_util.ts";
+import { ask, startModuleWorker } from "./_bundle.ts";
 import type { Report } from "./bundle/_exercise.ts";
 
 /** Bundles `entry` (in tests/bundle/) into node_modules/.cache, where esbuild itself writes it. */
@@ -39,38 +40,6 @@ async function bundle(entry: string): Promise<URL> {
   });
   assert.deepEqual(result.errors, []);
   return out;
-}
-
-interface Port {
-  post(message: unknown): void;
-  next(): Promise<unknown>;
-  close(): void;
-}
-
-/** A module worker on `url`, whichever runtime runs the test. */
-async function start(url: URL): Promise<Port> {
-  const inbox: unknown[] = [];
-  let wake = (): void => {};
-  const push = (m: unknown): void => {
-    inbox.push(m);
-    wake();
-  };
-  const next = async (): Promise<unknown> => {
-    while (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-    return inbox.shift();
-  };
-  const web = (globalThis as { Worker?: typeof Worker }).Worker;
-  if (runtime !== "node" && web !== undefined) {
-    const w = new web(url, { type: "module" });
-    w.onmessage = (e) => push(e.data);
-    w.onerror = (e) => push({ error: String(e.message) });
-    return { post: (m) => w.postMessage(m), next, close: () => w.terminate() };
-  }
-  const { Worker: NodeWorker } = await import("node:worker_threads");
-  const w = new NodeWorker(url);
-  w.on("message", push);
-  w.on("error", (e) => push({ error: String(e) }));
-  return { post: (m) => w.postMessage(m), next, close: () => void w.terminate() };
 }
 
 /** One object of every kind. */
@@ -94,25 +63,15 @@ function everyKind() {
   };
 }
 
-/** Posts `data` until the worker answers (Deno may lose a message of a worker that just started). */
-async function ask(port: Port, data: unknown): Promise<Report> {
-  for (let attempt = 0;; attempt++) {
-    port.post(data);
-    const answer = await Promise.race([port.next(), sleep(2000).then(() => undefined)]);
-    if (answer !== undefined) return answer as Report;
-    if (attempt === 4) throw new Error("The bundled worker never answered");
-  }
-}
-
 for (const entry of ["revive_root", "revive_process"]) {
   test(`bundle: a worker bundled by esbuild that imports only revive (${entry}) revives every kind`, async () => {
-    const port = await start(await bundle(entry));
+    const port = await startModuleWorker(await bundle(entry));
     try {
       const o = everyKind();
       // Every kind of the table is here, so a new kind must join this test.
       const kinds = new Set(Object.values(o).map((x) => handleOf(x)!.kind));
       assert.deepEqual([...kinds].sort(), Object.keys(KIND_TAGS).sort());
-      const report = await ask(port, o);
+      const report = await ask(port, o) as Report;
       assert.equal((report as { error?: string }).error, undefined);
       assert.deepEqual(
         report.kinds,

@@ -38,6 +38,7 @@ import {
 import { construct, type Handle, HANDLE_KEY, handleOf } from "../src/core/_handle.ts";
 import { KIND_TAGS } from "../src/core/_kinds.ts";
 import { runtime, sleep, withProcesses } from "./_util.ts";
+import { ask, type ModuleWorker, startModuleWorker } from "./_bundle.ts";
 import { BASES, kindMessages, type Revived, valueMessages } from "./bundle/attack_probe.ts";
 
 /** The first word of every object's memory is this plus its kind's tag (see _handle.ts). */
@@ -953,38 +954,6 @@ async function bundle(entry: string, name: string, dist: URL | undefined, target
   return out;
 }
 
-interface Port {
-  post(message: unknown): void;
-  next(): Promise<unknown>;
-  close(): void;
-}
-
-/** A module worker on `url`, whichever runtime runs the test. */
-async function start(url: URL): Promise<Port> {
-  const inbox: unknown[] = [];
-  let wake = (): void => {};
-  const push = (m: unknown): void => {
-    inbox.push(m);
-    wake();
-  };
-  const next = async (): Promise<unknown> => {
-    while (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-    return inbox.shift();
-  };
-  const web = (globalThis as { Worker?: typeof Worker }).Worker;
-  if (runtime !== "node" && web !== undefined) {
-    const w = new web(url, { type: "module" });
-    w.onmessage = (e) => push(e.data);
-    w.onerror = (e) => push({ error: String(e.message) });
-    return { post: (m) => w.postMessage(m), next, close: () => w.terminate() };
-  }
-  const { Worker: NodeWorker } = await import("node:worker_threads");
-  const w = new NodeWorker(url);
-  w.on("message", push);
-  w.on("error", (e) => push({ error: String(e) }));
-  return { post: (m) => w.postMessage(m), next, close: () => void w.terminate() };
-}
-
 interface Answer {
   error?: string;
   report: Record<string, Revived>;
@@ -992,17 +961,11 @@ interface Answer {
   values?: Record<string, string>;
 }
 
-/** Posts `data` until the worker answers (Deno may lose a message to a worker that just started). */
-async function ask(port: Port, data: unknown): Promise<Answer> {
-  for (let attempt = 0;; attempt++) {
-    port.post(data);
-    const answer = await Promise.race([port.next(), sleep(3000).then(() => undefined)]);
-    if (answer !== undefined) {
-      assert.equal((answer as Answer).error, undefined);
-      return answer as Answer;
-    }
-    if (attempt === 4) throw new Error("The bundled worker never answered");
-  }
+/** Posts `data` until the worker answers; the answer carries no error. */
+async function askAttack(port: ModuleWorker, data: unknown): Promise<Answer> {
+  const answer = await ask(port, data) as Answer;
+  assert.equal(answer.error, undefined);
+  return answer;
 }
 
 /** What the workers revive: users' subclasses, and a lock this thread holds. */
@@ -1081,9 +1044,9 @@ function bundleAnswers(): Promise<Map<string, Answer>> {
     const out = new Map<string, Answer>();
     for (const b of BUNDLES) {
       const url = await bundle(b.entry, b.name, b.dist ? dist : undefined, b.target);
-      const port = await start(url);
+      const port = await startModuleWorker(url);
       try {
-        out.set(b.name, await ask(port, posted()));
+        out.set(b.name, await askAttack(port, posted()));
       } finally {
         port.close();
       }

@@ -5,6 +5,8 @@
  * again if a runtime loses the first message).
  */
 
+import { answer } from "./_serve.ts";
+
 /** The effects, and the class each object revived as. */
 export interface Report {
   /** Per key: the kind in the revived object's handle (a bundler may rename classes). */
@@ -73,25 +75,5 @@ export function exercise(revive: <T>(x: T) => T, data: unknown): Report {
 
 /** Runs `exercise` on every message from the parent and posts the report back, in a web or a Node worker. */
 export function serve(revive: <T>(x: T) => T): void {
-  const reply = (data: unknown): unknown => {
-    try {
-      return exercise(revive, data);
-    } catch (e) {
-      return { error: String((e as Error)?.stack ?? e) };
-    }
-  };
-  const web = globalThis as unknown as {
-    postMessage?: (m: unknown) => void;
-    onmessage?: ((e: { data: unknown }) => void) | null;
-    process?: { getBuiltinModule?: (name: string) => unknown };
-  };
-  if (typeof web.postMessage === "function") {
-    web.onmessage = (e) => web.postMessage!(reply(e.data));
-    return;
-  }
-  // Node's worker_threads, without a static node: import (the same bundle loads in a browser).
-  const threads = web.process?.getBuiltinModule?.("node:worker_threads") as {
-    parentPort: { on(e: "message", f: (d: unknown) => void): void; postMessage(m: unknown): void };
-  };
-  threads.parentPort.on("message", (d) => threads.parentPort.postMessage(reply(d)));
+  answer((data) => exercise(revive, data));
 }

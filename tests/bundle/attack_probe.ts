@@ -6,6 +6,8 @@
  * may post a message again if a runtime loses the first one.
  */
 
+import { answer } from "./_serve.ts";
+
 // The module namespace of sabkit, whichever build it is (the sources, a bundle of dist/).
 // deno-lint-ignore no-explicit-any
 type Api = Record<string, any>;
@@ -155,28 +157,9 @@ export function reviveReport(revive: <T>(x: T) => T, data: unknown, api?: Api): 
 
 /** Answers each message `{ data }` with `{ report, kinds?, values? }`, in a web or a Node worker. */
 export function serveAttack(revive: <T>(x: T) => T, api?: Api): void {
-  const reply = (data: unknown): unknown => {
-    try {
-      return {
-        report: reviveReport(revive, data, api),
-        kinds: api ? kindMessages(api) : undefined,
-        values: api ? valueMessages(api) : undefined,
-      };
-    } catch (e) {
-      return { error: String((e as Error)?.stack ?? e) };
-    }
-  };
-  const web = globalThis as unknown as {
-    postMessage?: (m: unknown) => void;
-    onmessage?: ((e: { data: unknown }) => void) | null;
-    process?: { getBuiltinModule?: (name: string) => unknown };
-  };
-  if (typeof web.postMessage === "function") {
-    web.onmessage = (e) => web.postMessage!(reply(e.data));
-    return;
-  }
-  const threads = web.process?.getBuiltinModule?.("node:worker_threads") as {
-    parentPort: { on(e: "message", f: (d: unknown) => void): void; postMessage(m: unknown): void };
-  };
-  threads.parentPort.on("message", (d) => threads.parentPort.postMessage(reply(d)));
+  answer((data) => ({
+    report: reviveReport(revive, data, api),
+    kinds: api ? kindMessages(api) : undefined,
+    values: api ? valueMessages(api) : undefined,
+  }));
 }
