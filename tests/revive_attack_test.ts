@@ -37,7 +37,7 @@ import {
 } from "../mod.ts";
 import { construct, type Handle, HANDLE_KEY, handleOf } from "../src/core/_handle.ts";
 import { KIND_TAGS } from "../src/core/_kinds.ts";
-import { runtime, sleep, withProcesses } from "./_util.ts";
+import { runtime, withProcesses } from "./_util.ts";
 import { ask, type ModuleWorker, startModuleWorker } from "./_bundle.ts";
 import { BASES, kindMessages, type Revived, valueMessages } from "./bundle/attack_probe.ts";
 
