@@ -17,6 +17,8 @@ const FILES = [
   "tests/sync_abort_test.ts",
   "tests/channel_kills_test.ts",
   "tests/lock_kill_test.ts",
+  "tests/rwlock_kill_test.ts",
+  "tests/rwlock_test.ts",
   "tests/process_faults_test.ts",
 ];
 const RESULTS = ".stress-results";

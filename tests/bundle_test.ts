@@ -17,6 +17,7 @@ import {
   Lock,
   RawValue,
   RLock,
+  RwLock,
   Semaphore,
   SharedArray,
   Value,
@@ -60,6 +61,7 @@ function everyKind() {
     wide: SharedArray("u", 4),
     channel: new Channel("d", { capacity: 4, slots: 2 }),
     floats: new FloatChannel(4),
+    rwlock: new RwLock({ maxReaders: 4 }),
   };
 }
 

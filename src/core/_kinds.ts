@@ -22,6 +22,7 @@ export const KIND_TAGS = {
   SynchronizedArray: 10,
   Channel: 11,
   FloatChannel: 12,
+  RwLock: 13,
 } as const;
 
 /** The name of a kind of sabkit object. */

@@ -1,6 +1,7 @@
 /**
  * `@sabkit/sabkit/lock`: `Lock` and `RLock` (Python's `multiprocessing.Lock`
- * and `RLock`), the lock protocol's types and their errors.
+ * and `RLock`), `RwLock` (many readers or one writer), the lock protocol's
+ * types and their errors.
  *
  * @example A critical section shared with workers
  * ```ts
@@ -18,3 +19,4 @@ export * from "../core/errors.ts";
 export * from "../core/protocol.ts";
 export * from "./lock.ts";
 export * from "./rlock.ts";
+export * from "./rwlock.ts";

@@ -18,6 +18,7 @@ import { SynchronizedString } from "../data/synchronized_string.ts";
 import { SynchronizedValue } from "../data/value.ts";
 import { Lock } from "../lock/lock.ts";
 import { RLock } from "../lock/rlock.ts";
+import { RwLock } from "../lock/rwlock.ts";
 import { Barrier } from "../sync/barrier.ts";
 import { BoundedSemaphore } from "../sync/bounded_semaphore.ts";
 import { Condition } from "../sync/condition.ts";
@@ -39,6 +40,7 @@ const CLASSES: readonly (abstract new (...args: never[]) => object)[] = [
   SynchronizedString,
   Channel,
   FloatChannel,
+  RwLock,
 ];
 
 /**
