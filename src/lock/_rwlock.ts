@@ -158,7 +158,7 @@ export function readOnce(i32: Int32Array, seat: Seat, me: number, sync: boolean)
   checkStop();
   let at = seat.slot >= 0 ? slotAt(seat.slot) : -1;
   if (at >= 0) {
-    const a = Atomics.load(i32, at);
+    const a = Atomics.compareExchange(i32, at, 0, me);
     if (a === me) {
       // Held by this thread: the slot stays named, so any writer keeps waiting for it.
       const w = Atomics.load(i32, WRITER);
@@ -166,9 +166,10 @@ export function readOnce(i32: Int32Array, seat: Seat, me: number, sync: boolean)
       deeper(i32, at);
       return 0;
     }
-    if (a !== 0 || Atomics.compareExchange(i32, at, 0, me) !== 0) at = -1;
+    if (a !== 0) at = claim(i32, seat, me);
+  } else {
+    at = claim(i32, seat, me);
   }
-  if (at < 0) at = claim(i32, seat, me);
   const w = Atomics.load(i32, WRITER);
   if (w === 0) {
     i32[at + DEPTH] = 1;
@@ -197,14 +198,14 @@ export function releaseRead(i32: Int32Array, seat: Seat): boolean {
   checkStop();
   const me = agentId();
   let at = seat.slot >= 0 ? slotAt(seat.slot) : -1;
-  if (at < 0 || Atomics.load(i32, at) !== me || i32[at + DEPTH] < 1) at = heldSlot(i32, seat, me);
+  // Plain reads: a slot naming this thread was written by this thread only.
+  if (at < 0 || i32[at] !== me || i32[at + DEPTH] < 1) at = heldSlot(i32, seat, me);
   if (at < 0) return false;
   const depth = i32[at + DEPTH];
   if (depth > 1) {
     i32[at + DEPTH] = depth - 1;
     return true;
   }
-  i32[at + DEPTH] = 0;
   Atomics.store(i32, at, 0);
   if (Atomics.load(i32, WRITER) !== 0) {
     Atomics.add(i32, DRAIN, 1);
