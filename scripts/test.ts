@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { countJunit } from "./_junit.ts";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { BROWSERS, browserVersion, findBrowser, INSTALL_HINT } from "../tests/browser/_browsers.ts";
 
 const RESULTS = ".test-results";
 rmSync(RESULTS, { recursive: true, force: true });
@@ -61,6 +62,7 @@ check("deno check", "deno", [
   // The attack fixtures import the package by its npm name, which only the bundler resolves.
   "tests/bundle/revive_*.ts",
   "tests/scripts/",
+  "tests/browser/",
   "examples/",
   "scripts/",
   "bench/",
@@ -89,6 +91,22 @@ suite(`node ${process.version} --test`, "node", [
   `--test-reporter-destination=${RESULTS}/node.xml`,
   "tests/*_test.ts",
 ], `${RESULTS}/node.xml`);
+
+// The browser suite in each browser (scripts/test_browser.ts). Locally a missing browser is skipped
+// with one line; under CI=true it is run anyway, and fails.
+const ci = process.env.CI === "true";
+const missing = Object.keys(BROWSERS).filter((b) => findBrowser(b) === undefined);
+if (missing.length > 0 && !ci) {
+  console.log(`\nbrowser suite skipped in ${missing.join(" and ")}: not installed; ${INSTALL_HINT}`);
+  summary.push(`skip browser suite in ${missing.join(" and ")} (not installed)`);
+}
+for (const b of Object.keys(BROWSERS)) {
+  const executable = findBrowser(b);
+  if (executable === undefined && !ci) continue;
+  const report = `${RESULTS}/browser-${b}.json`;
+  const version = executable === undefined ? `${b} (not installed)` : browserVersion(executable);
+  suite(`browser suite in ${version}`, "node", ["scripts/test_browser.ts", b, `--report=${report}`], report);
+}
 
 check("npm build (dist/)", "node", ["scripts/build.ts"]);
 const nodeVersion = spawnSync(systemNode, ["--version"], { encoding: "utf8" }).stdout.trim();

@@ -34,6 +34,15 @@ export interface ProcessOptions {
   name?: string;
   /** Which export of the module to call. Default `"default"`. */
   exportName?: string;
+  /**
+   * The URL of sabkit's worker bootstrap, the first module of every process
+   * worker. Default: found beside this module, as published. A bundler moves
+   * this module, so a bundled program makes the bootstrap an entry of its own
+   * (`dist/src/runtime/bootstrap.js` of the npm package, `src/runtime/bootstrap.ts`
+   * of the sources; with code splitting, so that it and the worker modules share
+   * one copy of sabkit) and passes the URL of its output here.
+   */
+  bootstrap?: URL | string;
 }
 
 /**
@@ -65,12 +74,12 @@ export class ProcessError extends Error {
 
 let counter = 0;
 
-function parseUrl(module: string): URL {
+function parseUrl(module: string, what = "process module"): URL {
   try {
     return new URL(module);
   } catch {
     throw new TypeError(
-      `The process module must be a URL, got ${
+      `The ${what} must be a URL, got ${
         describe(module)
       } (resolve a path with new URL(path, import.meta.url))`,
     );
@@ -99,6 +108,7 @@ function bootstrapUrl(): URL {
  */
 export class Process {
   #url: URL;
+  #bootstrap: URL | undefined;
   #args: readonly unknown[];
   #exportName: string;
   #name: string;
@@ -117,9 +127,9 @@ export class Process {
    * Describes the process; nothing runs until `start()`.
    *
    * @param module The worker module (a URL, or a string resolved as a URL).
-   * @param options `args`, `name`, `exportName`.
-   * @throws {TypeError} If `module` is not a URL (or an absolute URL string), `options` not an object
-   * or `args` not an array.
+   * @param options `args`, `name`, `exportName`, `bootstrap`.
+   * @throws {TypeError} If `module` (or `bootstrap`) is not a URL (or an absolute URL string), `options`
+   * not an object or `args` not an array.
    */
   constructor(module: URL | string, options: ProcessOptions = {}) {
     if (typeof module === "string") module = parseUrl(module);
@@ -132,11 +142,17 @@ export class Process {
         `The options of a Process must be an object such as { args: [...] }, got ${describe(options)}`,
       );
     }
-    const { args = [], name = `Process-${++counter}`, exportName = "default" } = options;
+    const { args = [], name = `Process-${++counter}`, exportName = "default", bootstrap } = options;
     if (!Array.isArray(args)) throw new TypeError(`The args must be an array, got ${describe(args)}`);
     if (typeof name !== "string") throw new TypeError(`The name must be a string, got ${describe(name)}`);
     if (typeof exportName !== "string") {
       throw new TypeError(`The exportName must be a string, got ${describe(exportName)}`);
+    }
+    if (bootstrap !== undefined) {
+      this.#bootstrap = typeof bootstrap === "string" ? parseUrl(bootstrap, "bootstrap") : bootstrap;
+      if (!(this.#bootstrap instanceof URL)) {
+        throw new TypeError(`The bootstrap must be a URL, got ${describe(bootstrap)}`);
+      }
     }
     this.#url = module;
     this.#args = args;
@@ -169,7 +185,7 @@ export class Process {
   start(): this {
     if (this.#worker !== undefined) throw new Error(`Process ${this.#name} was started already`);
     this.#exited = new Promise((resolve) => (this.#onExit = resolve));
-    const worker = spawn(bootstrapUrl(), this.#name, {
+    const worker = spawn(this.#bootstrap ?? bootstrapUrl(), this.#name, {
       onError: (e) => {
         this.#uncaught ??= e;
         // Where no exit is reported (Deno, browsers), the error ended the worker's task: it runs no more

@@ -43,7 +43,9 @@ export function spawnWeb(url: URL, name: string, events: WorkerEvents, closeEven
   worker.addEventListener("error", (e) => {
     // Unhandled, a worker's error would also be thrown in this thread (Deno).
     e.preventDefault();
-    events.onError((e as ErrorEvent).error ?? new Error((e as ErrorEvent).message));
+    // A browser's event for a worker script that failed to load (404, not JavaScript) has no message.
+    const message = (e as ErrorEvent).message || `Could not load the worker module ${url.href}`;
+    events.onError((e as ErrorEvent).error ?? new Error(message));
   });
   if (closeEvent) {
     worker.addEventListener("close", (e) => events.onExit((e as Event & { code?: number }).code ?? 0));
