@@ -20,6 +20,7 @@ export * from "./src/core/lock_wrapper.ts";
 export * from "./src/lock/lock.ts";
 export * from "./src/lock/rlock.ts";
 export * from "./src/lock/rwlock.ts";
+export * from "./src/lock/lock_manager.ts";
 export * from "./src/core/typecodes.ts";
 export * from "./src/data/raw_value.ts";
 export * from "./src/data/synchronized_base.ts";

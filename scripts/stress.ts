@@ -19,6 +19,8 @@ const FILES = [
   "tests/lock_kill_test.ts",
   "tests/rwlock_kill_test.ts",
   "tests/rwlock_test.ts",
+  "tests/lock_manager_kill_test.ts",
+  "tests/lock_manager_threads_test.ts",
   "tests/process_faults_test.ts",
 ];
 const RESULTS = ".stress-results";

@@ -15,6 +15,7 @@ import {
   Event,
   FloatChannel,
   Lock,
+  LockManager,
   RawValue,
   RLock,
   RwLock,
@@ -62,6 +63,7 @@ function everyKind() {
     channel: new Channel("d", { capacity: 4, slots: 2 }),
     floats: new FloatChannel(4),
     rwlock: new RwLock({ maxReaders: 4 }),
+    locks: new LockManager({ maxRequests: 4, nameCapacity: 16 }),
   };
 }
 

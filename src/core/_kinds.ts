@@ -23,6 +23,7 @@ export const KIND_TAGS = {
   Channel: 11,
   FloatChannel: 12,
   RwLock: 13,
+  LockManager: 14,
 } as const;
 
 /** The name of a kind of sabkit object. */

@@ -1,7 +1,7 @@
 /**
  * `@sabkit/sabkit/lock`: `Lock` and `RLock` (Python's `multiprocessing.Lock`
- * and `RLock`), `RwLock` (many readers or one writer), the lock protocol's
- * types and their errors.
+ * and `RLock`), `RwLock` (many readers or one writer), `LockManager` (the Web Locks
+ * API on shared memory), the lock protocol's types and their errors.
  *
  * @example A critical section shared with workers
  * ```ts
@@ -20,3 +20,4 @@ export * from "../core/protocol.ts";
 export * from "./lock.ts";
 export * from "./rlock.ts";
 export * from "./rwlock.ts";
+export * from "./lock_manager.ts";

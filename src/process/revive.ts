@@ -17,6 +17,7 @@ import { SynchronizedArray } from "../data/synchronized_array.ts";
 import { SynchronizedString } from "../data/synchronized_string.ts";
 import { SynchronizedValue } from "../data/value.ts";
 import { Lock } from "../lock/lock.ts";
+import { LockManager } from "../lock/lock_manager.ts";
 import { RLock } from "../lock/rlock.ts";
 import { RwLock } from "../lock/rwlock.ts";
 import { Barrier } from "../sync/barrier.ts";
@@ -41,6 +42,7 @@ const CLASSES: readonly (abstract new (...args: never[]) => object)[] = [
   Channel,
   FloatChannel,
   RwLock,
+  LockManager,
 ];
 
 /**
