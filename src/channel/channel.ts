@@ -436,6 +436,122 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
     }
   }
 
+  /**
+   * Sends a message written in place: claims a free slot (waiting while
+   * every slot is full), calls `fill` with a view of exactly `length`
+   * elements of that slot, then publishes it. Nothing is copied on the
+   * sending side; with {@linkcode Channel.recvWith} on the other, nothing at
+   * all. The message is sent whole or not at all: if `fill` throws, the slot
+   * is withdrawn (receivers never see it) and the error is rethrown; a
+   * timeout sends nothing; a worker terminated inside `fill` does not stall
+   * the channel (its slot is withdrawn, as for `send`).
+   *
+   * `fill` must write synchronously and must not keep the view: once it
+   * returns, the slot belongs to the receivers (a callback that returns a
+   * promise is a `TypeError` and sends nothing).
+   *
+   * @param length How many elements the message has, from 0 to `capacity`.
+   * @param fill Called once with the view to write the message into (its elements start as whatever the slot held).
+   * @param options `timeout` in ms.
+   * @throws {RangeError} If `length` is negative, fractional or above `capacity`.
+   * @throws {TypeError} If `fill` is not a function or returns a promise, or where this thread may not block.
+   * @throws {TimeoutError} If no slot came free within `timeout`.
+   * @throws {ChannelClosedError} If the channel is closed, or closes while this waits.
+   *
+   * @example Writing a message where it will be read
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("d", { capacity: 4, slots: 2 });
+   * ch.sendWith(3, (m) => {
+   *   for (let i = 0; i < m.length; i++) m[i] = i * 1.5;
+   * });
+   * ch.recvWith((m) => console.assert(m.length === 3 && m[2] === 3));
+   * ```
+   */
+  sendWith(length: number, fill: (view: ChannelArrays[C]) => void, options?: ChannelWaitOptions): void {
+    const { timeout } = waitOptions(options, "Channel.sendWith");
+    const deadline = deadlineOf(timeout);
+    const n = this.#lengthOf(length, "sendWith");
+    checkCallback(fill, "sendWith");
+    assertCanBlock("Channel.sendWith", "Channel.sendWithAsync");
+    this.#fillSlot(this.#ring.claimSync(SEND, 0, deadline), n, fill, "sendWith", timeout);
+  }
+
+  /**
+   * The async form of {@linkcode Channel.sendWith}: waits for a free slot
+   * without blocking the thread; `fill` still writes synchronously.
+   *
+   * @param length How many elements the message has, from 0 to `capacity`.
+   * @param fill Called once with the view to write the message into.
+   * @param options `timeout` in ms and `signal`.
+   * @returns A promise that resolves once the message is in the channel.
+   * @throws {RangeError} If `length` is negative, fractional or above `capacity`.
+   * @throws {TypeError} If `fill` is not a function or returns a promise.
+   * @throws {TimeoutError} If no slot came free within `timeout`.
+   * @throws {ChannelClosedError} If the channel is closed, or closes while this waits.
+   *
+   * @example Filling a slot from an async function
+   * ```ts
+   * import { Channel } from "@sabkit/sabkit";
+   * const ch = new Channel("i", { capacity: 8 });
+   * await ch.sendWithAsync(2, (m) => m.set([4, 2]), { timeout: 100 });
+   * console.assert(ch.recv()?.join() === "4,2");
+   * ```
+   */
+  async sendWithAsync(
+    length: number,
+    fill: (view: ChannelArrays[C]) => void,
+    options?: ChannelAsyncOptions,
+  ): Promise<void> {
+    const { timeout, signal } = waitOptions(options, "Channel.sendWithAsync");
+    const deadline = deadlineOf(timeout);
+    const n = this.#lengthOf(length, "sendWithAsync");
+    checkCallback(fill, "sendWithAsync");
+    if (signal?.aborted) throw signal.reason;
+    const pos = await this.#ring.claimAsync(SEND, 0, deadline, signal);
+    this.#fillSlot(pos, n, fill, "sendWithAsync", timeout);
+  }
+
+  /** A message length given by the caller: an integer from 0 to `capacity`. */
+  #lengthOf(length: unknown, method: string): number {
+    if (typeof length !== "number") {
+      throw new TypeError(`Channel.${method}() needs a message length, got ${describe(length)}`);
+    }
+    if (!Number.isInteger(length) || length < 0) {
+      throw new RangeError(
+        `The length of a Channel message must be an integer from 0, got ${describe(length)}`,
+      );
+    }
+    return this.#fits(length);
+  }
+
+  /** Lets `fill` write the message of `n` elements into the slot claimed at `pos`, then publishes it. */
+  #fillSlot(
+    pos: number,
+    n: number,
+    fill: (view: ChannelArrays[C]) => void,
+    method: string,
+    timeout?: number,
+  ): void {
+    if (pos === ENDED) throw new ChannelClosedError();
+    if (pos === TIMED_OUT) {
+      throw new TimeoutError(`Channel ${method} timed out after ${timeout} ms: every slot stayed full`);
+    }
+    try {
+      const result: unknown = fill(this.#view(pos, n) as ChannelArrays[C]);
+      if (typeof (result as { then?: unknown } | null)?.then === "function") {
+        throw new TypeError(
+          `Channel.${method}() fills its message synchronously, but the callback returned a promise: nothing was sent`,
+        );
+      }
+    } catch (e) {
+      // Nothing half-written is ever seen: the slot is withdrawn.
+      this.#ring.withdraw(pos);
+      throw e;
+    }
+    this.#ring.publish(pos, n);
+  }
+
   /** `null` once closed and drained; throws on a timeout. */
   #ended(pos: number, what: string, timeout?: number): null {
     if (pos === TIMED_OUT) {
