@@ -14,5 +14,6 @@
  */
 
 export * from "../core/errors.ts";
+export * from "../core/typecodes.ts";
 export * from "./channel.ts";
 export * from "./float_channel.ts";
