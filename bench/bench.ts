@@ -26,6 +26,7 @@ import process from "node:process";
 import { type B, barplot, bench, flags, group, measure, run, summary } from "mitata";
 import { machineNow, startMachineProbe, stopMachineProbe } from "./_control.ts";
 import { runtime, terminateAll } from "./_port.ts";
+import * as lk from "./_locks.ts";
 import * as mt from "./_multithreading.ts";
 import * as s from "./_scenarios.ts";
 import type { Session } from "./_scenarios.ts";
@@ -318,6 +319,54 @@ group("locks: main thread and a worker", () => {
     def(
       { ...lock2, name: mtName, role: "peer", full: 20_000, quick: 2_000 },
       () => mt.openMtMutexContended(mtName),
+    );
+  });
+});
+
+// 6. RwLock and LockManager (scenarios in _locks.ts; multithreading's RwLock last, see _multithreading.ts).
+const RM = "sabkit Lock, read-mostly (8 reads : 1 write, 2 threads)";
+const rm = { section: "lock", bytes: 0, vs: RM, per: 2 } as const;
+group("read-mostly: reads scan a 256-float64 table, 8 reads : 1 write, main thread and a worker", () => {
+  barplot(() => {
+    def(
+      { ...rm, name: RM, role: "baseline", full: 20_000, quick: 2_000 },
+      () => lk.openReadMostly(RM, "lock"),
+    );
+    const rw = "sabkit RwLock, read-mostly (8 reads : 1 write, 2 threads)";
+    def(
+      { ...rm, name: rw, role: "sabkit", full: 20_000, quick: 2_000 },
+      () => lk.openReadMostly(rw, "rwlock"),
+    );
+    const mtRw = "multithreading RwLock, read-mostly (8 reads : 1 write, 2 threads)";
+    def({ ...rm, name: mtRw, role: "peer", full: 20_000, quick: 2_000 }, () => lk.openMtReadMostly(mtRw));
+  });
+});
+const RO = "sabkit Lock, reads only (2 readers)";
+const ro = { section: "lock", bytes: 0, vs: RO, per: 2 } as const;
+group("reads only: the same table, 2 readers on 2 cores", () => {
+  barplot(() => {
+    def(
+      { ...ro, name: RO, role: "baseline", full: 20_000, quick: 2_000 },
+      () => lk.openReadMostly(RO, "lock", Infinity),
+    );
+    const rw = "sabkit RwLock, reads only (2 readers)";
+    def(
+      { ...ro, name: rw, role: "sabkit", full: 20_000, quick: 2_000 },
+      () => lk.openReadMostly(rw, "rwlock", Infinity),
+    );
+  });
+});
+group("LockManager: the Web Locks API on shared memory", () => {
+  barplot(() => {
+    const one = "sabkit LockManager request+release";
+    def(
+      { ...lock1, name: one, role: "sabkit", full: 20_000, quick: 2_000 },
+      () => lk.openLockManagerUncontended(),
+    );
+    const two = "sabkit LockManager contended (FIFO: every grant a hand-off)";
+    def(
+      { ...lock2, name: two, role: "sabkit", full: 5_000, quick: 500 },
+      () => lk.openLockManagerContended(two),
     );
   });
 });

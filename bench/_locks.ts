@@ -1,0 +1,309 @@
+/**
+ * Benchmark scenarios of `RwLock` and `LockManager` (main-thread side; the
+ * worker side is `_locks_worker.ts`):
+ *
+ * - read-mostly: the main thread and one worker each run `n` sections, 8
+ *   reads to 1 write (or reads only), on a table of 256 float64 in shared
+ *   memory, as a lookup table is used: a read scans the whole table and
+ *   checks that its first and last entries agree (a writer beside it would
+ *   show); a write bumps both, so the count of writes is checked exactly.
+ *   Under a sabkit `RwLock`, under a sabkit `Lock` (the same work, one at a
+ *   time), and under multithreading's `RwLock` (through its own pool).
+ * - `LockManager` request + release on one thread, and contended between
+ *   the main thread and a worker (FIFO: every grant a hand-off), against
+ *   `navigator.locks` rows of the same shape in `_scenarios.ts`.
+ *
+ * @module
+ */
+
+import type * as MT from "multithreading";
+import { Lock, LockManager, RwLock } from "../mod.ts";
+import { type BenchWorker, startWorker } from "./_port.ts";
+import type { Session } from "./_scenarios.ts";
+import {
+  COUNTER,
+  deadlineSignal,
+  DONE,
+  INSIDE,
+  newControl,
+  READY,
+  STOP,
+  throwIfFailed,
+  waitAtLeast,
+  waitAtLeastAsync,
+} from "./_shared.ts";
+
+type Ctl = Int32Array<SharedArrayBuffer>;
+
+/** Milliseconds a worker may take to start, and one batch to run. */
+const SETUP_MS = 30_000;
+const BATCH_MS = 60_000;
+/** Operations of the verification pass: every kind of step at least once on both threads. */
+const VERIFY_OPS = 90;
+/** Float64 entries of the table each read scans. */
+const DATA = 256;
+/** multithreading's pool: the spawned function's control words (it cannot import these). */
+const GO = 9;
+const COUNT = 10;
+
+/** Scans the table; its first and last entries agree, or a writer was inside beside this reader. */
+export function readAll(data: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) sum += data[i];
+  if (data[0] !== data[data.length - 1]) {
+    throw new Error("A reader saw a half-written table: a writer was inside beside it");
+  }
+  return sum;
+}
+
+/** Updates the table: its first and last entries, one more than before. */
+export function writeAll(data: Float64Array): void {
+  const v = data[0] + 1;
+  data[0] = v;
+  data[data.length - 1] = v;
+}
+
+/** Whether operation `i` is a write, with one write every `every` operations (8 reads : 1 write: 9). */
+export function isWrite(i: number, every: number): boolean {
+  return i % every === every - 1;
+}
+
+/** Writes among operations `from` … `from + n - 1`. */
+function writesIn(from: number, n: number, every: number): number {
+  let w = 0;
+  for (let i = from; i < from + n; i++) if (isWrite(i, every)) w++;
+  return w;
+}
+
+/** A critical section: alone inside, a non-atomic counter bumped. */
+export function section(ctl: Ctl): void {
+  if (Atomics.exchange(ctl, INSIDE, 1) !== 0) throw new Error("Two threads were inside the lock at once");
+  ctl[COUNTER] = ctl[COUNTER] + 1;
+  Atomics.store(ctl, INSIDE, 0);
+}
+
+const WORKER = new URL("./_locks_worker.ts", import.meta.url);
+
+/** Starts a `_locks_worker.ts` of `kind` and waits until it is set up. */
+async function start(
+  what: string,
+  kind: string,
+  extra: Record<string, unknown>,
+): Promise<[BenchWorker, Ctl]> {
+  const ctl = newControl();
+  const worker = startWorker(WORKER, `bench ${what}`);
+  try {
+    // The parent starts every handshake (a worker's first message can be lost on Deno).
+    worker.post({ kind, ctl: ctl.buffer, ...extra });
+    await waitAtLeastAsync(ctl, READY, 1, SETUP_MS, `${what}: start`, () => worker.error);
+  } catch (e) {
+    worker.terminate();
+    throw e;
+  }
+  return [worker, ctl];
+}
+
+/** Runs the verification pass; stops everything if it fails. */
+async function verified(session: Session, verify: number): Promise<Session> {
+  try {
+    await session.run(verify);
+    return session;
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
+}
+
+/**
+ * Read-mostly sections on two threads under a sabkit `RwLock` (`"rwlock"`)
+ * or `Lock` (`"lock"`), one write every `every` operations (`Infinity`:
+ * reads only).
+ */
+export async function openReadMostly(what: string, kind: "rwlock" | "lock", every = 9): Promise<Session> {
+  const data = new Float64Array(new SharedArrayBuffer(DATA * 8));
+  const rw = new RwLock();
+  const lock = new Lock();
+  const [worker, ctl] = kind === "rwlock"
+    ? await start(what, "rwlockReadMostly", { rw, data, every })
+    : await start(what, "lockReadMostly", { lock, data, every });
+  let op = 0;
+  let sent = 0;
+  let writes = 0;
+  return verified({
+    run(n) {
+      sent += n;
+      worker.post(n);
+      const end = op + n;
+      writes += 2 * writesIn(op, n, every);
+      if (kind === "rwlock") {
+        for (; op < end; op++) {
+          if (isWrite(op, every)) {
+            rw.acquireWrite();
+            writeAll(data);
+            rw.releaseWrite();
+          } else {
+            rw.acquireRead();
+            readAll(data);
+            rw.releaseRead();
+          }
+        }
+      } else {
+        for (; op < end; op++) {
+          lock.acquire();
+          if (isWrite(op, every)) writeAll(data);
+          else readAll(data);
+          lock.release();
+        }
+      }
+      waitAtLeast(ctl, DONE, sent, BATCH_MS, what);
+      throwIfFailed(ctl, what);
+      if (data[0] !== writes) {
+        throw new Error(`${what}: ${data[0]} writes seen, ${writes} made (a lost write)`);
+      }
+    },
+    close() {
+      worker.terminate();
+    },
+  }, VERIFY_OPS);
+}
+
+/** The same read-mostly sections under multithreading's `RwLock`, its worker from its own pool. */
+export async function openMtReadMostly(what: string): Promise<Session> {
+  const mt: typeof MT = await import("multithreading");
+  const ctl = newControl();
+  const data = new Float64Array(new SharedArrayBuffer(DATA * 8));
+  const rw = new mt.RwLock();
+  // Stringified and run in the pool's worker: nothing from this module is in scope there.
+  const handle = mt.spawn(mt.move(rw, { ctl, data }), (rw, box) => {
+    const { ctl, data } = box;
+    const fail = (text: string): string => {
+      new Uint8Array(ctl.buffer, 64, 2048).set(new TextEncoder().encode(text));
+      Atomics.store(ctl, 3, 1); // ERROR
+      Atomics.notify(ctl, 1); // DONE
+      return text;
+    };
+    Atomics.store(ctl, 0, 1); // READY
+    let seen = 0;
+    let op = 0;
+    for (;;) {
+      Atomics.wait(ctl, 9, seen, 1000); // GO
+      if (Atomics.load(ctl, 4) !== 0) return "stopped"; // STOP
+      const go = Atomics.load(ctl, 9);
+      if (go === seen) continue;
+      seen = go;
+      const n = Atomics.load(ctl, 10); // COUNT
+      for (const end = op + n; op < end; op++) {
+        if (op % 9 === 8) {
+          const guard = rw.blockingWrite();
+          const v = data[0] + 1;
+          data[0] = v;
+          data[data.length - 1] = v;
+          guard.dispose();
+        } else {
+          const guard = rw.blockingRead();
+          let sum = 0;
+          for (let i = 0; i < data.length; i++) sum += data[i];
+          const torn = data[0] !== data[data.length - 1];
+          guard.dispose();
+          if (torn || sum !== sum) {
+            return fail("A reader saw a half-written table: a writer was inside beside it");
+          }
+        }
+      }
+      Atomics.add(ctl, 1, n); // DONE
+      Atomics.notify(ctl, 1);
+    }
+  });
+  let failure: Error | undefined;
+  void handle.join().then((r) => {
+    if (!r.ok) failure = r.error instanceof Error ? r.error : new Error(String(r.error));
+  });
+  const stop = async (): Promise<void> => {
+    Atomics.store(ctl, STOP, 1);
+    Atomics.add(ctl, GO, 1);
+    Atomics.notify(ctl, GO);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([handle.join(), new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+    clearTimeout(timer);
+    mt.shutdown();
+  };
+  try {
+    await waitAtLeastAsync(ctl, READY, 1, SETUP_MS, `${what}: start`, () => failure);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  let op = 0;
+  let sent = 0;
+  let writes = 0;
+  return verified({
+    run(n) {
+      sent += n;
+      Atomics.store(ctl, COUNT, n);
+      Atomics.add(ctl, GO, 1);
+      Atomics.notify(ctl, GO);
+      writes += 2 * writesIn(op, n, 9);
+      for (const end = op + n; op < end; op++) {
+        if (isWrite(op, 9)) {
+          const guard = rw.blockingWrite();
+          writeAll(data);
+          guard.dispose();
+        } else {
+          const guard = rw.blockingRead();
+          readAll(data);
+          guard.dispose();
+        }
+      }
+      waitAtLeast(ctl, DONE, sent, BATCH_MS, what);
+      throwIfFailed(ctl, what);
+      if (data[0] !== writes) {
+        throw new Error(`${what}: ${data[0]} writes seen, ${writes} made (a lost write)`);
+      }
+    },
+    close: stop,
+  }, VERIFY_OPS);
+}
+
+/** `LockManager.request` + release on one thread, nobody else asking. */
+export function openLockManagerUncontended(): Session {
+  const locks = new LockManager();
+  let count = 0;
+  const body = (): void => void count++;
+  return {
+    async run(n) {
+      const before = count;
+      for (let i = 0; i < n; i++) await locks.request("sabkit-bench-uncontended", body);
+      if (count !== before + n) throw new Error("LockManager: wrong count");
+    },
+    close() {},
+  };
+}
+
+/** The main thread and a worker each make `n` requests for one name: every grant a FIFO hand-off. */
+export async function openLockManagerContended(what: string): Promise<Session> {
+  const locks = new LockManager();
+  const name = "sabkit-bench-contended";
+  const [worker, ctl] = await start(what, "lockManagerContended", { locks, name });
+  const body = (): void => section(ctl);
+  let sent = 0;
+  return verified({
+    async run(n) {
+      sent += n;
+      worker.post(n);
+      const [signal, disarm] = deadlineSignal(BATCH_MS, what);
+      try {
+        for (let i = 0; i < n; i++) await locks.request(name, { signal }, body);
+      } finally {
+        disarm();
+      }
+      await waitAtLeastAsync(ctl, DONE, sent, BATCH_MS, what, () => worker.error);
+      throwIfFailed(ctl, what);
+      if (ctl[COUNTER] !== 2 * sent) {
+        throw new Error(`${what}: the counter is ${ctl[COUNTER]}, expected ${2 * sent} (lost updates)`);
+      }
+    },
+    close() {
+      worker.terminate();
+    },
+  }, 3);
+}
