@@ -197,7 +197,7 @@ group("100,000 float64 (800 kB) per message, main → worker", () => {
       );
       def({
         ...big,
-        name: "sabkit FloatChannel (seed: 1 slot, recv)",
+        name: "sabkit FloatChannel, the seed's calls (send + recv)",
         role: "sabkit",
         full: 1000,
         quick: 100,

@@ -277,7 +277,7 @@ test("revive attack: a handle with a field missing or altered is a TypeError, fo
   assertPlainCallsFresh(stale);
 });
 
-test("revive attack: a FloatChannel handle claiming Channel and a one-slot Channel claiming FloatChannel are refused", () => {
+test("revive attack: a FloatChannel handle claiming Channel and a Channel claiming FloatChannel are refused", () => {
   const floats = new FloatChannel(4);
   const chan = new Channel("d", { capacity: 4, slots: 1 });
   assertForged(forge(floats, { kind: "Channel" }), "a FloatChannel as a Channel");
