@@ -28,6 +28,7 @@ import {
 const WRITER = 1;
 const ACTIVE = 2;
 const USED = 4;
+const DRAIN_SLEEPS = 5;
 const SLOTS = 16;
 const STRIDE = 16;
 
@@ -216,6 +217,7 @@ test("RwLock: a waiting writer blocks new readers (sync and async), then readers
     const late = start("rwlock_ops", { exportName: "attempt", args: [rw, "readAsync", rf, rout, 2, 10_000] });
     await until(() => Atomics.load(rout, 0) !== 0, 10_000);
     assert.equal(rout[0], FALSE, "a new reader timed out behind the waiting writer");
+    assert.equal(Atomics.load(words, DRAIN_SLEEPS), 1, "the writer sleeps: readers that leave notify it");
     // This thread already reads: a blocking re-entry goes through (waiting would deadlock it) …
     assert.equal(rw.acquireRead({ timeout: 0 }), true);
     rw.releaseRead();
@@ -225,6 +227,7 @@ test("RwLock: a waiting writer blocks new readers (sync and async), then readers
     rw.releaseRead();
     await until(() => Atomics.load(wout, 0) !== 0, 10_000);
     assert.equal(wout[0], TRUE);
+    assert.equal(Atomics.load(words, DRAIN_SLEEPS), 0);
     assert.equal(await mine, true, "after the writer");
     rw.releaseRead();
     await until(() => Atomics.load(rout, 2) !== 0, 10_000);

@@ -36,6 +36,7 @@
  * | a writer's release: `ACTIVE` → 0                      | the word naming the dead, not active             | cleared as not active (it had finished) |
  * | a writer's release: word → 0, before its notify       | a free lock; sleepers not woken                  | sleepers re-check every {@linkcode POLL_MS} |
  * | a sleeper's contended mark (CAS w → w + 1)            | the bit set                                      | nothing: one extra notify |
+ * | a draining writer's `DRAIN_SLEEPS` = 1                | readers notify `DRAIN` on leaving                | nothing: extra notifies until the next writer clears it |
  *
  * The table has `maxReaders` slots (64 by default, at most 4096): one more
  * thread reading (or trying to) at the same time gets a `RangeError` from
@@ -60,6 +61,8 @@ export const ACTIVE = 2;
 export const DRAIN = 3;
 /** How many slots have ever been used (a high-water mark): writers scan only these. */
 export const USED = 4;
+/** 1 while a draining writer may sleep on `DRAIN` (readers notify only then). */
+export const DRAIN_SLEEPS = 5;
 /** The first slot's word: the header is one 64-byte line. */
 export const SLOTS = 16;
 /** Words per slot: one 64-byte line each. */
@@ -144,8 +147,13 @@ function claim(i32: Int32Array, seat: Seat, me: number): number {
 /** Frees a slot the caller claimed but may not keep, and tells a draining writer. */
 function backOff(i32: Int32Array, at: number): void {
   Atomics.store(i32, at, 0);
+  left(i32);
+}
+
+/** A reader left while a writer is there: bumps `DRAIN` (a spinning writer sees it), wakes a sleeping one. */
+function left(i32: Int32Array): void {
   Atomics.add(i32, DRAIN, 1);
-  wake(i32, DRAIN, 1);
+  if (Atomics.load(i32, DRAIN_SLEEPS) !== 0) wake(i32, DRAIN, 1);
 }
 
 /**
@@ -207,10 +215,7 @@ export function releaseRead(i32: Int32Array, seat: Seat): boolean {
     return true;
   }
   Atomics.store(i32, at, 0);
-  if (Atomics.load(i32, WRITER) !== 0) {
-    Atomics.add(i32, DRAIN, 1);
-    wake(i32, DRAIN, 1);
-  }
+  if (Atomics.load(i32, WRITER) !== 0) left(i32);
   return true;
 }
 
@@ -329,9 +334,7 @@ export function* reading(
       }
     }
     if (once) return false;
-    const c = w | 1;
-    if (c !== w && Atomics.compareExchange(i32, WRITER, w, c) !== w) continue;
-    if (!(yield [WRITER, c])) {
+    if (!(yield [WRITER, w])) {
       // The wake-up that raced the deadline must not be lost: one last try.
       const last = readOnce(i32, seat, me, sync);
       return last === 0;
@@ -376,10 +379,8 @@ export function* writing(
       continue;
     }
     if (once) return false;
-    const c = w | 1;
-    if (c !== w && Atomics.compareExchange(i32, WRITER, w, c) !== w) continue;
     slept = true;
-    if (!(yield [WRITER, c])) {
+    if (!(yield [WRITER, w])) {
       if (Atomics.compareExchange(i32, WRITER, 0, (me << 1) | 1) === 0) break;
       return false;
     }
@@ -413,6 +414,7 @@ export function* draining(
     held = true;
     return true;
   } finally {
+    if (Atomics.load(i32, DRAIN_SLEEPS) !== 0) Atomics.store(i32, DRAIN_SLEEPS, 0);
     // Timed out, aborted or terminated: the readers held back by the word may go on.
     if (!held) {
       checkStop();
@@ -449,6 +451,22 @@ function spin(i32: Int32Array, index: number, value: number, end: number): boole
   }
 }
 
+/**
+ * Readies a sleep on `i32[index] === value` (after the spin): a sleeper on
+ * the writer word marks it contended (so the release notifies) and sleeps on
+ * the marked value; a writer about to sleep on `DRAIN` first says so and
+ * looks at the readers once more. `undefined`: look again instead of sleeping.
+ */
+function readySleep(i32: Int32Array, index: number, value: number): number | undefined {
+  if (index === WRITER) {
+    if ((value & 1) === 1) return value;
+    return Atomics.compareExchange(i32, WRITER, value, value | 1) === value ? value | 1 : undefined;
+  }
+  if (Atomics.load(i32, DRAIN_SLEEPS) !== 0) return value;
+  Atomics.store(i32, DRAIN_SLEEPS, 1);
+  return undefined;
+}
+
 /** Runs a generator above with blocking sleeps (after a learned spin). */
 export function runSync(
   steps: Generator<Sleep, boolean, boolean>,
@@ -464,9 +482,12 @@ export function runSync(
       return step.value;
     }
     const [index, value] = step.value;
-    let woken: boolean;
+    let woken = true;
     try {
-      woken = spin(i32, index, value, spinEnd) || waitSync(i32, index, value, deadline, POLL_MS);
+      if (!spin(i32, index, value, spinEnd)) {
+        const sleepOn = readySleep(i32, index, value);
+        if (sleepOn !== undefined) woken = waitSync(i32, index, sleepOn, deadline, POLL_MS);
+      }
     } catch (e) {
       // Runs the generator's cleanup (a writer gives its word back), then rethrows.
       steps.throw(e);
@@ -488,9 +509,10 @@ export async function runAsync(
   for (let step = steps.next();;) {
     if (step.done) return step.value;
     const [index, value] = step.value;
-    let woken: boolean;
+    let woken = true;
     try {
-      woken = await waitAsync(i32, index, value, deadline, signal, POLL_MS);
+      const sleepOn = readySleep(i32, index, value);
+      if (sleepOn !== undefined) woken = await waitAsync(i32, index, sleepOn, deadline, signal, POLL_MS);
     } catch (e) {
       steps.throw(e);
       throw e;
