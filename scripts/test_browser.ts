@@ -96,8 +96,16 @@ function readmeShowsExample(): string | undefined {
 }
 
 function print(browser: string, r: Result): void {
+  if (r.skipped !== undefined) return console.log(`skip ${browser} › ${r.name}: ${r.skipped}`);
   console.log(`${r.ok ? "ok  " : "FAIL"} ${browser} › ${r.name} (${r.ms} ms)`);
   if (!r.ok) console.log(`       ${(r.error ?? "").replaceAll("\n", "\n       ")}`);
+}
+
+/** Passed, failed and skipped tests. */
+function tally(results: Result[]): { pass: number; fail: number; skip: number } {
+  const skip = results.filter((r) => r.skipped !== undefined).length;
+  const fail = results.filter((r) => !r.ok).length;
+  return { pass: results.length - skip - fail, fail, skip };
 }
 
 /** Runs the suite page and the example page in one browser; returns every result. */
@@ -129,7 +137,7 @@ async function runIn(name: string, executable: string, origin: string): Promise<
     page.on("pageerror", (e) => {
       if (!EXPECTED_NOISE.test(String(e))) console.log(`  [${name} page error] ${String(e)}`);
     });
-    await page.goto(`${origin}/index.html`);
+    await page.goto(`${origin}/index.html?browser=${name}`);
     try {
       await page.waitForFunction(
         () => (globalThis as unknown as { __sabkit?: PageReport }).__sabkit?.done === true,
@@ -178,11 +186,10 @@ async function runIn(name: string, executable: string, origin: string): Promise<
     r.ms = Math.round(performance.now() - e0);
     print(name, r);
     results.push(r);
-    const pass = results.filter((x) => x.ok).length;
+    const { pass, fail, skip } = tally(results);
+    const ms = Math.round(performance.now() - t0);
     console.log(
-      `${name} ${version}: ${pass} passed, ${results.length - pass} failed (${
-        Math.round(performance.now() - t0)
-      } ms)`,
+      `${name} ${version}: ${pass} passed, ${fail} failed${skip > 0 ? `, ${skip} skipped` : ""} (${ms} ms)`,
     );
   } finally {
     // Closing the browser ends every page and worker it had.
@@ -206,6 +213,7 @@ async function main(): Promise<number> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let pass = 0;
   let fail = 0;
+  let skip = 0;
   try {
     for (const name of wanted) {
       const executable = findBrowser(name);
@@ -220,9 +228,10 @@ async function main(): Promise<number> {
         continue;
       }
       try {
-        const results = await runIn(name, executable, origin);
-        pass += results.filter((r) => r.ok).length;
-        fail += results.filter((r) => !r.ok).length;
+        const t = tally(await runIn(name, executable, origin));
+        pass += t.pass;
+        fail += t.fail;
+        skip += t.skip;
       } catch (e) {
         console.log(`FAIL ${name}: ${(e as Error).stack ?? e}`);
         fail++;
@@ -236,7 +245,7 @@ async function main(): Promise<number> {
     mkdirSync(dirname(resolve(report)), { recursive: true });
     writeFileSync(report, JSON.stringify({ pass, fail }));
   }
-  console.log(`\n${pass} passed, ${fail} failed`);
+  console.log(`\n${pass} passed, ${fail} failed${skip > 0 ? `, ${skip} skipped` : ""}`);
   return fail === 0 ? 0 : 1;
 }
 

@@ -14,6 +14,8 @@ export interface Result {
   ok: boolean;
   ms: number;
   error?: string;
+  /** Why it did not run in this browser (then `ok` is true and nothing was checked). */
+  skipped?: string;
 }
 
 /** What the page leaves for the driver. */
@@ -22,7 +24,10 @@ export interface PageReport {
   results: Result[];
 }
 
-const page = globalThis as unknown as { location: { href: string }; __sabkit?: PageReport };
+const page = globalThis as unknown as { location: { href: string; search: string }; __sabkit?: PageReport };
+
+/** The browser the driver opened the page in (`?browser=` of the page's URL): chromium or firefox. */
+export const BROWSER: string = new URLSearchParams(page.location.search).get("browser") ?? "unknown";
 
 /** sabkit's bootstrap, bundled as an entry of its own beside the page (see scripts/test_browser.ts). */
 export const BOOTSTRAP: URL = new URL("./bootstrap.js", page.location.href);
@@ -39,13 +44,18 @@ interface Case {
   name: string;
   body: (start: Start) => unknown;
   timeoutMs: number;
+  skip?: string;
 }
 
 const cases: Case[] = [];
 
-/** Registers a test. */
-export function test(name: string, body: (start: Start) => unknown, timeoutMs = 15000): void {
-  cases.push({ name, body, timeoutMs });
+/** Registers a test; `skip`: why it does not run in this browser (required wherever a test is skipped). */
+export function test(
+  name: string,
+  body: (start: Start) => unknown,
+  { timeoutMs = 15000, skip }: { timeoutMs?: number; skip?: string } = {},
+): void {
+  cases.push({ name, body, timeoutMs, skip });
 }
 
 /** Resolves after `ms` milliseconds. */
@@ -54,6 +64,7 @@ export function sleep(ms: number): Promise<void> {
 }
 
 async function runOne(c: Case): Promise<Result> {
+  if (c.skip !== undefined) return { name: c.name, ok: true, ms: 0, skipped: c.skip };
   const started: Process[] = [];
   const start: Start = (exportName, args = [], options = {}) => {
     const p = new Process(workerUrl(), { bootstrap: BOOTSTRAP, ...options, args, exportName });

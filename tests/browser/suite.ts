@@ -7,7 +7,7 @@
  */
 import * as mp from "@sabkit/sabkit";
 import { equal, isError, ok, rejects, show, throws } from "./_assert.ts";
-import { BOOTSTRAP, runAll, sleep, test, workerUrl } from "./_harness.ts";
+import { BOOTSTRAP, BROWSER, runAll, sleep, test, workerUrl } from "./_harness.ts";
 import type { TypecodeCase } from "./workers/blocking.ts";
 
 /** mulberry32: a seeded generator, so every run sends the same messages. */
@@ -417,17 +417,32 @@ test("Process: args revive live, as the worker bundle's own classes, inside Maps
   );
 });
 
-test("Process: a name, join(timeout) → null while running, exitCode, a nested process in a worker", async (start) => {
+test("Process: a name, join(timeout) → null while running, exitCode, a worker's own close()", async (start) => {
   const lock = new mp.Lock();
   const counter = int32();
-  const p = start("nested", [BOOTSTRAP.href, lock, counter, 3000], { name: "outer" });
-  equal(p.name, "outer", "the name");
+  const p = start("increment", [lock, counter, 20000], { name: "counter" });
+  equal(p.name, "counter", "the name");
   equal(p.exitCode, null, "no exit code yet");
   equal(await p.join(0), null, "join(0) while running");
   equal(await p.join(), 0, "exit code");
-  equal(counter[0], 6000, "both processes counted");
+  equal([p.exitCode, counter[0]], [0, 20000], "exit code and count");
   const closing = start("selfClose");
   equal(await closing.join(), 0, "a worker that calls close() exits with 0");
+});
+
+test("Process: a worker starts a process of its own (nested workers)", async (start) => {
+  const lock = new mp.Lock();
+  const counter = int32();
+  const p = start("nested", [BOOTSTRAP.href, lock, counter, 3000]);
+  equal(await p.join(), 0, "exit code");
+  equal(counter[0], 6000, "both processes counted");
+}, {
+  // Driven by WebDriver BiDi (puppeteer), Firefox 153 sometimes never returns from `new Worker()` called
+  // in a worker: 2 of 40 page loads here, each starting two workers from a worker. The same page without
+  // the driver: 750 of 750 (scripts/bench_browser.ts starts browsers without it for that reason).
+  skip: BROWSER === "firefox"
+    ? "Firefox under WebDriver BiDi may hang in new Worker() inside a worker"
+    : undefined,
 });
 
 test("Process: terminate() stops a worker blocked in Event.wait, Lock.acquire, Channel.recv (exit -15)", async (start) => {
