@@ -1,13 +1,15 @@
 /**
  * `npm run bench [-- options]`: runs `bench/bench.ts` on Deno, Bun and Node
- * (from the devDependencies) in turn. Each prints mitata's own table and
+ * (from the devDependencies) in turn, then in headless Chromium and Firefox
+ * where they are installed (`scripts/bench_browser.ts`; the system's browsers,
+ * as the browser suite uses them). Each prints mitata's own table and
  * barplots and writes its results to `bench/results/<runtime>.json`; then
  * this prints one combined markdown table (also written to
  * `bench/results/summary.md`) with the targets, PASS/FAIL per runtime.
  *
  * Options:
  * - `--quick`: a smoke run, about a minute for all three.
- * - `--only=deno,node`: a subset of the runtimes.
+ * - `--only=deno,node`: a subset of the runtimes (`chromium`, `firefox`: the browsers).
  * - `--repeat=N`: each runtime N times (`<runtime>.json`, `<runtime>.2.json`
  *   …); the table shows the median of the runs and the stability of the best
  *   channel.
@@ -26,6 +28,7 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { report, resultsDocument, type RuntimeResult } from "./_report.ts";
+import { BROWSERS, findBrowser, INSTALL_HINT } from "../tests/browser/_browsers.ts";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const argv = process.argv.slice(2);
@@ -44,7 +47,12 @@ if (unknown.length > 0) {
   );
   process.exit(2);
 }
-const runtimes = ["deno", "bun", "node"].filter((r) => only === undefined || only.includes(r));
+const BROWSER_NAMES = Object.keys(BROWSERS);
+// A browser that is not installed is left out of a full run (with a note), never out of an --only run.
+const missingBrowsers = BROWSER_NAMES.filter((b) => only === undefined && findBrowser(b) === undefined);
+const runtimes = ["deno", "bun", "node", ...BROWSER_NAMES].filter((r) =>
+  only === undefined ? !missingBrowsers.includes(r) : only.includes(r)
+);
 const colors = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const results = "bench/results";
 
@@ -62,6 +70,10 @@ function command(runtime: string, out: string): [string, string[]] {
     colors ? "--colors" : "--no-colors",
     ...(quick ? ["--quick"] : []),
   ];
+  if (BROWSER_NAMES.includes(runtime)) {
+    // The same bench.ts, bundled and run in a page's worker of the browser.
+    return [bin("node"), ["scripts/bench_browser.ts", runtime, ...args.slice(1)]];
+  }
   switch (runtime) {
     case "deno":
       // Read: the modules and node_modules; write: only the results; sys: CPU, load, OS, memory.
@@ -81,7 +93,7 @@ function command(runtime: string, out: string): [string, string[]] {
 }
 
 /** What went wrong, for the report (a run's time is in its results). */
-const notes: string[] = [];
+const notes: string[] = missingBrowsers.map((b) => `${b}: not installed (${INSTALL_HINT}), not measured.`);
 /** Each run's time, for the console only. */
 const timings: string[] = [];
 let failed = 0;
