@@ -491,6 +491,14 @@ export function resultsDocument(
     "ones element by element), so a lost, repeated, reordered or torn message makes the row an error, never a",
     "number. Each sample is a batch of messages, reported per message. The ratio after each figure is against",
     "the section's postMessage peer (for locks: Web Locks, `navigator.locks`).",
+    ...(runs.some((r) => ["chromium", "firefox"].includes(r[0].runtime))
+      ? [
+        "",
+        "In the browsers (`scripts/bench_browser.ts`) the same `bench.ts`, bundled by esbuild, runs in a dedicated",
+        "worker of a cross-origin-isolated page (a window may not block): that worker is the producer, the worker it",
+        "starts the consumer. multithreading is not measured there (its pool loads files a bundle does not have).",
+      ]
+      : []),
     "",
     "Peers: `postMessage` (structured clone of a `number[]` or a `Float64Array`, and transfer with a pool of 4",
     "buffers returned by the consumer), [ringbuf.js](https://github.com/padenot/ringbuf.js) (a wait-free",
