@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Condition, Lock, revive, RLock, Semaphore } from "../mod.ts";
+import { Condition, Lock, revive, RLock, Semaphore, Value } from "../mod.ts";
 import { sleep, until, withProcesses } from "./_util.ts";
 
 type Wire = { __sabkit: { meta: { lock: unknown } } };
@@ -247,4 +247,35 @@ test("Condition: round-trips through revive with its lock; forged locks are Type
     wire.__sabkit.meta.lock = bad;
     assert.throws(() => revive(wire), { name: "TypeError", message: /Condition lock is/ });
   }
+});
+
+test("Condition and synchronized data: a bad acquire option names what was called, and changes nothing", async () => {
+  const lock = new Lock();
+  const cond = new Condition(lock);
+  const value = Value("i", 7);
+  assert.throws(() => cond.acquire(5 as never), {
+    name: "TypeError",
+    message: /options of Condition\.acquire\(\)/,
+  });
+  assert.throws(() => cond.acquire({ blocking: 1 as never }), {
+    name: "TypeError",
+    message: /blocking option of Condition\.acquire\(\)/,
+  });
+  assert.throws(() => value.acquire(true as never), {
+    name: "TypeError",
+    message: /options of SynchronizedValue\.acquire\(\)/,
+  });
+  await assert.rejects(cond.acquireAsync({ signal: 1 as never }), {
+    name: "TypeError",
+    message: /signal option of Condition\.acquireAsync\(\)/,
+  });
+  await assert.rejects(value.acquireAsync({ timeout: "1" as never }), {
+    name: "TypeError",
+    message: /timeout/,
+  });
+  assert.equal(lock.locked(), false);
+  assert.equal(value.acquire({ blocking: false }), true, "the value's lock is free");
+  value.release();
+  assert.equal(cond.acquire({ timeout: 10 }), true);
+  cond.release();
 });

@@ -7,7 +7,9 @@
 
 import type { Lock } from "../lock/lock.ts";
 import type { RLock } from "../lock/rlock.ts";
-import { afterAcquire } from "./_guard.ts";
+import { acquireDeadline, afterAcquire } from "./_guard.ts";
+import { KIND_NAMES_BY_PROTOTYPE } from "./_names.ts";
+import { canBlock, deadlineOf, waitOptions } from "./_wait.ts";
 import { Lockable, type RobustAcquireOptions, type RobustAsyncOptions } from "./protocol.ts";
 
 /**
@@ -76,6 +78,9 @@ export abstract class LockWrapper extends Lockable {
    * ```
    */
   acquire(options?: RobustAcquireOptions): boolean {
+    // Checked here first so that an error names what the caller called (`Condition.acquire`),
+    // not the wrapped lock; the common call (no options, may block) costs nothing.
+    if (options !== undefined || !canBlock()) acquireDeadline(options, `${kindName(this)}.acquire`);
     if (!this.#lock.acquire(options)) return false;
     afterAcquire.get(this)?.();
     return true;
@@ -96,6 +101,7 @@ export abstract class LockWrapper extends Lockable {
    * ```
    */
   async acquireAsync(options?: RobustAsyncOptions): Promise<boolean> {
+    if (options !== undefined) deadlineOf(waitOptions(options, `${kindName(this)}.acquireAsync`).timeout);
     if (!await this.#lock.acquireAsync(options)) return false;
     afterAcquire.get(this)?.();
     return true;
@@ -117,4 +123,13 @@ export abstract class LockWrapper extends Lockable {
   release(): void {
     this.#lock.release();
   }
+}
+
+/** The kind name of a wrapper (its nearest prototype with a kind: a user's subclass names its base). */
+function kindName(wrapper: object): string {
+  for (let p = Object.getPrototypeOf(wrapper); p !== null; p = Object.getPrototypeOf(p)) {
+    const name = KIND_NAMES_BY_PROTOTYPE.get(p);
+    if (name !== undefined) return name;
+  }
+  return "LockWrapper";
 }

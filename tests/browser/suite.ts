@@ -65,7 +65,7 @@ test("window: every blocking call throws the TypeError naming its async form, an
   add("Semaphore.acquire", "Semaphore.acquireAsync", [sem], () => sem.acquire());
   add("BoundedSemaphore.acquire", "BoundedSemaphore.acquireAsync", [bounded], () => bounded.acquire());
   // A Condition and synchronized data delegate acquire() to their lock, whose kind the message names.
-  add("Lock.acquire", "Lock.acquireAsync", [cond, held], () => cond.acquire({ timeout: 100 }));
+  add("Condition.acquire", "Condition.acquireAsync", [cond, held], () => cond.acquire({ timeout: 100 }));
   add("Condition.wait", "Condition.waitAsync", [cond, held], () => cond.wait(100));
   add("Condition.wait", "Condition.waitAsync", [cond, held], () => cond.waitFor(() => false, 100));
   add("Event.wait", "Event.waitAsync", [event], () => event.wait(100));
@@ -78,7 +78,7 @@ test("window: every blocking call throws the TypeError naming its async form, an
   add("Channel.recvWith", "Channel.recvWithAsync", [ch], () => ch.recvWith(() => {}));
   add("Channel.recv", "Channel.recvAsync", [floats], () => floats.recv());
   add("Channel.recv", "Channel.recvAsync", [ch], () => [...ch]);
-  add("RLock.acquire", "RLock.acquireAsync", [value], () => value.acquire());
+  add("SynchronizedValue.acquire", "SynchronizedValue.acquireAsync", [value], () => value.acquire());
   add("SynchronizedValue.guard", "SynchronizedValue.guardAsync", [value], () => value.guard());
   add("SynchronizedArray.guard", "SynchronizedArray.guardAsync", [array], () => array.guard());
   for (const [method, asyncMethod, objects, call] of calls) {
