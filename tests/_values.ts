@@ -375,6 +375,160 @@ export function randomValue(rng: Rng, depth: number): unknown {
   return node({ rng, pool: [], buffers: [], shared: [] }, depth);
 }
 
+const F16 = (globalThis as Record<string, unknown>).Float16Array as Float64ArrayConstructor | undefined;
+
+/**
+ * One value of each kind on the Queue's value list (and the edge cases of
+ * each), named: what `structuredClone` keeps, drops and turns into something else.
+ *
+ * @example
+ * ```ts ignore
+ * for (const [name, value] of sampleValues()) assertSameAsClone(roundTrip(value), value);
+ * ```
+ */
+export function sampleValues(): [string, unknown][] {
+  const sparse: unknown[] = [1, , 3];
+  const withProps = Object.assign([1, 2], { extra: "x", "-1": 9 });
+  const buf = new ArrayBuffer(16);
+  new Uint8Array(buf).set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+  const cyclic: Record<string, unknown> = { name: "c" };
+  cyclic.self = cyclic;
+  const shared = { n: 1 };
+  const rab = new ArrayBuffer(8, { maxByteLength: 64 });
+  const re = /a(?<n>b+)/gimsuyd;
+  re.lastIndex = 5;
+  const nullProto = Object.create(null);
+  nullProto.a = 1;
+  const cause = new RangeError("inner", { cause: 42 });
+  const errSelf = new Error("self");
+  errSelf.cause = errSelf;
+  const list: [string, unknown][] = [
+    ["undefined", undefined],
+    ["null", null],
+    ["true", true],
+    ["false", false],
+    ["0", 0],
+    ["-0", -0],
+    ["127", 127],
+    ["128", 128],
+    ["-1", -1],
+    ["int32 min", -(2 ** 31)],
+    ["int32 max", 2 ** 31 - 1],
+    ["2^53", 2 ** 53],
+    ["1.5", 1.5],
+    ["NaN", NaN],
+    ["Infinity", Infinity],
+    ["-Infinity", -Infinity],
+    ["MIN_VALUE", Number.MIN_VALUE],
+    ["bigint 0", 0n],
+    ["bigint -1", -1n],
+    ["bigint int64 min", -(2n ** 63n)],
+    ["bigint 2^64", 2n ** 64n],
+    ["bigint -2^200-1", -(2n ** 200n) - 1n],
+    ["empty string", ""],
+    ["ascii", "hello"],
+    ["latin1", "héllo ÿ"],
+    ["bmp", "日本語"],
+    ["astral", "😀🎉"],
+    ["lone high", "\ud800"],
+    ["lone low in text", "a\udc00b"],
+    ["high at end", "abc\ud83d"],
+    ["long ascii", "x".repeat(1000)],
+    ["long unicode", "é😀日".repeat(500)],
+    ["long lone surrogate", "y".repeat(500) + "\udfff"],
+    ["array", [1, "a", true, null, undefined]],
+    ["holes", sparse],
+    ["trailing holes", Object.assign([1], { length: 4 })],
+    ["array props", withProps],
+    ["regexp match array", "xabbby".match(/a(?<n>b+)/)],
+    ["nested", { a: [{ b: { c: [1, [2, [3]]] } }] }],
+    ["object", { id: 123, kind: "put", payload: [1.5, "abc", true] }],
+    ["__proto__ key", JSON.parse('{"__proto__": {"x": 1}, "a": 2}')],
+    ["integer keys", { 2: "b", 1: "a", x: "c", "-1": "d" }],
+    ["null prototype", nullProto],
+    [
+      "class instance",
+      new (class P {
+        x = 1;
+        #hidden = 2;
+        get hidden(): number {
+          return this.#hidden;
+        }
+      })(),
+    ],
+    ["getter", {
+      get g(): number {
+        return 7;
+      },
+    }],
+    ["non-enumerable", Object.defineProperty({ a: 1 }, "h", { value: 2, enumerable: false })],
+    ["symbol key dropped", { [Symbol("s")]: 1, a: 2 }],
+    ["map", new Map<unknown, unknown>([[1, "a"], ["k", { v: 1 }], [{ o: 1 }, [2]], [NaN, -0]])],
+    ["set", new Set<unknown>([1, "a", { o: 1 }, -0, NaN])],
+    ["date", new Date(1_700_000_000_123)],
+    ["invalid date", new Date(NaN)],
+    ["regexp", re],
+    ["regexp v", new RegExp(String.raw`[\p{L}--[a-z]]`, ["v"].join(""))],
+    ["arraybuffer", buf],
+    ["empty arraybuffer", new ArrayBuffer(0)],
+    ["resizable arraybuffer", rab],
+    ["views sharing a buffer", {
+      a: new Uint8Array(buf, 4, 4),
+      b: new DataView(buf, 8),
+      c: new Int32Array(buf, 4, 2),
+      d: buf,
+    }],
+    ["view on a resizable buffer", new Uint16Array(rab, 2, 2)],
+    ["node-like Uint8Array subclass", new (class Bytes extends Uint8Array {})([1, 2, 3])],
+    ...VIEW_CLASSES.map((V): [string, unknown] => {
+      const b = new ArrayBuffer(48);
+      new Uint8Array(b).forEach((_, i, a) => (a[i] = i * 7));
+      return [V.name, new V(b, 8, V === DataView ? 24 : 3)];
+    }),
+    ["error", new Error("boom")],
+    ["error no message", new RangeError()],
+    ["error types", [
+      new EvalError("e"),
+      new ReferenceError("r"),
+      new SyntaxError("s"),
+      new TypeError("t"),
+      new URIError("u"),
+    ]],
+    ["error with cause", new TypeError("outer", { cause })],
+    ["error cause undefined", new Error("u", { cause: undefined })],
+    ["error cause itself", errSelf],
+    ["custom error name", Object.assign(new Error("n"), { name: "Custom" })],
+    ["renamed error", Object.assign(new Error("n"), { name: "SyntaxError" })],
+    ["error subclass", new (class MyError extends Error {})("sub")],
+    ["aggregate error", new AggregateError([1], "agg")],
+    ["error message number", Object.assign(new Error(), { message: 42 })],
+    ["DOMException", new DOMException("gone", "AbortError")],
+    ["wrappers", [
+      Object(1n),
+      new Number(-0),
+      new Number(NaN),
+      new String("s\ud800"),
+      new Boolean(false),
+      new Boolean(true),
+    ]],
+    ["big bigint wrapper", Object(-(2n ** 100n))],
+    ["cycle", cyclic],
+    ["shared references", [shared, shared, { s: shared }]],
+    [
+      "map cycle",
+      (() => {
+        const m = new Map<unknown, unknown>();
+        m.set(m, m);
+        return m;
+      })(),
+    ],
+    ["records", Array.from({ length: 20 }, (_, i) => i % 3 ? { id: i, kind: "put", v: [i] } : { other: i })],
+    ["shapes with __proto__", [JSON.parse('{"__proto__": 1}'), JSON.parse('{"__proto__": 2}')]],
+  ];
+  if (F16 !== undefined) list.push(["Float16Array", new F16([1.5, -0, NaN, 65504])]);
+  return list;
+}
+
 const IS_BUN = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 
 /**

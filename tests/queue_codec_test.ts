@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeValue, ValueEncoder } from "../src/queue/_value_codec.ts";
 import { Lock, revive } from "../mod.ts";
-import { assertSameAsClone, mulberry32, randomValue, VIEW_CLASSES } from "./_values.ts";
+import { assertSameAsClone, mulberry32, randomValue, sampleValues } from "./_values.ts";
 
 /** Encodes and decodes `value` as a queue does, with the bytes copied out of the scratch buffer. */
 function roundTrip(value: unknown, encoder: ValueEncoder = new ValueEncoder()): unknown {
@@ -15,155 +15,9 @@ function check(value: unknown, encoder?: ValueEncoder): void {
   assertSameAsClone(roundTrip(value, encoder), value);
 }
 
-const F16 = (globalThis as Record<string, unknown>).Float16Array as Float64ArrayConstructor | undefined;
-
-/** One value of each kind on the list, named. */
-function kinds(): [string, unknown][] {
-  const sparse: unknown[] = [1, , 3];
-  const withProps = Object.assign([1, 2], { extra: "x", "-1": 9 });
-  const buf = new ArrayBuffer(16);
-  new Uint8Array(buf).set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
-  const cyclic: Record<string, unknown> = { name: "c" };
-  cyclic.self = cyclic;
-  const shared = { n: 1 };
-  const rab = new ArrayBuffer(8, { maxByteLength: 64 });
-  const re = /a(?<n>b+)/gimsuyd;
-  re.lastIndex = 5;
-  const nullProto = Object.create(null);
-  nullProto.a = 1;
-  const cause = new RangeError("inner", { cause: 42 });
-  const errSelf = new Error("self");
-  errSelf.cause = errSelf;
-  const list: [string, unknown][] = [
-    ["undefined", undefined],
-    ["null", null],
-    ["true", true],
-    ["false", false],
-    ["0", 0],
-    ["-0", -0],
-    ["127", 127],
-    ["128", 128],
-    ["-1", -1],
-    ["int32 min", -(2 ** 31)],
-    ["int32 max", 2 ** 31 - 1],
-    ["2^53", 2 ** 53],
-    ["1.5", 1.5],
-    ["NaN", NaN],
-    ["Infinity", Infinity],
-    ["-Infinity", -Infinity],
-    ["MIN_VALUE", Number.MIN_VALUE],
-    ["bigint 0", 0n],
-    ["bigint -1", -1n],
-    ["bigint int64 min", -(2n ** 63n)],
-    ["bigint 2^64", 2n ** 64n],
-    ["bigint -2^200-1", -(2n ** 200n) - 1n],
-    ["empty string", ""],
-    ["ascii", "hello"],
-    ["latin1", "héllo ÿ"],
-    ["bmp", "日本語"],
-    ["astral", "😀🎉"],
-    ["lone high", "\ud800"],
-    ["lone low in text", "a\udc00b"],
-    ["high at end", "abc\ud83d"],
-    ["long ascii", "x".repeat(1000)],
-    ["long unicode", "é😀日".repeat(500)],
-    ["long lone surrogate", "y".repeat(500) + "\udfff"],
-    ["array", [1, "a", true, null, undefined]],
-    ["holes", sparse],
-    ["trailing holes", Object.assign([1], { length: 4 })],
-    ["array props", withProps],
-    ["regexp match array", "xabbby".match(/a(?<n>b+)/)],
-    ["nested", { a: [{ b: { c: [1, [2, [3]]] } }] }],
-    ["object", { id: 123, kind: "put", payload: [1.5, "abc", true] }],
-    ["__proto__ key", JSON.parse('{"__proto__": {"x": 1}, "a": 2}')],
-    ["integer keys", { 2: "b", 1: "a", x: "c", "-1": "d" }],
-    ["null prototype", nullProto],
-    [
-      "class instance",
-      new (class P {
-        x = 1;
-        #hidden = 2;
-        get hidden(): number {
-          return this.#hidden;
-        }
-      })(),
-    ],
-    ["getter", {
-      get g(): number {
-        return 7;
-      },
-    }],
-    ["non-enumerable", Object.defineProperty({ a: 1 }, "h", { value: 2, enumerable: false })],
-    ["symbol key dropped", { [Symbol("s")]: 1, a: 2 }],
-    ["map", new Map<unknown, unknown>([[1, "a"], ["k", { v: 1 }], [{ o: 1 }, [2]], [NaN, -0]])],
-    ["set", new Set<unknown>([1, "a", { o: 1 }, -0, NaN])],
-    ["date", new Date(1_700_000_000_123)],
-    ["invalid date", new Date(NaN)],
-    ["regexp", re],
-    ["regexp v", new RegExp(String.raw`[\p{L}--[a-z]]`, ["v"].join(""))],
-    ["arraybuffer", buf],
-    ["empty arraybuffer", new ArrayBuffer(0)],
-    ["resizable arraybuffer", rab],
-    ["views sharing a buffer", {
-      a: new Uint8Array(buf, 4, 4),
-      b: new DataView(buf, 8),
-      c: new Int32Array(buf, 4, 2),
-      d: buf,
-    }],
-    ["view on a resizable buffer", new Uint16Array(rab, 2, 2)],
-    ["node-like Uint8Array subclass", new (class Bytes extends Uint8Array {})([1, 2, 3])],
-    ...VIEW_CLASSES.map((V): [string, unknown] => {
-      const b = new ArrayBuffer(48);
-      new Uint8Array(b).forEach((_, i, a) => (a[i] = i * 7));
-      return [V.name, new V(b, 8, V === DataView ? 24 : 3)];
-    }),
-    ["error", new Error("boom")],
-    ["error no message", new RangeError()],
-    ["error types", [
-      new EvalError("e"),
-      new ReferenceError("r"),
-      new SyntaxError("s"),
-      new TypeError("t"),
-      new URIError("u"),
-    ]],
-    ["error with cause", new TypeError("outer", { cause })],
-    ["error cause undefined", new Error("u", { cause: undefined })],
-    ["error cause itself", errSelf],
-    ["custom error name", Object.assign(new Error("n"), { name: "Custom" })],
-    ["renamed error", Object.assign(new Error("n"), { name: "SyntaxError" })],
-    ["error subclass", new (class MyError extends Error {})("sub")],
-    ["aggregate error", new AggregateError([1], "agg")],
-    ["error message number", Object.assign(new Error(), { message: 42 })],
-    ["DOMException", new DOMException("gone", "AbortError")],
-    ["wrappers", [
-      Object(1n),
-      new Number(-0),
-      new Number(NaN),
-      new String("s\ud800"),
-      new Boolean(false),
-      new Boolean(true),
-    ]],
-    ["big bigint wrapper", Object(-(2n ** 100n))],
-    ["cycle", cyclic],
-    ["shared references", [shared, shared, { s: shared }]],
-    [
-      "map cycle",
-      (() => {
-        const m = new Map<unknown, unknown>();
-        m.set(m, m);
-        return m;
-      })(),
-    ],
-    ["records", Array.from({ length: 20 }, (_, i) => i % 3 ? { id: i, kind: "put", v: [i] } : { other: i })],
-    ["shapes with __proto__", [JSON.parse('{"__proto__": 1}'), JSON.parse('{"__proto__": 2}')]],
-  ];
-  if (F16 !== undefined) list.push(["Float16Array", new F16([1.5, -0, NaN, 65504])]);
-  return list;
-}
-
 test("codec: every kind on the list arrives as structuredClone gives it", () => {
   const encoder = new ValueEncoder();
-  for (const [name, value] of kinds()) {
+  for (const [name, value] of sampleValues()) {
     try {
       check(value, encoder);
       check([value, value, { value }], encoder);
@@ -303,6 +157,30 @@ test("codec: decode copies everything out: the bytes changed afterwards leave th
   const out = decodeValue(memory, shared);
   memory.fill(0xee);
   assertSameAsClone(out, value);
+});
+
+test("codec: buffers of every size decode from shared memory at any offset", () => {
+  const encoder = new ValueEncoder();
+  const memory = new SharedArrayBuffer(1 << 16);
+  for (const size of [0, 7, 63, 64, 65, 800, 4096 + 3]) {
+    const bytes = new Uint8Array(size).map((_, i) => (i * 31 + size) & 0xff);
+    const value = {
+      b: bytes.buffer,
+      f: new Float64Array(bytes.buffer, 0, size >> 3),
+      tail: new Uint8Array(bytes.buffer, size >> 1),
+      r: new ArrayBuffer(size, { maxByteLength: size + 8 }),
+    };
+    new Uint8Array(value.r).set(bytes);
+    const shared: SharedArrayBuffer[] = [];
+    const encoded = encoder.encode(value, shared);
+    for (const offset of [0, 1, 3, 8, 13]) {
+      const at = new Uint8Array(memory, offset, encoded.length);
+      at.set(encoded);
+      const out = decodeValue(at, shared);
+      new Uint8Array(memory).fill(0x5a);
+      assertSameAsClone(out, value);
+    }
+  }
 });
 
 test("codec: large values: a 10 MB string, a 10 MB string with a lone surrogate, a million-element array", () => {

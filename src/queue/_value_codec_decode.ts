@@ -1,0 +1,540 @@
+/**
+ * The value codec's decoder (the format is in _value_codec.ts's module doc).
+ *
+ * The state of one decode lives in module variables rather than an object
+ * passed around: the hot paths then read locals and context slots, no
+ * property loads (measured: 10-20% on small records). A decode inside a
+ * decode (impossible today: no user code runs while decoding) would still
+ * work, as `decodeValue` saves and restores that state.
+ *
+ * @module
+ */
+
+import {
+  ALIGN_MIN,
+  BUFFER_COPIES,
+  DECODER_TAKES_SHARED,
+  DOMExceptionClass,
+  ERROR_TYPES,
+  HasSAB,
+  type NodeBuffer,
+  RuntimeBuffer,
+  SMALL_INT,
+  T_ARRAY,
+  T_ARRAYBUFFER,
+  T_BIGINT,
+  T_BIGINT64,
+  T_BIGINT_OBJECT,
+  T_BOOLEAN_OBJECT,
+  T_DATE,
+  T_DOMEXCEPTION,
+  T_END,
+  T_ERROR,
+  T_F64,
+  T_FALSE,
+  T_HOLE,
+  T_INT,
+  T_MAP,
+  T_NULL,
+  T_NUMBER_OBJECT,
+  T_OBJECT,
+  T_REF,
+  T_REGEXP,
+  T_RESIZABLE,
+  T_SAB,
+  T_SET,
+  T_SHAPE,
+  T_SHAPE_NEW,
+  T_STRING_OBJECT,
+  T_TRUE,
+  T_UNDEFINED,
+  T_UTF16,
+  T_UTF8,
+  T_VIEW,
+  textDecoder,
+  VIEW_NAMES,
+  VIEWS,
+} from "./_value_codec_format.ts";
+
+/** Up to this many bytes, a string is built by concatenation (fastest there on all three engines). */
+const CONCAT_MAX = 12;
+/** Up to this many bytes without a Buffer, a string is built from code units; TextDecoder above. */
+const UNITS_MAX = 64;
+
+let bytes: Uint8Array = new Uint8Array(0);
+let pos = 0;
+let end = 0;
+let view: DataView = new DataView(bytes.buffer);
+/** bytes.byteOffset: DataView reads are relative to the whole buffer. */
+let base = 0;
+let shared: readonly SharedArrayBuffer[] = [];
+let refs: unknown[] = [];
+/** A key list met in this value, and once used again, the function that fills an object of it. */
+interface Shape {
+  keys: string[];
+  fill: Fill | undefined;
+}
+type Fill = (o: Record<string, unknown>, next: () => unknown) => void;
+let shapes: Shape[] = [];
+/** A Buffer over bytes.buffer, made on the first string that wants it. */
+let nodeBuffer: NodeBuffer | undefined;
+const units: number[] = [];
+/** Whether bytes are on a SharedArrayBuffer (V8 copies out of those byte by byte). */
+let sharedInput = false;
+
+/** Views of the last shared buffer decoded from: the transport decodes from the same memory each time. */
+let lastShared: ArrayBufferLike | undefined;
+let lastView: DataView | undefined;
+let lastNodeBuffer: NodeBuffer | undefined;
+
+/**
+ * Decodes bytes written by `ValueEncoder.encode`; `sharedBuffers[i]` resolves
+ * buffer references. Never retains `input` (it may be shared memory reused
+ * right after): everything is copied out.
+ *
+ * @param input What `encode` returned (or a copy of it).
+ * @param sharedBuffers The buffers `encode` pushed, in the same order.
+ * @returns The value, as `structuredClone` would have given it.
+ * @throws {RangeError} If the bytes end early or hold an unknown tag.
+ *
+ * @example Decoding what an encoder wrote
+ * ```ts ignore
+ * const shared: SharedArrayBuffer[] = [];
+ * const bytes = new ValueEncoder().encode([1, "two", 3n], shared);
+ * decodeValue(bytes, shared); // [1, "two", 3n]
+ * ```
+ */
+export function decodeValue(input: Uint8Array, sharedBuffers: readonly SharedArrayBuffer[]): unknown {
+  const saved = [bytes, pos, end, view, base, shared, refs, shapes, nodeBuffer, sharedInput] as const;
+  const buffer = input.buffer;
+  sharedInput = false;
+  if (buffer === lastShared && lastView!.byteLength >= input.byteOffset + input.length) {
+    sharedInput = true;
+    view = lastView!;
+    nodeBuffer = lastNodeBuffer;
+  } else {
+    view = new DataView(buffer);
+    nodeBuffer = undefined;
+    // Only shared memory is kept: it is the transport's and lives on anyway; a private
+    // buffer kept here would pin its memory.
+    if (HasSAB && buffer instanceof SharedArrayBuffer) {
+      sharedInput = true;
+      lastShared = buffer;
+      lastView = view;
+      lastNodeBuffer = undefined;
+    }
+  }
+  bytes = input;
+  pos = 0;
+  end = input.length;
+  base = input.byteOffset;
+  shared = sharedBuffers;
+  refs = [];
+  shapes = [];
+  try {
+    const value = read();
+    if (pos !== end) throw new RangeError(`Value bytes: ${end - pos} bytes left over`);
+    return value;
+  } finally {
+    [bytes, pos, end, view, base, shared, refs, shapes, nodeBuffer, sharedInput] = saved;
+  }
+}
+
+function corrupt(what: string): never {
+  throw new RangeError(`Value bytes: ${what} at byte ${pos} of ${end}`);
+}
+
+function need(n: number): void {
+  if (pos + n > end) corrupt("ended early");
+}
+
+function readByte(): number {
+  if (pos >= end) corrupt("ended early");
+  return bytes[pos++];
+}
+
+function readVarint(): number {
+  let b = readByte();
+  if (b < 0x80) return b;
+  let n = b & 0x7f;
+  let scale = 0x80;
+  for (;;) {
+    b = readByte();
+    n += (b & 0x7f) * scale;
+    if (b < 0x80) return n;
+    scale *= 0x80;
+  }
+}
+
+function readF64(): number {
+  need(8);
+  const x = view.getFloat64(base + pos, true);
+  pos += 8;
+  return x;
+}
+
+/** `n` bytes at the read position (a view: copy before keeping). */
+function take(n: number): Uint8Array {
+  need(n);
+  const out = bytes.subarray(pos, pos + n);
+  pos += n;
+  return out;
+}
+
+/** The Buffer over bytes.buffer (made on first use in a decode). */
+function bufferOver(): NodeBuffer {
+  if (nodeBuffer === undefined) {
+    nodeBuffer = RuntimeBuffer!.from(bytes.buffer);
+    if (bytes.buffer === lastShared) lastNodeBuffer = nodeBuffer;
+  }
+  return nodeBuffer;
+}
+
+/**
+ * A buffer's `n` bytes (after its alignment padding), copied into a new
+ * ArrayBuffer. Out of shared memory V8 copies byte by byte (6 GB/s here);
+ * Node's Buffer.copy is a memmove (14 GB/s) and elsewhere float64 elements
+ * go 8 bytes at a time (see src/runtime/mod.ts's copy-out figures).
+ */
+function copyOut(n: number): ArrayBuffer {
+  if (n >= ALIGN_MIN) pos += 1 + readPad();
+  need(n);
+  const at = pos;
+  pos += n;
+  if (!sharedInput) return bytes.slice(at, at + n).buffer;
+  if (BUFFER_COPIES) {
+    const out = new Uint8Array(n);
+    bufferOver().copy(out, 0, base + at, base + at + n);
+    return out.buffer;
+  }
+  if (((base + at) & 7) === 0 && (n & 7) === 0) {
+    return new Float64Array(new Float64Array(bytes.buffer, base + at, n / 8)).buffer;
+  }
+  return bytes.slice(at, at + n).buffer;
+}
+
+function readPad(): number {
+  need(1);
+  const pad = bytes[pos];
+  if (pad > 7) corrupt(`padding ${pad}`);
+  return pad;
+}
+
+function readUtf8(n: number): string {
+  need(n);
+  let p = pos;
+  const stop = p + n;
+  if (n <= CONCAT_MAX) {
+    let s = "";
+    while (p < stop) {
+      const b = bytes[p];
+      if (b >= 0x80) return readUtf8Slow(n);
+      s += String.fromCharCode(b);
+      p++;
+    }
+    pos = stop;
+    return s;
+  }
+  if (RuntimeBuffer !== undefined) {
+    pos = stop;
+    return bufferOver().utf8Slice(base + p, base + stop);
+  }
+  if (n > UNITS_MAX) {
+    pos = stop;
+    const raw = bytes.subarray(p, stop);
+    return textDecoder.decode(DECODER_TAKES_SHARED ? raw : raw.slice());
+  }
+  return readUtf8Slow(n);
+}
+
+/** UTF-8 by hand, into code units. */
+function readUtf8Slow(n: number): string {
+  let p = pos;
+  const stop = p + n;
+  pos = stop;
+  units.length = 0;
+  while (p < stop) {
+    const b = bytes[p++];
+    if (b < 0x80) units.push(b);
+    else if (b < 0xe0) units.push(((b & 0x1f) << 6) | (bytes[p++] & 0x3f));
+    else if (b < 0xf0) units.push(((b & 0x0f) << 12) | ((bytes[p++] & 0x3f) << 6) | (bytes[p++] & 0x3f));
+    else {
+      const cp = ((b & 0x07) << 18) | ((bytes[p++] & 0x3f) << 12) | ((bytes[p++] & 0x3f) << 6) |
+        (bytes[p++] & 0x3f);
+      units.push(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
+    }
+  }
+  return String.fromCharCode.apply(null, units);
+}
+
+function readUtf16(n: number): string {
+  const raw = take(n * 2);
+  let s = "";
+  units.length = 0;
+  for (let i = 0; i < n; i++) {
+    units.push(raw[2 * i] | (raw[2 * i + 1] << 8));
+    // Chunked: fromCharCode takes its units as arguments, and engines cap those.
+    if (units.length === 4096 || i === n - 1) {
+      s += String.fromCharCode.apply(null, units);
+      units.length = 0;
+    }
+  }
+  return s;
+}
+
+function readString(): string {
+  const tag = readByte();
+  if (tag === T_UTF8) return readUtf8(readVarint());
+  if (tag === T_UTF16) return readUtf16(readVarint());
+  return corrupt(`a string expected, tag ${tag}`);
+}
+
+/** Sets an own data property as structured clone does (a `__proto__` key is a key, not the prototype). */
+function put(o: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
+  } else o[key] = value;
+}
+
+function readProps(o: Record<string, unknown>, n: number, keep?: string[]): void {
+  for (let i = 0; i < n; i++) {
+    const key = readString();
+    keep?.push(key);
+    put(o, key, read());
+  }
+}
+
+function read(): unknown {
+  if (pos >= end) corrupt("ended early");
+  const tag = bytes[pos++];
+  if (tag >= SMALL_INT) return tag - SMALL_INT;
+  switch (tag) {
+    case T_UTF8:
+      return readUtf8(readVarint());
+    case T_SHAPE: {
+      const i = readVarint();
+      if (i >= shapes.length) corrupt(`shape ${i} unknown`);
+      const shape = shapes[i];
+      const o: Record<string, unknown> = {};
+      refs.push(o);
+      (shape.fill ??= fillFor(shape.keys))(o, read);
+      return o;
+    }
+    case T_INT: {
+      const z = readVarint();
+      return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    }
+    case T_F64:
+      return readF64();
+    case T_TRUE:
+      return true;
+    case T_FALSE:
+      return false;
+    case T_NULL:
+      return null;
+    case T_UNDEFINED:
+      return undefined;
+    case T_ARRAY:
+      return readArray();
+    case T_SHAPE_NEW: {
+      const o: Record<string, unknown> = {};
+      refs.push(o);
+      const keys: string[] = [];
+      shapes.push({ keys, fill: undefined });
+      readProps(o, readVarint(), keys);
+      return o;
+    }
+    case T_OBJECT: {
+      const o: Record<string, unknown> = {};
+      refs.push(o);
+      readProps(o, readVarint());
+      return o;
+    }
+    case T_UTF16:
+      return readUtf16(readVarint());
+    case T_BIGINT64: {
+      need(8);
+      const x = view.getBigInt64(base + pos, true);
+      pos += 8;
+      return x;
+    }
+    case T_BIGINT: {
+      const hex = readString();
+      return hex.startsWith("-") ? -BigInt("0x" + hex.slice(1)) : BigInt("0x" + hex);
+    }
+    case T_REF: {
+      const i = readVarint();
+      if (i >= refs.length) corrupt(`reference ${i} to nothing`);
+      return refs[i];
+    }
+    case T_MAP: {
+      const m = new Map();
+      refs.push(m);
+      while (bytes[pos] !== T_END) m.set(read(), read());
+      pos++;
+      return m;
+    }
+    case T_SET: {
+      const s = new Set();
+      refs.push(s);
+      while (bytes[pos] !== T_END) s.add(read());
+      pos++;
+      return s;
+    }
+    case T_DATE: {
+      const d = new Date(readF64());
+      refs.push(d);
+      return d;
+    }
+    case T_REGEXP: {
+      const at = refs.push(undefined) - 1;
+      const source = readString();
+      const re = new RegExp(source, readString());
+      refs[at] = re;
+      return re;
+    }
+    case T_ARRAYBUFFER: {
+      const b = copyOut(readVarint());
+      refs.push(b);
+      return b;
+    }
+    case T_RESIZABLE: {
+      const n = readVarint();
+      const b = new ArrayBuffer(n, { maxByteLength: readVarint() });
+      new Uint8Array(b).set(new Uint8Array(copyOut(n)));
+      refs.push(b);
+      return b;
+    }
+    case T_SAB: {
+      const i = readVarint();
+      if (i >= shared.length) corrupt(`shared buffer ${i} of ${shared.length}`);
+      return shared[i];
+    }
+    case T_VIEW:
+      return readView();
+    case T_ERROR:
+      return readError();
+    case T_DOMEXCEPTION: {
+      const at = refs.push(undefined) - 1;
+      const name = readString();
+      const e = new DOMExceptionClass!(readString(), name);
+      refs[at] = e;
+      if (bytes[pos] === T_UNDEFINED) pos++;
+      else Object.defineProperty(e, "stack", { value: readString(), writable: true, configurable: true });
+      return e;
+    }
+    case T_BOOLEAN_OBJECT: {
+      const o = Object(readByte() === 1);
+      refs.push(o);
+      return o;
+    }
+    case T_NUMBER_OBJECT: {
+      const o = Object(readF64());
+      refs.push(o);
+      return o;
+    }
+    case T_STRING_OBJECT: {
+      const at = refs.push(undefined) - 1;
+      const o = Object(readString());
+      refs[at] = o;
+      return o;
+    }
+    case T_BIGINT_OBJECT: {
+      const at = refs.push(undefined) - 1;
+      const o = Object(read() as bigint);
+      refs[at] = o;
+      return o;
+    }
+    default:
+      return corrupt(`unknown tag ${tag}`);
+  }
+}
+
+/** Fill functions by key list (JSON), across values: a queue carries the same records again and again. */
+const fills = new Map<string, Fill>();
+const FILLS_MAX = 512;
+/** Whether `new Function` works here (a Content-Security-Policy without 'unsafe-eval' forbids it). */
+let canGenerate = true;
+
+/**
+ * The function that fills an object with `keys`, reading each value in turn.
+ * Generated (`o["id"] = next(); o["kind"] = next(); ...`) where the runtime
+ * allows it: a store with a constant key is 2-3 times faster than `o[key] = v`
+ * with the key varying (measured on V8 and JavaScriptCore), as msgpackr does
+ * for its records. Keys are embedded as JSON string literals, which are valid
+ * JavaScript for any string; a `__proto__` key takes the generic way, as
+ * `o["__proto__"] = v` would set the prototype.
+ */
+function fillFor(keys: string[]): Fill {
+  const id = JSON.stringify(keys);
+  let fill = fills.get(id);
+  if (fill !== undefined) return fill;
+  if (canGenerate && !keys.includes("__proto__")) {
+    try {
+      fill = new Function(
+        "o",
+        "next",
+        keys.map((k) => `o[${JSON.stringify(k)}] = next();`).join("\n"),
+      ) as Fill;
+    } catch {
+      canGenerate = false;
+    }
+  }
+  fill ??= (o, next) => {
+    for (let k = 0; k < keys.length; k++) put(o, keys[k], next());
+  };
+  if (fills.size >= FILLS_MAX) fills.clear();
+  fills.set(id, fill);
+  return fill;
+}
+
+function readArray(): unknown[] {
+  const n = readVarint();
+  const a: unknown[] = [];
+  refs.push(a);
+  for (let i = 0; i < n; i++) {
+    if (bytes[pos] === T_HOLE) {
+      pos++;
+      a.length = i + 1;
+    } else a.push(read());
+  }
+  const extra = readVarint();
+  if (extra > 0) readProps(a as unknown as Record<string, unknown>, extra);
+  return a;
+}
+
+function readView(): ArrayBufferView {
+  const at = refs.push(undefined) - 1;
+  const code = readByte();
+  const View = VIEWS[code];
+  if (View === undefined) {
+    corrupt(code < VIEW_NAMES.length ? `${VIEW_NAMES[code]} is missing here` : `view code ${code}`);
+  }
+  const buffer = read() as ArrayBufferLike;
+  const v = new View(buffer, readVarint(), readVarint());
+  refs[at] = v;
+  return v;
+}
+
+function readError(): Error {
+  const flags = readByte();
+  const E = ERROR_TYPES[flags & 7] ?? Error;
+  const message = flags & 8 ? readString() : undefined;
+  const stack = flags & 16 ? readString() : undefined;
+  // No stack trace of our own: it is replaced by the sender's, and capturing one costs microseconds.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let e: Error;
+  try {
+    e = new E();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  refs.push(e);
+  const own = { writable: true, enumerable: false, configurable: true };
+  if (message !== undefined) Object.defineProperty(e, "message", { value: message, ...own });
+  if (stack !== undefined) Object.defineProperty(e, "stack", { value: stack, ...own });
+  else delete e.stack;
+  if (flags & 32) Object.defineProperty(e, "cause", { value: read(), ...own });
+  return e;
+}
