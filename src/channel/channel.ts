@@ -42,6 +42,7 @@ import {
 } from "./_ring.ts";
 import { assertCanBlock, checkStop, deadlineOf, waitOptions } from "../core/_wait.ts";
 import { TimeoutError } from "../core/errors.ts";
+import { allocCopy } from "../runtime/mod.ts";
 
 export type { ChannelArray, ChannelArrays, ChannelTypecode } from "./_channel_types.ts";
 
@@ -568,9 +569,9 @@ export class Channel<C extends ChannelTypecode = ChannelTypecode> {
   }
 
   #read(pos: number): ChannelArrays[C] | null {
-    const at = this.#at(pos);
     try {
-      return this.#data.slice(at, at + this.#ring.length(pos)) as ChannelArrays[C];
+      // A new array of the message, allocated and copied the way this runtime does fastest.
+      return allocCopy(this.#view(pos, this.#ring.length(pos))) as ChannelArrays[C];
     } finally {
       // Even if the copy failed (out of memory), the slot must go back to the senders.
       this.#ring.release(pos);
