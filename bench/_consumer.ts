@@ -70,7 +70,8 @@ function section(ctl: Ctl): void {
 const consumers: Record<string, Consumer> = {
   /** postMessage of a `number[]` or a `Float64Array` (structured clone). */
   clone(init, ctl) {
-    const tally = new Tally(ctl);
+    // A burst's producer does not block: it awaits the count as a message.
+    const tally = new Tally(ctl, init.reply === true ? (count) => port.post(count) : undefined);
     onMessages(ctl, (data) => {
       const a = data as ArrayLike<number>;
       verify(a, a.length, init, tally.count);

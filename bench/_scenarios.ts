@@ -11,6 +11,7 @@
 import { do_not_optimize } from "mitata";
 import { RingBuffer } from "ringbuf.js";
 import { Channel, FloatChannel, Lock } from "../mod.ts";
+import { allocCopy } from "../src/runtime/mod.ts";
 import { type BenchWorker, startWorker } from "./_port.ts";
 import {
   ACK,
@@ -20,6 +21,8 @@ import {
   fill,
   type Init,
   INSIDE,
+  LIMIT_ALLOC_COPY,
+  LIMIT_COPY_IN,
   newControl,
   pause,
   READY,
@@ -156,6 +159,31 @@ export function openMemcpy(length: number, shared: boolean): Session {
   };
 }
 
+/**
+ * The most a channel's `recv` can do on this runtime: allocate a new array
+ * and copy a message out of shared memory into it, on one thread, the way
+ * `Channel.recv` does (`allocCopy`, chosen per runtime in the runtime layer).
+ */
+export function openAllocCopy(length: number): Session {
+  const shared = new Float64Array(new SharedArrayBuffer(length * 8));
+  fill(shared);
+  let seq = 0;
+  let last = shared;
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++) {
+        stamp(shared, length, seq++);
+        last = allocCopy(shared);
+      }
+      do_not_optimize(last);
+      if (last[0] !== seq || last[length - 1] !== seq - 0.5 || last.buffer instanceof SharedArrayBuffer) {
+        throw new Error("allocate + copy out: the last copy is wrong");
+      }
+    },
+    close() {},
+  };
+}
+
 // ----------------------------------------------------------- postMessage ---
 
 /** postMessage of a `number[]` or a `Float64Array` (structured clone). */
@@ -172,6 +200,35 @@ export async function openClone(what: string, length: number, array: boolean): P
         c.worker.post(src);
       }
       c.end();
+    },
+    close: () => c.stop(),
+  }, () => c.stop());
+}
+
+/**
+ * postMessage at its best: a burst. The producer posts `n` messages, then
+ * awaits the consumer's count as a message (its event loop runs; nothing
+ * blocks, where `openClone` blocks in `Atomics.wait` until the batch is
+ * verified). One warm consumer verifies every message, as for `openClone`.
+ */
+export async function openCloneBurst(what: string, length: number, array: boolean): Promise<Session> {
+  const c = await Consumer.start(what, "clone", length, { reply: true });
+  const counts = new Waiter<unknown>();
+  c.worker.onMessage((data) => counts.push(data));
+  const src: number[] | Float64Array = array ? new Array<number>(length) : new Float64Array(length);
+  fill(src);
+  let seq = 0;
+  return verified({
+    async run(n) {
+      const check = watchdog(c);
+      c.begin(n);
+      for (let i = 0; i < n; i++) {
+        stamp(src, length, seq++);
+        c.worker.post(src);
+      }
+      const count = await counts.next(check);
+      if (count !== c.sent) throw new Error(`${what}: the consumer counted ${count}, expected ${c.sent}`);
+      await c.endAsync();
     },
     close: () => c.stop(),
   }, () => c.stop());
@@ -300,17 +357,22 @@ function rethrow(c: Consumer, e: unknown): never {
 /**
  * A sabkit `Channel("d", { capacity: length, slots })` (or, with `seed`,
  * the seed's `FloatChannel(length)`), sending from a `number[]` or a
- * `Float64Array`. The consumer receives with `recvInto` (`recv` for the seed).
+ * `Float64Array`, or with `sendWith` writing in place. The consumer receives
+ * with `recvInto`, `recvWith` (`inPlace`, `sendWith`) or `recv` (the seed).
  */
 export async function openChannel(
   what: string,
   length: number,
-  options: { slots: number; array?: boolean; seed?: boolean; inPlace?: boolean },
+  options: { slots: number; array?: boolean; seed?: boolean; inPlace?: boolean; sendWith?: boolean },
 ): Promise<Session> {
   const ch = options.seed
     ? new FloatChannel(length)
     : new Channel("d", { capacity: length, slots: options.slots });
-  const kind = options.seed ? "floatChannel" : options.inPlace ? "channelWith" : "channel";
+  const kind = options.seed
+    ? "floatChannel"
+    : options.inPlace || options.sendWith
+    ? "channelWith"
+    : "channel";
   const c = await Consumer.start(what, kind, length, { channel: ch });
   const src: number[] | Float64Array = options.array ? new Array<number>(length) : new Float64Array(length);
   fill(src);
@@ -319,13 +381,24 @@ export async function openChannel(
     ch.close();
     c.stop();
   };
+  // sendWith: the producer writes its message where it will be read. The first two laps of the slots
+  // get the whole pattern; after that each slot still holds it, and a message writes only its stamps.
+  const whole = 2 * options.slots;
+  const write = (view: Float64Array): void => {
+    if (seq < whole) fill(view);
+    stamp(view, length, seq);
+  };
   return verified({
     run(n) {
       c.begin(n);
       try {
-        for (let i = 0; i < n; i++) {
-          stamp(src, length, seq++);
-          ch.send(src);
+        if (options.sendWith) {
+          for (let i = 0; i < n; i++, seq++) (ch as Channel<"d">).sendWith(length, write);
+        } else {
+          for (let i = 0; i < n; i++) {
+            stamp(src, length, seq++);
+            ch.send(src);
+          }
         }
       } catch (e) {
         rethrow(c, e);
@@ -523,4 +596,4 @@ export async function openLockHandoff(what: string): Promise<Session> {
   }, () => c.stop());
 }
 
-export { webLocks };
+export { LIMIT_ALLOC_COPY, LIMIT_COPY_IN, webLocks };

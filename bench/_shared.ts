@@ -29,6 +29,11 @@ export const INSIDE = 7;
 /** A plain (non-atomic) counter incremented inside critical sections. */
 export const COUNTER = 8;
 
+/** The limit row of one copy into shared memory (what `send` does per message). */
+export const LIMIT_COPY_IN = "limit: copy into shared memory (Float64Array.set → SharedArrayBuffer)";
+/** The limit row of one allocation and copy out of shared memory (what `recv` does per message). */
+export const LIMIT_ALLOC_COPY = "limit: allocate + copy out of shared memory (as recv does)";
+
 const WORDS = 16;
 const TEXT_BYTES = 2048;
 
@@ -165,10 +170,12 @@ export class Tally {
   count = 0;
   #target = 0;
   #ctl: Int32Array<SharedArrayBuffer>;
+  #done: ((count: number) => void) | undefined;
 
-  /** A tally published through `ctl`. */
-  constructor(ctl: Int32Array<SharedArrayBuffer>) {
+  /** A tally published through `ctl` (and, with `done`, also told to it: a burst's producer awaits a message). */
+  constructor(ctl: Int32Array<SharedArrayBuffer>, done?: (count: number) => void) {
     this.#ctl = ctl;
+    this.#done = done;
   }
 
   /** Counts one verified message. */
@@ -180,6 +187,7 @@ export class Tally {
     if (count === this.#target) {
       Atomics.store(this.#ctl, DONE, count);
       Atomics.notify(this.#ctl, DONE);
+      this.#done?.(count);
     }
   }
 }

@@ -51,6 +51,18 @@ export interface Scenario {
   role: "baseline" | "sabkit" | "peer" | "limit" | "transfer";
   /** The scenario this one's ratio is taken against (the postMessage peer, or Web Locks). */
   vs?: string;
+  /**
+   * Another way of measuring the scenario named here (postMessage as a
+   * burst): ratios against that scenario use the faster of the two.
+   */
+  alt?: string;
+  /**
+   * sabkit channels of the 100k section: what the receiving side copies.
+   * `recv`: allocates and copies out; `into`: copies into the caller's array
+   * (`recvInto`) or reads in place (`recvWith`) after a `send` copied in;
+   * `none`: `sendWith` + `recvWith`, no copy on either side.
+   */
+  copies?: "recv" | "into" | "none";
   /** Payload bytes per iteration (0: report operations per second). */
   bytes: number;
   /** Iterations per sample. */
@@ -157,13 +169,15 @@ function skip(meta: Omit<Scenario, "batch" | "skipped"> & { per?: number }, why:
 }
 
 const BIG = 100_000;
+/** The name suffix of postMessage measured as a burst (see `openCloneBurst`). */
+const BURST = ", burst (post all, then await the count)";
 const SMALL = 16;
 const WEB_LOCKS = "no navigator.locks (Web Locks) in this runtime";
 
-// 5. The memcpy ceiling, so every channel figure can be read as a fraction of it.
+// 5. The limits of one thread, so every channel figure can be read as a fraction of what the machine can do.
 const PM_BIG = "postMessage(Float64Array) clone";
 const big = { section: "100k", bytes: BIG * 8, vs: PM_BIG } as const;
-group("memcpy ceiling: 100,000 float64 (800 kB) per copy", () => {
+group("limits of one thread: 100,000 float64 (800 kB) per copy", () => {
   barplot(() => {
     def(
       { ...big, name: "memcpy: Float64Array.set → ArrayBuffer", role: "limit", full: 1000, quick: 100 },
@@ -171,11 +185,15 @@ group("memcpy ceiling: 100,000 float64 (800 kB) per copy", () => {
     );
     def({
       ...big,
-      name: "memcpy: Float64Array.set → SharedArrayBuffer",
+      name: s.LIMIT_COPY_IN,
       role: "limit",
       full: 1000,
       quick: 100,
     }, () => s.openMemcpy(BIG, true));
+    def(
+      { ...big, name: s.LIMIT_ALLOC_COPY, role: "limit", full: 1000, quick: 100 },
+      () => s.openAllocCopy(BIG),
+    );
   });
 });
 
@@ -188,9 +206,17 @@ group("100,000 float64 (800 kB) per message, main → worker", () => {
         () => s.openClone("postMessage(number[])", BIG, true),
       );
       def(
+        { ...big, name: `postMessage(number[]) clone${BURST}`, role: "peer", full: 10, quick: 2 },
+        () => s.openCloneBurst("postMessage(number[]) burst", BIG, true),
+      );
+      def(
         { ...big, name: PM_BIG, role: "baseline", full: 100, quick: 10 },
         () => s.openClone(PM_BIG, BIG, false),
       ).baseline();
+      def(
+        { ...big, name: `${PM_BIG}${BURST}`, role: "baseline", alt: PM_BIG, full: 300, quick: 30 },
+        () => s.openCloneBurst(`${PM_BIG} burst`, BIG, false),
+      );
       def(
         { ...big, name: "transfer, pool of 4 buffers", role: "transfer", full: 1000, quick: 100 },
         () => s.openTransferPool("transfer pool", BIG, 4),
@@ -199,13 +225,14 @@ group("100,000 float64 (800 kB) per message, main → worker", () => {
         ...big,
         name: "sabkit FloatChannel, the seed's calls (send + recv)",
         role: "sabkit",
+        copies: "recv",
         full: 1000,
         quick: 100,
       }, () => s.openChannel("FloatChannel", BIG, { slots: 1, seed: true }));
       for (const slots of [2, 4, 8]) {
         const name = `sabkit Channel ${slots} slots ← Float64Array, recvInto`;
         def(
-          { ...big, name, role: "sabkit", full: 1000, quick: 100 },
+          { ...big, name, role: "sabkit", copies: "into", full: 1000, quick: 100 },
           () => s.openChannel(name, BIG, { slots }),
         );
       }
@@ -214,10 +241,15 @@ group("100,000 float64 (800 kB) per message, main → worker", () => {
           slots > 1 ? "s" : ""
         } ← Float64Array, recvWith (in place)`;
         def(
-          { ...big, name, role: "sabkit", full: 1000, quick: 100 },
+          { ...big, name, role: "sabkit", copies: "into", full: 1000, quick: 100 },
           () => s.openChannel(name, BIG, { slots, inPlace: true }),
         );
       }
+      const noCopy = "sabkit Channel 4 slots, sendWith + recvWith (no copy)";
+      def(
+        { ...big, name: noCopy, role: "sabkit", copies: "none", full: 2000, quick: 200 },
+        () => s.openChannel(noCopy, BIG, { slots: 4, sendWith: true }),
+      );
       const name = "sabkit Channel 4 slots ← number[]";
       def(
         { ...big, name, role: "sabkit", full: 1000, quick: 100 },
@@ -251,6 +283,17 @@ group("16 float64 (128 B) per message, main → worker", () => {
         { ...small, name: PM_SMALL, role: "baseline", full: 20_000, quick: 2_000 },
         () => s.openClone(PM_SMALL, SMALL, false),
       ).baseline();
+      def(
+        {
+          ...small,
+          name: `${PM_SMALL}${BURST}`,
+          role: "baseline",
+          alt: PM_SMALL,
+          full: 20_000,
+          quick: 2_000,
+        },
+        () => s.openCloneBurst(`${PM_SMALL} burst`, SMALL, false),
+      );
       for (const slots of [256, 1024]) {
         const name = `sabkit Channel ${slots} slots, recvInto`;
         def(
