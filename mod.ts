@@ -39,3 +39,7 @@ export * from "./src/sync/event.ts";
 export * from "./src/sync/barrier.ts";
 export * from "./src/channel/channel.ts";
 export * from "./src/channel/float_channel.ts";
+export * from "./src/queue/queue.ts";
+export * from "./src/queue/simple_queue.ts";
+export * from "./src/queue/joinable_queue.ts";
+export * from "./src/queue/pipe.ts";

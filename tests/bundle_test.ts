@@ -14,13 +14,17 @@ import {
   Condition,
   Event,
   FloatChannel,
+  JoinableQueue,
   Lock,
   LockManager,
+  Pipe,
+  Queue,
   RawValue,
   RLock,
   RwLock,
   Semaphore,
   SharedArray,
+  SimpleQueue,
   Value,
 } from "../mod.ts";
 import { KIND_TAGS } from "../src/core/_kinds.ts";
@@ -44,6 +48,9 @@ async function bundle(entry: string): Promise<URL> {
   return out;
 }
 
+/** The ends of the pipe in `everyKind()` (the test keeps the first). */
+const pipeEnds = Pipe();
+
 /** One object of every kind. */
 function everyKind() {
   return {
@@ -64,6 +71,10 @@ function everyKind() {
     floats: new FloatChannel(4),
     rwlock: new RwLock({ maxReaders: 4 }),
     locks: new LockManager({ maxRequests: 4, nameCapacity: 16 }),
+    queue: new Queue({ maxsize: 4 }),
+    simple: new SimpleQueue(),
+    joinable: new JoinableQueue(),
+    pipe: pipeEnds[1],
   };
 }
 
@@ -106,6 +117,10 @@ for (const entry of ["revive_root", "revive_process"]) {
       assert.equal(o.wide.value, "日本");
       assert.deepEqual([...o.channel.recv({ timeout: 0 })!], [1, 2, 3]);
       assert.deepEqual([...o.floats.recv({ timeout: 0 })!], [4, 5]);
+      assert.deepEqual(o.queue.getNowait(), { from: "queue" });
+      assert.deepEqual(o.simple.get(), { from: "simple" });
+      assert.deepEqual(o.joinable.getNowait(), { from: "joinable" });
+      assert.deepEqual(pipeEnds[0].recv(), { from: "pipe" });
     } finally {
       port.close();
     }

@@ -537,3 +537,13 @@ export function reviveWith<T>(value: T, classes: readonly Class[]): T {
   }
   return walk(value, { seen: new Map(), kinds }) as T;
 }
+
+/**
+ * Makes every sabkit object inside `value` live again, building any kind
+ * this agent has loaded: for values that arrive through a queue, whose
+ * modules cannot import `revive` (it names the queue classes: an import
+ * cycle). Every entrypoint that has the queues loads `revive` too.
+ */
+export function reviveLoaded<T>(value: T): T {
+  return walk(value, { seen: new Map(), kinds: byName }) as T;
+}

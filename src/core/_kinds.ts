@@ -24,6 +24,10 @@ export const KIND_TAGS = {
   FloatChannel: 12,
   RwLock: 13,
   LockManager: 14,
+  Queue: 15,
+  SimpleQueue: 16,
+  JoinableQueue: 17,
+  Connection: 18,
 } as const;
 
 /** The name of a kind of sabkit object. */

@@ -60,3 +60,53 @@ export class OwnerDiedError extends Error {
     this.holder = holder;
   }
 }
+
+/**
+ * Thrown by a `Queue` put that could not put in time: a non-blocking put
+ * (`putNowait`, `{ blocking: false }`) on a full queue, or a put whose
+ * `timeout` passed while the queue stayed full (Python's `queue.Full`).
+ * Nothing was put.
+ *
+ * @example A non-blocking put on a full queue
+ * ```ts
+ * import { Queue, QueueFullError } from "@sabkit/sabkit";
+ * const q = new Queue({ maxsize: 1 });
+ * q.put(1);
+ * try {
+ *   q.putNowait(2);
+ * } catch (e) {
+ *   console.assert(e instanceof QueueFullError);
+ * }
+ * ```
+ */
+export class QueueFullError extends Error {
+  /** Creates the error. */
+  constructor(message = "The queue is full") {
+    super(message);
+    this.name = "QueueFullError";
+  }
+}
+
+/**
+ * Thrown by a `Queue` get that found nothing in time: a non-blocking get
+ * (`getNowait`, `{ blocking: false }`) on an empty queue, or a get whose
+ * `timeout` passed while the queue stayed empty (Python's `queue.Empty`).
+ *
+ * @example A non-blocking get on an empty queue
+ * ```ts
+ * import { Queue, QueueEmptyError } from "@sabkit/sabkit";
+ * const q = new Queue();
+ * try {
+ *   q.getNowait();
+ * } catch (e) {
+ *   console.assert(e instanceof QueueEmptyError);
+ * }
+ * ```
+ */
+export class QueueEmptyError extends Error {
+  /** Creates the error. */
+  constructor(message = "The queue is empty") {
+    super(message);
+    this.name = "QueueEmptyError";
+  }
+}

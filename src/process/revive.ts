@@ -25,6 +25,10 @@ import { BoundedSemaphore } from "../sync/bounded_semaphore.ts";
 import { Condition } from "../sync/condition.ts";
 import { Event } from "../sync/event.ts";
 import { Semaphore } from "../sync/semaphore.ts";
+import { Queue } from "../queue/queue.ts";
+import { SimpleQueue } from "../queue/simple_queue.ts";
+import { JoinableQueue } from "../queue/joinable_queue.ts";
+import { Connection } from "../queue/pipe.ts";
 
 /** Every class whose objects `revive` builds (a `c` or `u` array is a SynchronizedString). */
 const CLASSES: readonly (abstract new (...args: never[]) => object)[] = [
@@ -43,6 +47,10 @@ const CLASSES: readonly (abstract new (...args: never[]) => object)[] = [
   FloatChannel,
   RwLock,
   LockManager,
+  Queue,
+  SimpleQueue,
+  JoinableQueue,
+  Connection,
 ];
 
 /**

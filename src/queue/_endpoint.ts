@@ -1,0 +1,424 @@
+/**
+ * One queue object's end of an item ring: values in (encoded outside the
+ * locks, their shared buffers posted beside them), values out (decoded
+ * outside the locks, sabkit objects revived), bytes in and out for `Pipe`,
+ * and the two drivers (blocking and async) of the ring's waits.
+ *
+ * @module
+ */
+
+import { ChannelClosedError } from "../channel/channel.ts";
+import { describe } from "../core/_describe.ts";
+import { QueueEmptyError, QueueFullError, TimeoutError } from "../core/errors.ts";
+import { assertCanBlock, checkStop, deadlineOf, waitAsync, waitOptions, waitSync } from "../core/_wait.ts";
+import { reviveLoaded } from "../core/_handle.ts";
+import { ANY, BUSY, DATA, ENDED, Items, RAW, SHARED_WAIT, TIMED_OUT, TOO_LONG, WAITING } from "./_items.ts";
+import { SharedPort, sharedSupported } from "./_shared.ts";
+import { decodeValue, ValueEncoder } from "./_value_codec.ts";
+
+const NO_BUFFERS: readonly SharedArrayBuffer[] = Object.freeze([]) as readonly SharedArrayBuffer[];
+
+/** The options of a blocking put or get (`Queue.put`, `Queue.get`). */
+export interface BlockingOptions {
+  /** Whether to wait at all (default `true`); `false` fails at once, as Python's `block=False`. */
+  blocking?: boolean;
+  /** Milliseconds to wait at most (default: no limit); negative counts as 0. */
+  timeout?: number;
+}
+
+/** The options of an async put or get. */
+export interface AsyncOptions {
+  /** Milliseconds to wait at most (default: no limit); negative counts as 0. */
+  timeout?: number;
+  /** Aborting it rejects the pending call with `signal.reason`; nothing is put or taken. */
+  signal?: AbortSignal;
+}
+
+/** The deadline and timeout of a call's options (`blocking: false` is a timeout of 0). */
+export function deadlineFrom(
+  options: BlockingOptions | AsyncOptions | undefined,
+  what: string,
+): { deadline: number; timeout: number | undefined; signal: AbortSignal | undefined } {
+  const o = waitOptions(options as BlockingOptions & AsyncOptions, what);
+  const { blocking, timeout, signal } = o;
+  if (blocking !== undefined && typeof blocking !== "boolean") {
+    throw new TypeError(`The blocking option of ${what}() must be a boolean, got ${describe(blocking)}`);
+  }
+  if (blocking === false) return { deadline: -Infinity, timeout: 0, signal };
+  return { deadline: deadlineOf(timeout), timeout, signal };
+}
+
+/** Drives one of the ring's generators to its end, blocking the thread (see `Items.put`). */
+function runSync<T>(
+  items: Items,
+  gen: Generator<number, T, boolean>,
+  deadline: number,
+  onShared: () => boolean,
+): T {
+  for (let step = gen.next();;) {
+    if (step.done) return step.value;
+    let ok: boolean;
+    try {
+      ok = step.value === SHARED_WAIT
+        ? onShared()
+        : waitSync(items.i32, step.value, items.expect, items.endless ? Infinity : deadline, Items.SLICE_MS);
+    } catch (e) {
+      gen.throw(e);
+      throw e;
+    }
+    step = gen.next(ok);
+  }
+}
+
+/** The async form of {@linkcode runSync}: the signal aborts waits, but never a stream being read. */
+async function runAsync<T>(
+  items: Items,
+  gen: Generator<number, T, boolean>,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  onShared: () => Promise<boolean>,
+): Promise<T> {
+  for (let step = gen.next();;) {
+    if (step.done) return step.value;
+    let ok: boolean;
+    try {
+      ok = step.value === SHARED_WAIT ? await onShared() : await waitAsync(
+        items.i32,
+        step.value,
+        items.expect,
+        items.endless ? Infinity : deadline,
+        items.endless ? undefined : signal,
+        Items.SLICE_MS,
+      );
+    } catch (e) {
+      gen.throw(e);
+      throw e;
+    }
+    step = gen.next(ok);
+  }
+}
+
+/** The words the errors use: the class (`"Queue"`) and its verbs. */
+export interface Names {
+  readonly kind: string;
+  readonly put: string;
+  readonly get: string;
+  /** Timeouts throw `TimeoutError` (a `Connection`), not `QueueFullError`/`QueueEmptyError`. */
+  readonly timeouts?: boolean;
+}
+
+/** Each queue object's endpoint (for `JoinableQueue`, which extends `Queue`). */
+export const endpoints: WeakMap<object, Endpoint> = new WeakMap();
+
+/** A queue object's end of one ring. */
+export class Endpoint {
+  readonly items: Items;
+  readonly #port: SharedPort | undefined;
+  readonly #encoder = new ValueEncoder();
+  /** Reused for every encode: the buffers met, copied only when there are any. */
+  readonly #shared: SharedArrayBuffer[] = [];
+  readonly #names: Names;
+
+  /** Wraps the ring `items` for `owner` (its queue object). */
+  constructor(owner: object, items: Items, names: Names) {
+    this.items = items;
+    this.#names = names;
+    if (sharedSupported) {
+      this.#port = new SharedPort(owner, items.i32, items.name());
+      items.hooks = this.#port;
+    }
+  }
+
+  /** Encodes `value` (a `TypeError` for what structuredClone refuses: nothing sent); its buffers, if any. */
+  #encode(value: unknown): { bytes: Uint8Array; shared: SharedArrayBuffer[] | undefined } {
+    const list = this.#shared;
+    list.length = 0;
+    const bytes = this.#encoder.encode(value, list);
+    if (list.length === 0) return { bytes, shared: undefined };
+    if (this.#port === undefined) {
+      throw new TypeError(
+        `${this.#names.kind}.${this.#names.put}() cannot carry shared memory on this runtime: it has no BroadcastChannel`,
+      );
+    }
+    const shared = list.slice();
+    list.length = 0;
+    return { bytes, shared };
+  }
+
+  #full(timeout: number | undefined, what: string): Error {
+    const n = this.#names;
+    return new (n.timeouts ? TimeoutError : QueueFullError)(
+      timeout === 0
+        ? `${n.kind}.${what}() found the ${n.kind} full`
+        : `${n.kind}.${what}() timed out after ${timeout} ms: the ${n.kind} stayed full`,
+    );
+  }
+
+  #putOutcome(r: number, timeout: number | undefined, what: string): void {
+    if (r === 0) return;
+    if (r === ENDED) {
+      throw new ChannelClosedError(`Cannot ${this.#names.put} on a closed ${this.#names.kind}`);
+    }
+    throw this.#full(timeout, what);
+  }
+
+  /** Puts `value` (or, when `raw`, the bytes `value` as they are), blocking until `deadline`. */
+  putSync(
+    value: unknown,
+    raw: Uint8Array | undefined,
+    deadline: number,
+    timeout: number | undefined,
+    what: string,
+    asyncWhat: string,
+  ): void {
+    checkStop();
+    this.#port?.idle();
+    const { bytes, shared } = raw === undefined ? this.#encode(value) : { bytes: raw, shared: undefined };
+    const items = this.items;
+    const len = bytes.length;
+    if (items.fitsOne(len)) {
+      const r = items.tryPutOne(bytes, len, raw !== undefined, shared);
+      if (r === 0 || r === ENDED || deadline <= performance.now()) return this.#putOutcome(r, timeout, what);
+    }
+    assertCanBlock(`${this.#names.kind}.${what}`, `${this.#names.kind}.${asyncWhat}`);
+    const r = runSync(
+      items,
+      items.put(bytes, len, raw !== undefined, shared, deadline, Infinity, true),
+      deadline,
+      () => true,
+    );
+    this.#putOutcome(r, timeout, what);
+  }
+
+  /** The async form of {@linkcode Endpoint.putSync}. */
+  async putAsync(
+    value: unknown,
+    raw: Uint8Array | undefined,
+    deadline: number,
+    timeout: number | undefined,
+    signal: AbortSignal | undefined,
+    what: string,
+  ): Promise<void> {
+    checkStop();
+    this.#port?.idle();
+    const encoded = raw === undefined ? this.#encode(value) : { bytes: raw, shared: undefined };
+    let bytes = encoded.bytes;
+    const shared = encoded.shared;
+    if (signal?.aborted) throw signal.reason;
+    const items = this.items;
+    const len = bytes.length;
+    if (items.fitsOne(len)) {
+      const r = items.tryPutOne(bytes, len, raw !== undefined, shared);
+      if (r === 0 || r === ENDED || deadline <= performance.now()) return this.#putOutcome(r, timeout, what);
+    }
+    // Other calls of this thread may encode (or change the bytes) while this waits.
+    bytes = bytes.slice();
+    const r = await runAsync(
+      items,
+      items.put(bytes, len, raw !== undefined, shared, deadline, Items.ASYNC_SPIN_MS, false),
+      deadline,
+      signal,
+      () => Promise.resolve(true),
+    );
+    this.#putOutcome(r, timeout, what);
+  }
+
+  #empty(timeout: number | undefined, what: string, shared: boolean): Error {
+    const n = this.#names;
+    const why = shared
+      ? "the shared memory (SharedArrayBuffer or sabkit object) of the next item did not arrive"
+      : `the ${n.kind} stayed empty`;
+    return new (n.timeouts ? TimeoutError : QueueEmptyError)(
+      timeout === 0 && !shared
+        ? `${n.kind}.${what}() found the ${n.kind} empty`
+        : `${n.kind}.${what}() timed out after ${timeout} ms: ${why}`,
+    );
+  }
+
+  /** The value of the item just taken (of `len` bytes); raw bytes arrive as a `Uint8Array`. */
+  #value(len: number): unknown {
+    const items = this.items;
+    const bytes = items.scratch.subarray(0, len);
+    if ((items.flags & RAW) !== 0) return bytes.slice();
+    const buffers = items.buffers;
+    if (buffers === undefined) return decodeValue(bytes, NO_BUFFERS);
+    items.buffers = undefined;
+    this.#port!.consumed(items.ticket);
+    return reviveLoaded(decodeValue(bytes, buffers));
+  }
+
+  #getOutcome(
+    r: number,
+    timeout: number | undefined,
+    what: string,
+    sharedWait: boolean,
+    limit: number,
+  ): number {
+    if (r >= 0) return r;
+    if (r === ENDED) throw new ChannelClosedError(`The ${this.#names.kind} is closed and drained`);
+    if (r === TOO_LONG) {
+      throw new RangeError(`The next message does not fit a buffer of ${limit} bytes; it stays in the pipe`);
+    }
+    throw this.#empty(timeout, what, sharedWait);
+  }
+
+  /**
+   * Takes the next item, blocking until `deadline`: its length (the
+   * payload in `items.scratch`). `limit`: the most bytes it may have
+   * (`ANY`); a longer one stays and is a `RangeError`.
+   */
+  takeSync(
+    deadline: number,
+    timeout: number | undefined,
+    what: string,
+    asyncWhat: string,
+    limit = ANY,
+  ): number {
+    checkStop();
+    const port = this.#port;
+    port?.idle();
+    const items = this.items;
+    const r = items.tryGet(limit);
+    if (r >= 0 || r === ENDED || r === TOO_LONG) return this.#getOutcome(r, timeout, what, false, limit);
+    const now = performance.now();
+    if (deadline <= now && (r === BUSY || r === WAITING)) {
+      return this.#getOutcome(TIMED_OUT, timeout, what, false, limit);
+    }
+    if (deadline > now) assertCanBlock(`${this.#names.kind}.${what}`, `${this.#names.kind}.${asyncWhat}`);
+    let sharedWait = false;
+    const got = runSync(items, items.get(limit, deadline, Infinity, r), deadline, () => {
+      if (!port!.canWaitSync) {
+        const n = this.#names;
+        throw new TypeError(
+          `${n.kind}.${what}() cannot take the next item on this thread: it carries shared memory (a SharedArrayBuffer ` +
+            `or a sabkit object) that has not reached this thread, and a blocked thread receives it on Node only; ` +
+            `use ${n.kind}.${asyncWhat}() (the item stays in the ${n.kind})`,
+        );
+      }
+      sharedWait = true;
+      return port!.waitSync(items.ticket, deadline);
+    });
+    return this.#getOutcome(got, timeout, what, sharedWait && got === TIMED_OUT, limit);
+  }
+
+  /** The async form of {@linkcode Endpoint.takeSync}. */
+  async takeAsync(
+    deadline: number,
+    timeout: number | undefined,
+    signal: AbortSignal | undefined,
+    what: string,
+    limit = ANY,
+  ): Promise<number> {
+    checkStop();
+    const port = this.#port;
+    port?.idle();
+    if (signal?.aborted) throw signal.reason;
+    const items = this.items;
+    const r = items.tryGet(limit);
+    if (r >= 0 || r === ENDED || r === TOO_LONG) return this.#getOutcome(r, timeout, what, false, limit);
+    let sharedWait = false;
+    const got = await runAsync(
+      items,
+      items.get(limit, deadline, Items.ASYNC_SPIN_MS, r),
+      deadline,
+      signal,
+      () => {
+        sharedWait = true;
+        return port!.waitAsync(items.ticket, deadline, signal);
+      },
+    );
+    return this.#getOutcome(got, timeout, what, sharedWait && got === TIMED_OUT, limit);
+  }
+
+  /** Takes and decodes the next value, blocking. */
+  getSync(deadline: number, timeout: number | undefined, what: string, asyncWhat: string): unknown {
+    return this.#value(this.takeSync(deadline, timeout, what, asyncWhat));
+  }
+
+  /** Takes and decodes the next value, async. */
+  async getAsync(
+    deadline: number,
+    timeout: number | undefined,
+    signal: AbortSignal | undefined,
+    what: string,
+  ): Promise<unknown> {
+    return this.#value(await this.takeAsync(deadline, timeout, signal, what));
+  }
+
+  /** A copy of the bytes of the item just taken (`len` long). */
+  bytesOf(len: number): Uint8Array {
+    const items = this.items;
+    if (items.buffers !== undefined) {
+      this.#port!.consumed(items.ticket);
+      items.buffers = undefined;
+    }
+    return items.scratch.slice(0, len);
+  }
+
+  /** A poll's answer: whether an item (or the end) is there; a wake-up it took is passed on. */
+  #polled(): boolean {
+    const ready = this.items.ready(true);
+    if (ready) this.items.passOn();
+    return ready;
+  }
+
+  /** Waits until an item (or the end) is there: `true`, or `false` at the deadline. */
+  pollSync(deadline: number): boolean {
+    checkStop();
+    const items = this.items;
+    const i32 = items.i32;
+    for (;;) {
+      if (items.ready(true)) return this.#polled();
+      const epoch = Atomics.load(i32, DATA + 1);
+      Atomics.add(i32, DATA, 1);
+      let woken: boolean;
+      try {
+        if (items.ready(true)) return this.#polled();
+        woken = waitSync(i32, DATA + 1, epoch, deadline, Items.SLICE_MS);
+      } finally {
+        Atomics.sub(i32, DATA, 1);
+      }
+      if (!woken) return this.#polled();
+      this.#port?.idle();
+    }
+  }
+
+  /** The async form of {@linkcode Endpoint.pollSync}. */
+  async pollAsync(deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
+    checkStop();
+    if (signal?.aborted) throw signal.reason;
+    const items = this.items;
+    const i32 = items.i32;
+    for (;;) {
+      if (items.ready(true)) return this.#polled();
+      const epoch = Atomics.load(i32, DATA + 1);
+      Atomics.add(i32, DATA, 1);
+      let woken: boolean;
+      try {
+        if (items.ready(true)) return this.#polled();
+        woken = await waitAsync(i32, DATA + 1, epoch, deadline, signal, Items.SLICE_MS);
+      } finally {
+        Atomics.sub(i32, DATA, 1);
+      }
+      if (!woken) return this.#polled();
+      this.#port?.idle();
+    }
+  }
+
+  /** Waits until every item put is done (`JoinableQueue.join`): `false` at the deadline. */
+  joinSync(deadline: number): boolean {
+    checkStop();
+    if (this.items.allDone()) return true;
+    if (deadline > performance.now()) {
+      assertCanBlock(`${this.#names.kind}.join`, `${this.#names.kind}.joinAsync`);
+    }
+    return runSync(this.items, this.items.join(deadline), deadline, () => true);
+  }
+
+  /** The async form of {@linkcode Endpoint.joinSync}. */
+  joinAsync(deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
+    checkStop();
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return runAsync(this.items, this.items.join(deadline), deadline, signal, () => Promise.resolve(true));
+  }
+}

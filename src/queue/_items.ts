@@ -1,0 +1,934 @@
+/**
+ * The item ring under `Queue`, `SimpleQueue`, `JoinableQueue` and each
+ * direction of a `Pipe`: items of any size, as bytes, in a bounded byte
+ * area of shared memory, any number of producers and consumers, each item
+ * delivered exactly once or not put.
+ *
+ * ## Records
+ *
+ * The area (`bytes`, a multiple of 8) holds records back to back, wrapping
+ * at its end: a 16-byte header `[LEN, FLAGS, TICKET, TOTAL]` and `LEN`
+ * bytes of payload, padded to 8. An item whose record fits in the area (less
+ * {@linkcode RESERVE}) is one record (`FIRST | LAST`); a larger one is
+ * streamed: a `FIRST` part (its `TOTAL` says the item's length), parts, and
+ * a `LAST` part, each as large as the free room allows, while the consumer
+ * copies them out. `ABORT` (a header alone) ends a stream that will not be
+ * finished. `SHARED`: the item's shared buffers travel apart (`_shared.ts`),
+ * under its `TICKET`. `RAW`: bytes from `sendBytes`, not an encoded value.
+ *
+ * `HEAD` (producers) and `TAIL` (consumers) count bytes modulo `limit`, a
+ * multiple of `bytes` below 2²⁹; each is moved only by the holder of its
+ * side's lock (and `close`, which ors `CLOSED` into `HEAD`). Bit 0 of `HEAD`
+ * (`OPEN`) says a stream is being written, bit 0 of `TAIL` (`MID`) that one
+ * is being read; they change in the same store as the position, so a kill
+ * can never leave the position and the flag apart.
+ *
+ * ## Two locks, so parts never interleave
+ *
+ * A producer writes under the put lock, a consumer reads under the get lock
+ * (`core/_mutex.ts` words: the holder's agent id, taken in one compare-and-
+ * swap). A lock is held only to copy bytes, except while a stream is being
+ * written or read: then it is held from the first part to the last, so no
+ * other producer's record can fall between two parts of an item and no other
+ * consumer can take a part of it. Encoding and decoding happen outside the
+ * locks (each side copies from or into a scratch buffer of its own), so
+ * producers encode and consumers decode in parallel. Nobody waits holding a
+ * lock, but a stream's writer for room and its reader for parts; waiters
+ * spin a moment, then sleep on an epoch word per side (`ROOM`, `DATA`), and
+ * are counted so that only sleepers are notified.
+ *
+ * ## Counts
+ *
+ * `PUTS` counts complete items put, `GETS` items taken: `qsize` is their
+ * difference, `maxsize` bounds it, `JoinableQueue` counts `TASKS_DONE`
+ * against `PUTS`. `PUTS` goes up before the item is published and `GETS`
+ * before `TAIL` moves, each after a journal (`…_SEQ`, `…_END`, `…_J`) that a
+ * lock's next holder reads to undo a count whose move never happened.
+ *
+ * ## Kill points (see docs/faults.md)
+ *
+ * A worker may die at any instruction. The dead holder's lock names it; a
+ * survivor that needs the lock takes it over once `Process` has marked it
+ * exited (`takeOver`) and repairs:
+ *
+ * | a producer killed…                         | leaves                                | the next put-lock holder (a producer, a consumer waiting for parts, a joiner) |
+ * | ------------------------------------------ | ------------------------------------- | --------------------------------------------------------------------------- |
+ * | holding the lock, before publishing        | bytes past `HEAD`, unseen             | nothing: the next producer writes over them |
+ * | after `PUTS`+1, before publishing          | `PUTS` one too high, `PUT_J` = 1      | the journal: `HEAD ≠ PUT_END`, so `PUTS` goes back |
+ * | after publishing, before `PUT_J` = 0       | a finished item                       | the journal: `HEAD = PUT_END`, nothing to undo |
+ * | mid-stream (`HEAD` has `OPEN`)             | parts published, no `LAST`            | writes an `ABORT` record (`RESERVE` keeps room for it): the reader drops the parts; the item was never put |
+ *
+ * | a consumer killed…                         | leaves                                | the next get-lock holder (a consumer) |
+ * | ------------------------------------------ | ------------------------------------- | ------------------------------------- |
+ * | holding the lock, before `GETS`+1          | the item at `TAIL`                    | nothing: it is delivered to the next consumer (redelivered, never seen before) |
+ * | after `GETS`+1, before `TAIL` moves        | `GETS` one too high, `GET_J` = 1      | the journal: `TAIL ≠ GET_END`, `GETS` goes back; the item is delivered |
+ * | after `TAIL` moved past a whole item       | nothing                               | the item was lost with its consumer (as Channel's C2) |
+ * | mid-stream (`TAIL` has `MID`)              | the parts it took, gone               | reads the rest of the item and drops it (counted as taken, and as done) |
+ *
+ * So an item is taken at the store that moves `TAIL` past its last byte, or
+ * past its first part when streamed: before that, a killed consumer's item
+ * is delivered to another; after, it is lost with it. A half-put item is
+ * never seen: a single record is published whole, and a stream's parts are
+ * dropped by its reader.
+ *
+ * @module
+ */
+
+import { agentId, hasExited } from "../core/_agent.ts";
+import { takeOver, tryLock, unlock } from "../core/_mutex.ts";
+import { pause, SpinBudget } from "../core/_spin.ts";
+import { DEATH_POLL_MS, TerminatedError, wake } from "../core/_wait.ts";
+
+const W = 32;
+/** Group 0 (read-only after creation, but `WANTS`): the shape. Word 0 is the kind's magic (region 0). */
+export const BYTES = 1;
+/** The most items (0: no limit but the bytes). */
+export const MAXSIZE = 2;
+/** Two random words naming the ring's broadcast channel (`_shared.ts`). */
+export const ID = 3;
+/** Bumped by a consumer that lacks an item's shared buffers: holders offer theirs again. */
+export const WANTS = 5;
+/** Group 1, producers: the put lock (a `_mutex.ts` word). */
+export const PUT_LOCK: number = W;
+/** Published bytes (a position), `| OPEN` while a stream is written, `| CLOSED` once closed. */
+export const HEAD: number = W + 1;
+/** Complete items put. */
+export const PUTS: number = W + 2;
+/** The put journal: the `PUTS` before the item, the `HEAD` after it, and whether it is live. */
+export const PUT_SEQ: number = W + 3;
+export const PUT_END: number = W + 4;
+export const PUT_J: number = W + 5;
+/** The next ticket of an item with shared buffers. */
+export const TICKETS: number = W + 6;
+/** Group 2, consumers: the get lock. */
+export const GET_LOCK: number = 2 * W;
+/** Consumed bytes (a position), `| MID` while a stream is read. */
+export const TAIL: number = 2 * W + 1;
+/** Items taken. */
+export const GETS: number = 2 * W + 2;
+/** The get journal, as the put journal. */
+export const GET_SEQ: number = 2 * W + 3;
+export const GET_END: number = 2 * W + 4;
+export const GET_J: number = 2 * W + 5;
+/** One past the ticket of the last item with shared buffers taken: older tickets are done. */
+export const DONE_TICKET: number = 2 * W + 6;
+/** Group 3: producers waiting for room (count), then their epoch. */
+export const ROOM: number = 3 * W;
+/** Group 4: consumers waiting for data (count), then their epoch. */
+export const DATA: number = 4 * W;
+/** Group 5: `JoinableQueue`'s done tasks; joiners waiting (count), then their epoch. */
+export const TASKS_DONE: number = 5 * W;
+export const JOINERS: number = 5 * W + 1;
+/** The control words' bytes: six groups 128 bytes apart (producers and consumers never share a line). */
+export const CONTROL_BYTES = 768;
+
+/** `HEAD` bit: closed. */
+export const CLOSED: number = 1 << 30;
+/** `HEAD` bit 0: a stream is being written. `TAIL` bit 0: one is being read. */
+export const OPEN = 1;
+export const MID = 1;
+const POS: number = (1 << 30) - 8;
+
+/** A record header's bytes. */
+export const REC = 16;
+/** Room always kept free for an `ABORT` record. */
+export const RESERVE = 16;
+/** Header flags. */
+export const FIRST = 1;
+export const LAST = 2;
+export const ABORT = 4;
+export const SHARED = 8;
+export const RAW = 16;
+
+/** The least and most `bytes` a ring may have. */
+export const MIN_BYTES = 64;
+export const MAX_BYTES: number = 1 << 28;
+
+/** Outcomes (a non-negative number is a length or a position). */
+export const BUSY = -1;
+export const WAITING = -2;
+export const ENDED = -3;
+export const TIMED_OUT = -4;
+export const NEED_SHARED = -5;
+export const TOO_LONG = -6;
+/** `tryGet` took a stream's first part: the rest follows in `get`. */
+export const STREAM = -7;
+/** `get`'s `first`: nothing tried yet. */
+export const UNTRIED = -100;
+
+/** Any length fits (the receive limit of `get`). */
+export const ANY = -1;
+/** What a step yields to wait for an item's shared buffers (else: an epoch word to sleep on). */
+export const SHARED_WAIT = -1;
+
+const POLL_MS = DEATH_POLL_MS;
+const ASYNC_SPIN_MS = 0.02;
+
+function up8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** What the ring asks of the value layer about shared buffers (`_shared.ts`). */
+export interface SharedHooks {
+  /** Posts an item's buffers under `ticket` (before the item is published). */
+  offer(ticket: number, buffers: SharedArrayBuffer[]): void;
+  /** The buffers of `ticket`, if this thread has them. */
+  lookup(ticket: number): SharedArrayBuffer[] | undefined;
+  /** Called at every wake-up of a wait: answers other threads' requests for buffers. */
+  idle(): void;
+}
+
+/** The bytes one ring spans (control + area). */
+export function ringBytes(bytes: number): number {
+  return CONTROL_BYTES + bytes;
+}
+
+/** The protocol on one ring's words and area. */
+export class Items {
+  readonly i32: Int32Array;
+  readonly bytes: number;
+  readonly maxsize: number;
+  readonly #u8: Uint8Array;
+  /** The area's first word in `i32`. */
+  readonly #w0: number;
+  readonly #limit: number;
+  /** The largest record a producer writes (one that leaves `RESERVE` free in an empty area). */
+  readonly #maxRecord: number;
+  /** The least room a stream's first part waits for. */
+  readonly #partMin: number;
+  readonly #spins: [SpinBudget, SpinBudget] = [new SpinBudget(), new SpinBudget()];
+  hooks: SharedHooks | undefined;
+
+  /** What the last get delivered: its payload (in `scratch`), flags, ticket, shared buffers. */
+  scratch: Uint8Array = new Uint8Array(256);
+  flags = 0;
+  ticket = 0;
+  buffers: SharedArrayBuffer[] | undefined;
+  /** The epoch value a yielded wait sleeps on; whether it ignores the deadline (a stream being read). */
+  expect = 0;
+  endless = false;
+  /** A stream being read: bytes copied so far, and whether it is being dropped (its reader died). */
+  #have = 0;
+  #dropping = false;
+
+  /** Wraps a ring whose words start at `i32[0]` and whose area follows the control words. */
+  constructor(i32: Int32Array, bytes: number, maxsize: number) {
+    this.i32 = i32;
+    this.bytes = bytes;
+    this.maxsize = maxsize;
+    this.#u8 = new Uint8Array(i32.buffer, i32.byteOffset + CONTROL_BYTES, bytes);
+    this.#w0 = CONTROL_BYTES / 4;
+    this.#limit = bytes * Math.floor((1 << 29) / bytes);
+    this.#maxRecord = bytes - RESERVE;
+    this.#partMin = Math.max(REC + 8, ((bytes - RESERVE) >> 2) & ~7);
+  }
+
+  /** Writes the shape of a new ring (new memory only). */
+  init(): void {
+    const i32 = this.i32;
+    i32[BYTES] = this.bytes;
+    i32[MAXSIZE] = this.maxsize;
+    const id = crypto.getRandomValues(new Int32Array(2));
+    i32[ID] = id[0];
+    i32[ID + 1] = id[1];
+  }
+
+  /** The ring's name for its broadcast channel. */
+  name(): string {
+    return `${(this.i32[ID] >>> 0).toString(36)}.${(this.i32[ID + 1] >>> 0).toString(36)}`;
+  }
+
+  // --- positions and records ---
+
+  #adv(pos: number, n: number): number {
+    const p = pos + n;
+    return p >= this.#limit ? p - this.#limit : p;
+  }
+
+  #used(head: number, tail: number): number {
+    const d = (head & POS) - (tail & POS);
+    return d >= 0 ? d : d + this.#limit;
+  }
+
+  /** The index in `i32` of word `k` of the header at `pos`. */
+  #hw(pos: number, k: number): number {
+    let off = (pos & POS) % this.bytes + 4 * k;
+    if (off >= this.bytes) off -= this.bytes;
+    return this.#w0 + (off >> 2);
+  }
+
+  #copyIn(src: Uint8Array, from: number, len: number, pos: number): void {
+    if (len === 0) return;
+    const bytes = this.bytes;
+    const off = ((pos & POS) + REC) % bytes;
+    const u8 = this.#u8;
+    const n = Math.min(len, bytes - off);
+    u8.set(from === 0 && n === src.length ? src : src.subarray(from, from + n), off);
+    if (n < len) u8.set(src.subarray(from + n, from + len), 0);
+  }
+
+  #copyOut(pos: number, len: number, into: Uint8Array, at: number): void {
+    if (len === 0) return;
+    const bytes = this.bytes;
+    const off = ((pos & POS) + REC) % bytes;
+    const u8 = this.#u8;
+    const n = Math.min(len, bytes - off);
+    if (n <= 64) {
+      for (let i = 0; i < n; i++) into[at + i] = u8[off + i];
+    } else {
+      into.set(u8.subarray(off, off + n), at);
+    }
+    if (n < len) into.set(u8.subarray(0, len - n), at + n);
+  }
+
+  #writeHeader(pos: number, len: number, flags: number, ticket: number, total: number): void {
+    const i32 = this.i32;
+    i32[this.#hw(pos, 0)] = len;
+    i32[this.#hw(pos, 1)] = flags;
+    i32[this.#hw(pos, 2)] = ticket;
+    i32[this.#hw(pos, 3)] = total;
+  }
+
+  #grow(n: number): void {
+    if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, this.scratch.length * 2));
+  }
+
+  // --- state ---
+
+  /** Whether the ring was closed. */
+  closed(): boolean {
+    return (Atomics.load(this.i32, HEAD) & CLOSED) !== 0;
+  }
+
+  /** Items put and not yet taken (never negative). */
+  size(): number {
+    const n = (Atomics.load(this.i32, PUTS) - Atomics.load(this.i32, GETS)) | 0;
+    return n > 0 ? n : 0;
+  }
+
+  /** Whether a byte is waiting to be taken (or the ring is closed, when `orClosed`). */
+  ready(orClosed: boolean): boolean {
+    const head = Atomics.load(this.i32, HEAD);
+    if (orClosed && (head & CLOSED) !== 0) return true;
+    return (head & POS) !== (Atomics.load(this.i32, TAIL) & POS);
+  }
+
+  /** Closes: puts fail from now on; every sleeper wakes. `false` if it was closed already. */
+  close(): boolean {
+    const i32 = this.i32;
+    if ((Atomics.or(i32, HEAD, CLOSED) & CLOSED) !== 0) return false;
+    for (const at of [ROOM, DATA, JOINERS]) {
+      Atomics.add(i32, at + 1, 1);
+      wake(i32, at + 1, Infinity);
+    }
+    return true;
+  }
+
+  #wakeSide(at: number, all: boolean): void {
+    const i32 = this.i32;
+    if (Atomics.load(i32, at) !== 0) {
+      Atomics.add(i32, at + 1, 1);
+      wake(i32, at + 1, all ? Infinity : 1);
+    }
+  }
+
+  // --- repairs (see the tables above) ---
+
+  /** Whether the lock word at `at` is held by an agent that has exited. */
+  #deadHolder(at: number): boolean {
+    const c = Atomics.load(this.i32, at);
+    return c !== 0 && hasExited(c >>> 1);
+  }
+
+  /**
+   * Takes the put lock over from a dead producer and repairs what it left:
+   * a count the journal undoes, a stream the `ABORT` record ends. Anyone may
+   * call it; only one takes over.
+   */
+  repairPut(): void {
+    const i32 = this.i32;
+    if (!this.#deadHolder(PUT_LOCK) || !takeOver(i32, PUT_LOCK)) return;
+    if (i32[PUT_J] === 1) {
+      const n = i32[PUT_SEQ];
+      if (Atomics.load(i32, PUTS) === ((n + 1) | 0) && (Atomics.load(i32, HEAD) & ~CLOSED) !== i32[PUT_END]) {
+        Atomics.store(i32, PUTS, n);
+      }
+      i32[PUT_J] = 0;
+    }
+    const head = Atomics.load(i32, HEAD);
+    if ((head & OPEN) !== 0) this.#abortAt(head);
+    this.#unlockPut();
+    this.#wakeSide(ROOM, true);
+    this.#wakeSide(JOINERS, true);
+  }
+
+  /** Writes an `ABORT` record at `head` (a stream's end) and publishes it. */
+  #abortAt(head: number): void {
+    // Once closed, nothing is published: readers see a stream that cannot end, and drop it.
+    if ((head & CLOSED) !== 0) return;
+    this.#writeHeader(head, 0, ABORT, 0, 0);
+    Atomics.compareExchange(this.i32, HEAD, head, this.#adv(head & POS, REC));
+    this.#wakeSide(DATA, true);
+  }
+
+  /** After taking the get lock over from a dead consumer: the journal; `true` if it was reading a stream. */
+  #repairGet(): boolean {
+    const i32 = this.i32;
+    if (i32[GET_J] === 1) {
+      const n = i32[GET_SEQ];
+      if (Atomics.load(i32, GETS) === ((n + 1) | 0) && Atomics.load(i32, TAIL) !== i32[GET_END]) {
+        Atomics.store(i32, GETS, n);
+      }
+      i32[GET_J] = 0;
+    }
+    return (Atomics.load(i32, TAIL) & MID) !== 0;
+  }
+
+  #unlockPut(): void {
+    try {
+      unlock(this.i32, PUT_LOCK);
+    } catch (e) {
+      if (!(e instanceof TerminatedError)) throw e;
+    }
+  }
+
+  #unlockGet(): void {
+    try {
+      unlock(this.i32, GET_LOCK);
+    } catch (e) {
+      if (!(e instanceof TerminatedError)) throw e;
+    }
+  }
+
+  // --- producers ---
+
+  /** Whether `size` more bytes fit after `head`, keeping `RESERVE` free. */
+  #room(head: number, size: number): boolean {
+    return this.#used(head, Atomics.load(this.i32, TAIL)) + size <= this.#maxRecord;
+  }
+
+  /** `PUTS − GETS` as this producer (the put-lock holder) sees it: exact but for a lagging `GETS`. */
+  #rawSize(): number {
+    return (this.i32[PUTS] - Atomics.load(this.i32, GETS)) | 0;
+  }
+
+  /** The record size a put of `len` bytes waits for first: the whole record, or a stream's first part. */
+  #need(len: number): number {
+    const whole = REC + up8(len);
+    return whole <= this.#maxRecord ? whole : this.#partMin;
+  }
+
+  /**
+   * Takes the put lock with room for `need` bytes and a free item: the head
+   * (the lock held), or {@linkcode BUSY}, {@linkcode WAITING}, {@linkcode ENDED}.
+   */
+  #tryPutStart(need: number): number {
+    const i32 = this.i32;
+    if (!tryLock(i32, PUT_LOCK)) {
+      if ((Atomics.load(i32, HEAD) & CLOSED) !== 0) return ENDED;
+      if (this.#deadHolder(PUT_LOCK)) this.repairPut();
+      return BUSY;
+    }
+    const head = Atomics.load(i32, HEAD);
+    if ((head & CLOSED) !== 0) {
+      this.#unlockPut();
+      return ENDED;
+    }
+    if (!this.#room(head, need) || (this.maxsize !== 0 && this.#rawSize() >= this.maxsize)) {
+      this.#unlockPut();
+      return WAITING;
+    }
+    return head;
+  }
+
+  /**
+   * Publishes the last record (ending at `end`) of the item begun at
+   * `head`'s lap: `PUTS` + 1 under the journal, then `HEAD`. `false` if the
+   * ring closed meanwhile (nothing published, the count undone).
+   */
+  #publishLast(head: number, end: number): boolean {
+    const i32 = this.i32;
+    const n = i32[PUTS];
+    i32[PUT_SEQ] = n;
+    i32[PUT_END] = end;
+    i32[PUT_J] = 1;
+    Atomics.store(i32, PUTS, (n + 1) | 0);
+    const ok = Atomics.compareExchange(i32, HEAD, head, end) === head;
+    if (!ok) Atomics.store(i32, PUTS, n);
+    i32[PUT_J] = 0;
+    return ok;
+  }
+
+  /** After the put lock is released: wake a consumer, and pass a wake-up on to a producer if room is left. */
+  #afterPut(): void {
+    this.#wakeSide(DATA, (Atomics.load(this.i32, TAIL) & MID) !== 0);
+    if (Atomics.load(this.i32, ROOM) !== 0) this.#wakeSide(ROOM, false);
+  }
+
+  /**
+   * One try at putting `src[0, len)` whole as one record (it must fit: see
+   * `fitsOne`); `shared` is the item's buffers, if any. 0 when put, else
+   * {@linkcode BUSY}, {@linkcode WAITING} or {@linkcode ENDED}.
+   */
+  tryPutOne(src: Uint8Array, len: number, raw: boolean, shared: SharedArrayBuffer[] | undefined): number {
+    const size = REC + up8(len);
+    const head = this.#tryPutStart(size);
+    if (head < 0) return head;
+    let flags = FIRST | LAST | (raw ? RAW : 0);
+    let ticket = 0;
+    const i32 = this.i32;
+    try {
+      if (shared !== undefined) {
+        ticket = i32[TICKETS];
+        i32[TICKETS] = (ticket + 1) | 0;
+        flags |= SHARED;
+        // Before the item is published: a consumer that sees it can find its buffers.
+        this.hooks!.offer(ticket, shared);
+      }
+      this.#writeHeader(head, len, flags, ticket, len);
+      this.#copyIn(src, 0, len, head);
+    } catch (e) {
+      this.#unlockPut();
+      throw e;
+    }
+    const ok = this.#publishLast(head, this.#adv(head, size));
+    this.#unlockPut();
+    this.#afterPut();
+    return ok ? 0 : ENDED;
+  }
+
+  /** Whether an item of `len` bytes goes as one record (else it is streamed). */
+  fitsOne(len: number): boolean {
+    return REC + up8(len) <= this.#maxRecord;
+  }
+
+  /**
+   * A put of any size, written once for both forms: yields the epoch word to
+   * sleep on (its value in `expect`) each time it must wait, and is resumed
+   * with whether the deadline still lies ahead. Returns 0 once put,
+   * {@linkcode ENDED} or {@linkcode TIMED_OUT}. `spin`: how long it may spin
+   * before it first sleeps (ms); `sync`: a blocking call, which must not wait
+   * for a lock an async call of its own thread holds.
+   */
+  *put(
+    src: Uint8Array,
+    len: number,
+    raw: boolean,
+    shared: SharedArrayBuffer[] | undefined,
+    deadline: number,
+    spin: number,
+    sync: boolean,
+  ): Generator<number, number, boolean> {
+    const i32 = this.i32;
+    const need = this.#need(len);
+    const one = this.fitsOne(len);
+    const start = performance.now();
+    let head: number;
+    // Phase 1: the lock, with room for the record or the first part.
+    for (let n = 0;; n++) {
+      const r = one ? this.tryPutOne(src, len, raw, shared) : this.#tryPutStart(need);
+      if (one && r === 0) {
+        this.#spins[0].learn(performance.now() - start);
+        return 0;
+      }
+      if (!one && r >= 0) {
+        head = r;
+        break;
+      }
+      if (r === ENDED) return ENDED;
+      if (r === BUSY && sync && (Atomics.load(i32, PUT_LOCK) >>> 1) === agentId()) {
+        throw new TypeError(
+          "A blocking put cannot wait for a large item that an async put of this thread is still writing: await it first",
+        );
+      }
+      const now = performance.now();
+      if (now >= deadline) return TIMED_OUT;
+      if (now - start < Math.min(spin, this.#spins[0].ms)) {
+        pause();
+        continue;
+      }
+      const epoch = Atomics.load(i32, ROOM + 1);
+      Atomics.add(i32, ROOM, 1);
+      let woken = true;
+      let again: number;
+      try {
+        again = one ? this.tryPutOne(src, len, raw, shared) : this.#tryPutStart(need);
+        if (again === BUSY || again === WAITING) {
+          this.expect = epoch;
+          this.endless = false;
+          woken = yield ROOM + 1;
+        }
+      } finally {
+        Atomics.sub(i32, ROOM, 1);
+      }
+      if (one && again === 0) return 0;
+      if (!one && again >= 0) {
+        head = again;
+        break;
+      }
+      if (again === ENDED) return ENDED;
+      this.hooks?.idle();
+      this.repairPut();
+      if (!woken) {
+        const last = one ? this.tryPutOne(src, len, raw, shared) : this.#tryPutStart(need);
+        if (one) return last === 0 ? 0 : last === ENDED ? ENDED : TIMED_OUT;
+        if (last === ENDED) return ENDED;
+        if (last < 0) return TIMED_OUT;
+        head = last;
+        break;
+      }
+    }
+    // Phase 2: a stream, holding the lock from its first part to its last.
+    return yield* this.#stream(src, len, raw, shared, head, deadline);
+  }
+
+  *#stream(
+    src: Uint8Array,
+    len: number,
+    raw: boolean,
+    shared: SharedArrayBuffer[] | undefined,
+    head: number,
+    deadline: number,
+  ): Generator<number, number, boolean> {
+    const i32 = this.i32;
+    let flags = FIRST | (raw ? RAW : 0);
+    let ticket = 0;
+    let sent = 0;
+    let done = false;
+    try {
+      if (shared !== undefined) {
+        ticket = i32[TICKETS];
+        i32[TICKETS] = (ticket + 1) | 0;
+        flags |= SHARED;
+        this.hooks!.offer(ticket, shared);
+      }
+      for (;;) {
+        const free = this.#maxRecord - this.#used(head, Atomics.load(i32, TAIL));
+        // Parts of at least a quarter of the area (or the rest): tiny parts would cost a wake-up each.
+        const want = Math.min(REC + up8(len - sent), this.#partMin);
+        if (free >= want) {
+          const part = Math.min(len - sent, (free - REC) & ~7);
+          const last = sent + part === len;
+          this.#writeHeader(head, part, flags | (last ? LAST : 0), ticket, len);
+          this.#copyIn(src, sent, part, head);
+          sent += part;
+          const end = this.#adv(head & POS, REC + up8(part));
+          if (last) {
+            const ok = this.#publishLast(head, end);
+            done = true;
+            this.#unlockPut();
+            this.#afterPut();
+            return ok ? 0 : ENDED;
+          }
+          if (Atomics.compareExchange(i32, HEAD, head, end | OPEN) !== head) {
+            // Closed: the reader sees a stream that cannot end, and drops it.
+            done = true;
+            this.#unlockPut();
+            return ENDED;
+          }
+          head = end | OPEN;
+          flags &= ~FIRST;
+          this.#wakeSide(DATA, true);
+          continue;
+        }
+        // Wait for the reader to make room.
+        if (performance.now() >= deadline) break;
+        const epoch = Atomics.load(i32, ROOM + 1);
+        Atomics.add(i32, ROOM, 1);
+        let woken = true;
+        try {
+          if (this.#maxRecord - this.#used(head, Atomics.load(i32, TAIL)) < want && !this.closed()) {
+            this.expect = epoch;
+            this.endless = false;
+            woken = yield ROOM + 1;
+          }
+        } finally {
+          Atomics.sub(i32, ROOM, 1);
+        }
+        if (this.closed()) {
+          done = true;
+          this.#unlockPut();
+          return ENDED;
+        }
+        this.hooks?.idle();
+        if (!woken && this.#maxRecord - this.#used(head, Atomics.load(i32, TAIL)) < want) break;
+      }
+      // Timed out mid-stream: the item is withdrawn whole.
+      done = true;
+      if ((head & OPEN) !== 0) this.#abortAt(head);
+      this.#unlockPut();
+      return TIMED_OUT;
+    } catch (e) {
+      if (!done && !(e instanceof TerminatedError)) {
+        if ((head & OPEN) !== 0) this.#abortAt(head);
+        this.#unlockPut();
+      }
+      throw e;
+    }
+  }
+
+  // --- consumers ---
+
+  /** Takes `TAIL` from `tail` to `end` for a whole item, under the journal (`GETS` + 1 first). */
+  #commit(end: number): void {
+    const i32 = this.i32;
+    const n = i32[GETS];
+    i32[GET_SEQ] = n;
+    i32[GET_END] = end;
+    i32[GET_J] = 1;
+    Atomics.store(i32, GETS, (n + 1) | 0);
+    Atomics.store(i32, TAIL, end);
+    i32[GET_J] = 0;
+  }
+
+  /** After the get lock is released: wake producers, and pass a wake-up on to a consumer if data is left. */
+  #afterGet(): void {
+    this.#wakeSide(ROOM, (Atomics.load(this.i32, HEAD) & OPEN) !== 0);
+    if (Atomics.load(this.i32, DATA) !== 0 && this.ready(false)) this.#wakeSide(DATA, false);
+  }
+
+  /**
+   * One try at taking an item of at most `limit` bytes ({@linkcode ANY}):
+   * its length (the payload in `scratch`, its flags, ticket and buffers in
+   * the fields), or {@linkcode BUSY}, {@linkcode WAITING}, {@linkcode ENDED},
+   * {@linkcode NEED_SHARED} (its buffers are not here yet: `ticket` says
+   * which; nothing taken), {@linkcode TOO_LONG} (nothing taken), or
+   * `STREAM` (the first part of a stream taken: the lock is held).
+   */
+  tryGet(limit: number): number {
+    const i32 = this.i32;
+    if (!tryLock(i32, GET_LOCK)) {
+      if (!this.#deadHolder(GET_LOCK) || !takeOver(i32, GET_LOCK)) return BUSY;
+      if (this.#repairGet()) {
+        this.#dropping = true;
+        this.#have = 0;
+        return STREAM;
+      }
+    }
+    for (;;) {
+      const tail = Atomics.load(i32, TAIL);
+      const head = Atomics.load(i32, HEAD);
+      if ((head & POS) === tail) {
+        this.#unlockGet();
+        return (head & CLOSED) !== 0 ? ENDED : WAITING;
+      }
+      const len = i32[this.#hw(tail, 0)];
+      const flags = i32[this.#hw(tail, 1)];
+      if ((flags & FIRST) === 0) {
+        // An ABORT with no stream open (its reader already dropped it), or a stray part: skip it.
+        Atomics.store(i32, TAIL, this.#adv(tail, REC + up8(len)));
+        this.#wakeSide(ROOM, false);
+        continue;
+      }
+      const total = (flags & LAST) !== 0 ? len : i32[this.#hw(tail, 3)];
+      if (limit !== ANY && total > limit) {
+        this.#unlockGet();
+        return TOO_LONG;
+      }
+      const ticket = i32[this.#hw(tail, 2)];
+      let buffers: SharedArrayBuffer[] | undefined;
+      if ((flags & SHARED) !== 0) {
+        buffers = this.hooks?.lookup(ticket);
+        if (buffers === undefined) {
+          this.ticket = ticket;
+          this.#unlockGet();
+          return NEED_SHARED;
+        }
+      }
+      this.flags = flags;
+      this.ticket = ticket;
+      this.buffers = buffers;
+      this.#grow(total);
+      this.#copyOut(tail, len, this.scratch, 0);
+      const end = this.#adv(tail, REC + up8(len));
+      if ((flags & LAST) !== 0) {
+        this.#commit(end);
+        if (buffers !== undefined) Atomics.store(i32, DONE_TICKET, (ticket + 1) | 0);
+        this.#unlockGet();
+        this.#afterGet();
+        return len;
+      }
+      this.#have = len;
+      this.#dropping = false;
+      Atomics.store(i32, TAIL, end | MID);
+      this.#wakeSide(ROOM, true);
+      return STREAM;
+    }
+  }
+
+  /**
+   * A get, written once for both forms (see `put` for the yields); `limit`
+   * as for `tryGet`. Returns the item's length, {@linkcode ENDED},
+   * {@linkcode TIMED_OUT} or {@linkcode TOO_LONG}. Yields
+   * {@linkcode SHARED_WAIT} when the next item's shared buffers must be
+   * awaited (its `ticket` set): the driver waits for them (or throws).
+   */
+  *get(limit: number, deadline: number, spin: number, first = UNTRIED): Generator<number, number, boolean> {
+    const i32 = this.i32;
+    const start = performance.now();
+    for (let tried = first;; tried = UNTRIED) {
+      let r = tried === UNTRIED ? this.tryGet(limit) : tried;
+      if (r === STREAM) {
+        r = yield* this.#readStream();
+        if (r === STREAM) continue;
+      }
+      if (r >= 0 || r === ENDED || r === TOO_LONG) {
+        if (r >= 0) this.#spins[1].learn(performance.now() - start);
+        return r;
+      }
+      if (r === NEED_SHARED) {
+        if (!(yield SHARED_WAIT)) return TIMED_OUT;
+        continue;
+      }
+      const now = performance.now();
+      if (now >= deadline) return TIMED_OUT;
+      if (now - start < Math.min(spin, this.#spins[1].ms)) {
+        pause();
+        continue;
+      }
+      const epoch = Atomics.load(i32, DATA + 1);
+      Atomics.add(i32, DATA, 1);
+      let woken = true;
+      try {
+        if (!this.ready(true) || Atomics.load(i32, GET_LOCK) !== 0) {
+          this.expect = epoch;
+          this.endless = false;
+          woken = yield DATA + 1;
+        }
+      } finally {
+        Atomics.sub(i32, DATA, 1);
+      }
+      this.hooks?.idle();
+      if (!woken) {
+        r = this.tryGet(limit);
+        if (r === STREAM) {
+          r = yield* this.#readStream();
+          if (r === STREAM) return TIMED_OUT;
+        }
+        if (r === NEED_SHARED || r === BUSY || r === WAITING) return TIMED_OUT;
+        return r;
+      }
+    }
+  }
+
+  /**
+   * Reads a stream's parts, holding the get lock (taken by `tryGet`): the
+   * item's length once whole; `STREAM` if it was dropped (aborted, or its
+   * reader died: then the next item is for the caller); {@linkcode ENDED} if
+   * the ring closed before its end. Waits for parts without a deadline: the
+   * writer holds its lock and writes as fast as this reads, or is repaired.
+   */
+  *#readStream(): Generator<number, number, boolean> {
+    const i32 = this.i32;
+    for (;;) {
+      const tail = Atomics.load(i32, TAIL);
+      const pos = tail & POS;
+      const head = Atomics.load(i32, HEAD);
+      if ((head & POS) !== pos) {
+        const len = i32[this.#hw(pos, 0)];
+        const flags = i32[this.#hw(pos, 1)];
+        const end = this.#adv(pos, REC + up8(len));
+        if ((flags & ABORT) !== 0 || (flags & FIRST) !== 0) {
+          // Aborted (or, defensively, a new item where a part was due: not consumed).
+          Atomics.store(i32, TAIL, (flags & ABORT) !== 0 ? end : pos);
+          this.#dropping = false;
+          this.#unlockGet();
+          this.#afterGet();
+          return STREAM;
+        }
+        if (!this.#dropping) this.#copyOut(pos, len, this.scratch, this.#have);
+        this.#have += len;
+        if ((flags & LAST) !== 0) {
+          this.#commit(end);
+          if ((flags & SHARED) !== 0) Atomics.store(i32, DONE_TICKET, (i32[this.#hw(pos, 2)] + 1) | 0);
+          const dropped = this.#dropping;
+          // A dropped item will never be worked on: done, for a JoinableQueue's join.
+          if (dropped) Atomics.add(i32, TASKS_DONE, 1);
+          this.#dropping = false;
+          this.#unlockGet();
+          this.#afterGet();
+          if (dropped) {
+            this.#wakeSide(JOINERS, true);
+            return STREAM;
+          }
+          return this.#have;
+        }
+        Atomics.store(i32, TAIL, end | MID);
+        this.#wakeSide(ROOM, true);
+        continue;
+      }
+      if ((head & CLOSED) !== 0) {
+        // The writer can publish nothing more: the stream is dropped, the ring drained.
+        Atomics.store(i32, TAIL, pos);
+        this.#dropping = false;
+        this.#unlockGet();
+        return ENDED;
+      }
+      const epoch = Atomics.load(i32, DATA + 1);
+      Atomics.add(i32, DATA, 1);
+      try {
+        if ((Atomics.load(i32, HEAD) & POS) === pos && !this.closed()) {
+          this.expect = epoch;
+          this.endless = true;
+          yield DATA + 1;
+        }
+      } finally {
+        Atomics.sub(i32, DATA, 1);
+      }
+      this.hooks?.idle();
+      // The writer may have died mid-stream: its lock is taken over and the stream aborted.
+      this.repairPut();
+    }
+  }
+
+  /** Passes a wake-up on to a sleeping consumer if an item is there (a poller took one). */
+  passOn(): void {
+    if (Atomics.load(this.i32, DATA) !== 0 && this.ready(false)) this.#wakeSide(DATA, false);
+  }
+
+  // --- JoinableQueue ---
+
+  /** One more task done; `false` (nothing changed) if that would pass the items put. */
+  taskDone(): boolean {
+    const i32 = this.i32;
+    for (;;) {
+      const d = Atomics.load(i32, TASKS_DONE);
+      if (((d - Atomics.load(i32, PUTS)) | 0) >= 0) return false;
+      if (Atomics.compareExchange(i32, TASKS_DONE, d, (d + 1) | 0) === d) {
+        if (((d + 1 - Atomics.load(i32, PUTS)) | 0) >= 0) this.#wakeSide(JOINERS, true);
+        return true;
+      }
+    }
+  }
+
+  /** Whether every item put has been marked done. */
+  allDone(): boolean {
+    return Atomics.load(this.i32, TASKS_DONE) === Atomics.load(this.i32, PUTS);
+  }
+
+  /** A join, for both forms: yields `JOINERS + 1` to sleep; `true` once all done, `false` at the deadline. */
+  *join(deadline: number): Generator<number, boolean, boolean> {
+    const i32 = this.i32;
+    for (;;) {
+      if (this.allDone()) return true;
+      if (performance.now() >= deadline) return false;
+      const epoch = Atomics.load(i32, JOINERS + 1);
+      Atomics.add(i32, JOINERS, 1);
+      try {
+        if (!this.allDone()) {
+          this.expect = epoch;
+          this.endless = false;
+          yield JOINERS + 1;
+        }
+      } finally {
+        Atomics.sub(i32, JOINERS, 1);
+      }
+      this.repairPut();
+    }
+  }
+
+  /** How long a sleeper sleeps before it looks again for a dead peer (ms). */
+  static readonly SLICE_MS: number = POLL_MS;
+  /** How long async waits spin before they sleep (ms). */
+  static readonly ASYNC_SPIN_MS: number = ASYNC_SPIN_MS;
+}
