@@ -21,7 +21,7 @@ interface Globals {
   Deno?: unknown;
   Bun?: unknown;
   process?: { versions?: { node?: string } };
-  navigator?: { hardwareConcurrency?: number };
+  navigator?: { hardwareConcurrency?: number; userAgent?: string };
 }
 const g = globalThis as Globals;
 
@@ -77,31 +77,49 @@ export type CopyableArray =
   | BigInt64Array
   | BigUint64Array;
 
+/** The ways {@linkcode allocCopy} may copy: see `COPY_OUT`. */
+type CopyWay = "construct" | "slice" | "allocate + set";
+
 /**
  * How each runtime allocates a copy fastest: `"construct"` is
  * `new Float64Array(view)` (of the view's own kind), `"slice"` is
- * `view.slice()`. Timed with `bench/diag/copy_out.ts` (800 kB out of shared
+ * `view.slice()`, `"allocate + set"` is `new Float64Array(n)` then
+ * `set(view)`. Timed with `bench/diag/copy_out.ts` (800 kB out of shared
  * memory in a worker, beside a thread copying in, the ways interleaved in 30
- * rounds of 50 ms, medians), GB/s for construct / slice / allocate then
- * `set`: Node 26 10.4 / 9.5 / 9.6, Deno 2.9 21.4 / 21.4 / 21.4, Bun 1.4
- * 31.4–34.9 / 30.1–32.9 / 22.3–25.8. Browsers are not timed: the
- * constructor, as on the engines they share.
+ * rounds of 50 ms, medians), GB/s for construct / slice / allocate + set:
+ * Node 26 10.4 / 9.5 / 9.6, Deno 2.9 21.4 / 21.4 / 21.4, Bun 1.4
+ * 31.4–34.9 / 30.1–32.9 / 22.3–25.8. In a page (one thread, 8 rounds of
+ * 50 ms) copying out of shared memory is slow in both browsers:
+ * Chromium 156 1.9 / 1.2 / 1.2, Firefox 153 1.0 / 3.3 / 3.7.
  */
-const COPY_OUT: Record<RuntimeName, "construct" | "slice"> = {
+const COPY_OUT: Record<RuntimeName, CopyWay> = {
   deno: "construct",
   bun: "construct",
   node: "construct",
   browser: "construct",
 };
+/** Browsers share one runtime name; Firefox's engine copies out of shared memory fastest another way. */
+const copyWay: CopyWay = runtime === "browser" && /Firefox\//.test(g.navigator?.userAgent ?? "")
+  ? "allocate + set"
+  : COPY_OUT[runtime];
+
+/** The typed array constructor of `view`'s own kind. */
+type Of<T> = new (source: T | number) => T;
 
 /**
  * A new array (on a new, unshared buffer) holding a copy of `view`, made the
  * way this runtime does fastest (see `COPY_OUT`): `Channel.recv` makes one
  * per message.
  */
-export const allocCopy: <T extends CopyableArray>(view: T) => T = COPY_OUT[runtime] === "slice"
+export const allocCopy: <T extends CopyableArray>(view: T) => T = copyWay === "slice"
   ? (view) => view.slice() as typeof view
-  : (view) => new (view.constructor as new (source: typeof view) => typeof view)(view);
+  : copyWay === "allocate + set"
+  ? (view) => {
+    const copy = new (view.constructor as Of<typeof view>)(view.length);
+    copy.set(view as never);
+    return copy;
+  }
+  : (view) => new (view.constructor as Of<typeof view>)(view);
 
 /**
  * How many threads can usefully run at once: the cores available to this
