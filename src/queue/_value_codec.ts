@@ -93,6 +93,9 @@ import {
   VIEW_CODES,
 } from "./_value_codec_format.ts";
 
+/** What #shared holds between calls (no allocation per call). */
+const NONE: SharedArrayBuffer[] = [];
+
 /** Thrown inside the encoder; each container on the way out adds its step to `path`. */
 class Refused extends Error {
   readonly what: string;
@@ -150,8 +153,6 @@ export class ValueEncoder {
   #shared: SharedArrayBuffer[] = [];
   /** Key lists remembered in this value (their index is their place here). */
   #shapes: string[][] = [];
-  /** Indexes into #shapes of the most recent ones, newest first. */
-  #recent: number[] = [];
 
   /**
    * Encodes `value`. Returns a view on scratch memory, valid until the next
@@ -185,8 +186,7 @@ export class ValueEncoder {
       // Map.clear allocates a new table even when empty.
       if (this.#index.size > 0) this.#index.clear();
       this.#shapes.length = 0;
-      this.#recent.length = 0;
-      this.#shared = [];
+      this.#shared = NONE;
     }
     return this.#buf.subarray(0, this.#pos);
   }
@@ -447,23 +447,18 @@ export class ValueEncoder {
 
   /** The index of a remembered shape with these keys, or -1 after remembering them as a new one. */
   #findShape(keys: string[]): number {
-    const recent = this.#recent;
     const shapes = this.#shapes;
     const n = keys.length;
-    search: for (let r = 0; r < recent.length; r++) {
-      const known = shapes[recent[r]];
+    // The latest SHAPE_CACHE shapes, newest first: records of a few kinds mixed in one
+    // array are found, and a value of many one-off shapes costs a bounded search.
+    const stop = Math.max(0, shapes.length - SHAPE_CACHE);
+    search: for (let i = shapes.length - 1; i >= stop; i--) {
+      const known = shapes[i];
       if (known.length !== n) continue;
       for (let k = 0; k < n; k++) if (known[k] !== keys[k]) continue search;
-      const index = recent[r];
-      if (r > 0) {
-        recent.splice(r, 1);
-        recent.unshift(index);
-      }
-      return index;
+      return i;
     }
     shapes.push(keys);
-    recent.unshift(shapes.length - 1);
-    if (recent.length > SHAPE_CACHE) recent.length = SHAPE_CACHE;
     return -1;
   }
 
