@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { decodeValue, ValueEncoder } from "../src/queue/_value_codec.ts";
 import { Lock, revive } from "../mod.ts";
@@ -207,4 +208,12 @@ test("codec: truncated or foreign bytes are a RangeError, not a wrong value", ()
   }
   assert.throws(() => decodeValue(new Uint8Array([0x7f]), shared), RangeError);
   assert.throws(() => decodeValue(new Uint8Array([23, 0]), []), RangeError);
+});
+
+test("codec: as in a browser (no Buffer, a TextDecoder refusing shared memory), every kind still arrives", () => {
+  const script = new URL("./workers/queue_codec_web.ts", import.meta.url).pathname;
+  const args = "Deno" in globalThis ? ["run", "--allow-read", script] : [script];
+  const run = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 120_000 });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /^ok \d+/m);
 });

@@ -268,16 +268,17 @@ function readUtf8Slow(n: number): string {
 }
 
 function readUtf16(n: number): string {
-  const raw = take(n * 2);
+  if (RuntimeBuffer !== undefined) {
+    need(n * 2);
+    pos += n * 2;
+    return bufferOver().ucs2Slice(base + pos - n * 2, base + pos);
+  }
+  // Copied out to an aligned buffer, read as units (little-endian, as every engine's host is).
+  const all = new Uint16Array(take(n * 2).slice().buffer);
   let s = "";
-  units.length = 0;
-  for (let i = 0; i < n; i++) {
-    units.push(raw[2 * i] | (raw[2 * i + 1] << 8));
-    // Chunked: fromCharCode takes its units as arguments, and engines cap those.
-    if (units.length === 4096 || i === n - 1) {
-      s += String.fromCharCode.apply(null, units);
-      units.length = 0;
-    }
+  // Chunked: fromCharCode takes its units as arguments, and engines cap those.
+  for (let i = 0; i < n; i += 8192) {
+    s += String.fromCharCode.apply(null, all.subarray(i, i + 8192) as unknown as number[]);
   }
   return s;
 }

@@ -123,6 +123,8 @@ export const REFUSED: readonly (abstract new (...args: never[]) => unknown)[] = 
 export interface NodeBuffer extends Uint8Array {
   utf8Write(text: string, offset: number, length: number): number;
   utf8Slice(start: number, end: number): string;
+  ucs2Write(text: string, offset: number, length: number): number;
+  ucs2Slice(start: number, end: number): string;
   copy(target: Uint8Array, targetStart: number, sourceStart: number, sourceEnd: number): number;
 }
 interface BufferClass {
@@ -138,6 +140,8 @@ const maybeBuffer = g.Buffer as BufferClass | undefined;
 export const RuntimeBuffer: BufferClass | undefined = maybeBuffer !== undefined &&
     typeof maybeBuffer.prototype.utf8Slice === "function" &&
     typeof maybeBuffer.prototype.utf8Write === "function" &&
+    typeof maybeBuffer.prototype.ucs2Slice === "function" &&
+    typeof maybeBuffer.prototype.ucs2Write === "function" &&
     ("Bun" in g || typeof process?.versions?.node === "string")
   ? maybeBuffer
   : undefined;
