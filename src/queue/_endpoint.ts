@@ -11,8 +11,20 @@ import { ChannelClosedError } from "../channel/channel.ts";
 import { describe } from "../core/_describe.ts";
 import { QueueEmptyError, QueueFullError, TimeoutError } from "../core/errors.ts";
 import { assertCanBlock, checkStop, deadlineOf, waitAsync, waitOptions, waitSync } from "../core/_wait.ts";
-import { reviveLoaded } from "../core/_handle.ts";
-import { ANY, BUSY, DATA, ENDED, Items, RAW, SHARED_WAIT, TIMED_OUT, TOO_LONG, WAITING } from "./_items.ts";
+import {
+  ANY,
+  BUSY,
+  DATA,
+  ENDED,
+  Items,
+  OWN_STREAM,
+  RAW,
+  SHARED_WAIT,
+  TIMED_OUT,
+  TOO_LONG,
+  WAITING,
+} from "./_items.ts";
+import { reviveInPlace } from "./_revive_in_place.ts";
 import { SharedPort, sharedSupported } from "./_shared.ts";
 import { decodeValue, ValueEncoder } from "./_value_codec.ts";
 
@@ -244,7 +256,7 @@ export class Endpoint {
     if (buffers === undefined) return decodeValue(bytes, NO_BUFFERS);
     items.buffers = undefined;
     this.#port!.consumed(items.ticket);
-    return reviveLoaded(decodeValue(bytes, buffers));
+    return reviveInPlace(decodeValue(bytes, buffers));
   }
 
   #getOutcome(
@@ -256,6 +268,13 @@ export class Endpoint {
   ): number {
     if (r >= 0) return r;
     if (r === ENDED) throw new ChannelClosedError(`The ${this.#names.kind} is closed and drained`);
+    if (r === OWN_STREAM) {
+      const n = this.#names;
+      throw new TypeError(
+        `${n.kind}.${what}() cannot block for the next item: an async ${n.put} of this very thread is still ` +
+          `writing it in parts; use ${n.kind}.${n.get}Async() (the item stays in the ${n.kind})`,
+      );
+    }
     if (r === TOO_LONG) {
       throw new RangeError(`The next message does not fit a buffer of ${limit} bytes; it stays in the pipe`);
     }
@@ -278,15 +297,17 @@ export class Endpoint {
     const port = this.#port;
     port?.idle();
     const items = this.items;
-    const r = items.tryGet(limit);
-    if (r >= 0 || r === ENDED || r === TOO_LONG) return this.#getOutcome(r, timeout, what, false, limit);
+    const r = items.tryGet(limit, true);
+    if (r >= 0 || r === ENDED || r === TOO_LONG || r === OWN_STREAM) {
+      return this.#getOutcome(r, timeout, what, false, limit);
+    }
     const now = performance.now();
     if (deadline <= now && (r === BUSY || r === WAITING)) {
       return this.#getOutcome(TIMED_OUT, timeout, what, false, limit);
     }
     if (deadline > now) assertCanBlock(`${this.#names.kind}.${what}`, `${this.#names.kind}.${asyncWhat}`);
     let sharedWait = false;
-    const got = runSync(items, items.get(limit, deadline, Infinity, r), deadline, () => {
+    const got = runSync(items, items.get(limit, deadline, Infinity, true, r), deadline, () => {
       if (!port!.canWaitSync) {
         const n = this.#names;
         throw new TypeError(
@@ -319,7 +340,7 @@ export class Endpoint {
     let sharedWait = false;
     const got = await runAsync(
       items,
-      items.get(limit, deadline, Items.ASYNC_SPIN_MS, r),
+      items.get(limit, deadline, Items.ASYNC_SPIN_MS, false, r),
       deadline,
       signal,
       () => {

@@ -153,6 +153,8 @@ export const NEED_SHARED = -5;
 export const TOO_LONG = -6;
 /** `tryGet` took a stream's first part: the rest follows in `get`. */
 export const STREAM = -7;
+/** A blocking get met a stream this very thread is writing (an async put): it cannot wait for it. */
+export const OWN_STREAM = -8;
 /** `get`'s `first`: nothing tried yet. */
 export const UNTRIED = -100;
 
@@ -594,6 +596,7 @@ export class Items {
     let flags = FIRST | (raw ? RAW : 0);
     let ticket = 0;
     let sent = 0;
+    const begin = head & POS;
     let done = false;
     try {
       if (shared !== undefined) {
@@ -655,16 +658,35 @@ export class Items {
       }
       // Timed out mid-stream: the item is withdrawn whole.
       done = true;
-      if ((head & OPEN) !== 0) this.#abortAt(head);
-      this.#unlockPut();
+      this.#withdraw(head, begin);
       return TIMED_OUT;
     } catch (e) {
       if (!done && !(e instanceof TerminatedError)) {
-        if ((head & OPEN) !== 0) this.#abortAt(head);
-        this.#unlockPut();
+        this.#withdraw(head, begin);
       }
       throw e;
     }
+  }
+
+  /**
+   * Ends a stream begun at `begin` that will not be finished (timeout,
+   * abort): an `ABORT` record, then, if no reader has taken its first part
+   * yet, the writer passes the parts itself (as a reader that drops them), so
+   * they hold no room; then the put lock goes.
+   */
+  #withdraw(head: number, begin: number): void {
+    const i32 = this.i32;
+    if ((head & OPEN) !== 0) {
+      this.#abortAt(head);
+      if (tryLock(i32, GET_LOCK)) {
+        if (Atomics.load(i32, TAIL) === begin) {
+          Atomics.store(i32, TAIL, Atomics.load(i32, HEAD) & POS);
+          this.#wakeSide(ROOM, false);
+        }
+        this.#unlockGet();
+      }
+    }
+    this.#unlockPut();
   }
 
   // --- consumers ---
@@ -695,7 +717,7 @@ export class Items {
    * which; nothing taken), {@linkcode TOO_LONG} (nothing taken), or
    * `STREAM` (the first part of a stream taken: the lock is held).
    */
-  tryGet(limit: number): number {
+  tryGet(limit: number, sync = false): number {
     const i32 = this.i32;
     if (!tryLock(i32, GET_LOCK)) {
       if (!this.#deadHolder(GET_LOCK) || !takeOver(i32, GET_LOCK)) return BUSY;
@@ -748,6 +770,10 @@ export class Items {
         this.#afterGet();
         return len;
       }
+      if (sync && (Atomics.load(i32, PUT_LOCK) >>> 1) === agentId()) {
+        this.#unlockGet();
+        return OWN_STREAM;
+      }
       this.#have = len;
       this.#dropping = false;
       Atomics.store(i32, TAIL, end | MID);
@@ -763,16 +789,22 @@ export class Items {
    * {@linkcode SHARED_WAIT} when the next item's shared buffers must be
    * awaited (its `ticket` set): the driver waits for them (or throws).
    */
-  *get(limit: number, deadline: number, spin: number, first = UNTRIED): Generator<number, number, boolean> {
+  *get(
+    limit: number,
+    deadline: number,
+    spin: number,
+    sync: boolean,
+    first = UNTRIED,
+  ): Generator<number, number, boolean> {
     const i32 = this.i32;
     const start = performance.now();
     for (let tried = first;; tried = UNTRIED) {
-      let r = tried === UNTRIED ? this.tryGet(limit) : tried;
+      let r = tried === UNTRIED ? this.tryGet(limit, sync) : tried;
       if (r === STREAM) {
         r = yield* this.#readStream();
         if (r === STREAM) continue;
       }
-      if (r >= 0 || r === ENDED || r === TOO_LONG) {
+      if (r >= 0 || r === ENDED || r === TOO_LONG || r === OWN_STREAM) {
         if (r >= 0) this.#spins[1].learn(performance.now() - start);
         return r;
       }
@@ -800,13 +832,14 @@ export class Items {
       }
       this.hooks?.idle();
       if (!woken) {
-        r = this.tryGet(limit);
+        r = this.tryGet(limit, sync);
         if (r === STREAM) {
           r = yield* this.#readStream();
           if (r === STREAM) return TIMED_OUT;
         }
         if (r === NEED_SHARED || r === BUSY || r === WAITING) return TIMED_OUT;
         return r;
+        // (OWN_STREAM and the others are returned as they are.)
       }
     }
   }
