@@ -166,7 +166,7 @@ test("Queue: values larger than the shared memory stream in parts, in order with
   assert.equal(got[4], 3);
 });
 
-test("Queue: a streamed put that times out is withdrawn whole; the queue goes on", async () => {
+test("Queue: a streamed put that times out is withdrawn whole; the queue goes on", () => {
   const q = new Queue<unknown>({ bytes: 256 });
   assert.throws(() => q.put("y".repeat(5000), { timeout: 20 }), QueueFullError);
   assert.ok(q.empty());

@@ -32,6 +32,9 @@ import { DONE_TICKET, type SharedHooks, WANTS } from "./_items.ts";
 /** Whether values carrying shared memory can be queued on this runtime. */
 export const sharedSupported: boolean = canBroadcast;
 
+/** A word nobody changes: a blocking wait for buffers naps on it between looks. */
+const NAP = new Int32Array(new SharedArrayBuffer(4));
+
 /** How often a thread that waits for buffers asks again (ms). */
 const ASK_MS = 100;
 
@@ -148,7 +151,6 @@ export class SharedPort implements SharedHooks {
 
   /** Blocks until the buffers of `ticket` are here (Node only): `false` at the deadline. */
   waitSync(ticket: number, deadline: Deadline): boolean {
-    const nap = new Int32Array(1);
     let asked = -Infinity;
     for (;;) {
       if (this.lookup(ticket) !== undefined) return true;
@@ -161,7 +163,7 @@ export class SharedPort implements SharedHooks {
       }
       this.idle();
       checkStop();
-      waitSync(nap, 0, 0, deadline, 1);
+      waitSync(NAP, 0, 0, deadline, 1);
     }
   }
 

@@ -9,7 +9,30 @@ export function item(
   depth: number,
 ): { p: number; s: number; v: unknown } {
   const rng = mulberry32((seed ^ (id << 20) ^ seq) >>> 0);
-  return { p: id, s: seq, v: randomValue(rng, depth) };
+  const v = randomValue(rng, depth);
+  fixStacks(v, new Set());
+  return { p: id, s: seq, v };
+}
+
+/** Gives every Error inside `v` the same stack: a stack names the thread that made it. */
+function fixStacks(v: unknown, seen: Set<object>): void {
+  if (typeof v !== "object" || v === null || seen.has(v)) return;
+  seen.add(v);
+  if (v instanceof Error) {
+    v.stack = `${v.name}: fixed`;
+    if ("cause" in v) fixStacks(v.cause, seen);
+  }
+  if (ArrayBuffer.isView(v)) return;
+  if (v instanceof Map) {
+    for (const [k, x] of v) {
+      fixStacks(k, seen);
+      fixStacks(x, seen);
+    }
+  } else if (v instanceof Set) {
+    for (const x of v) fixStacks(x, seen);
+  } else {
+    for (const k of Object.keys(v)) fixStacks((v as Record<string, unknown>)[k], seen);
+  }
 }
 
 /** Puts `count` items of producer `id`; `mode`: "sync", "async" or "mixed". */
