@@ -136,6 +136,18 @@ test("codec: what structuredClone refuses is a TypeError naming its kind and pat
   }
 });
 
+test("codec: an encode from inside an encode (a getter sending on the same end) is an Error, and the encoder stays usable", () => {
+  const encoder = new ValueEncoder();
+  const value = {
+    get sneaky(): number {
+      encoder.encode("inner", []);
+      return 1;
+    },
+  };
+  assert.throws(() => encoder.encode(value, []), { name: "Error", message: /called again while encoding/ });
+  check({ after: "fine" }, encoder);
+});
+
 test("codec: decode copies everything out: the bytes changed afterwards leave the value as it was", () => {
   const buf = new ArrayBuffer(8);
   new Uint8Array(buf).set([1, 2, 3, 4, 5, 6, 7, 8]);
