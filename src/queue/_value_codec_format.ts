@@ -50,8 +50,9 @@ export const SHAPE_MAX_KEYS = 64;
 /** Shapes compared before a new one is defined (most recent first). */
 export const SHAPE_CACHE = 8;
 /** A scratch buffer larger than this is dropped at the next encode, so one huge value does not pin memory. */
-export const SCRATCH_KEEP = 1 << 22;
-export const SCRATCH_INITIAL = 1 << 12;
+export const SCRATCH_KEEP: number = 1 << 22;
+/** The scratch buffer's first size. */
+export const SCRATCH_INITIAL: number = 1 << 12;
 
 /** Error constructors by the name structured clone keeps (any other name arrives as "Error"). */
 export const ERROR_TYPES: readonly ErrorConstructor[] = [
@@ -88,18 +89,18 @@ export const VIEW_NAMES: readonly string[] = [
   "DataView",
 ];
 export const VIEW_CODES: ReadonlyMap<string, number> = new Map(VIEW_NAMES.map((n, i) => [n, i]));
-export const DATAVIEW_CODE = VIEW_NAMES.length - 1;
+export const DATAVIEW_CODE: number = VIEW_NAMES.length - 1;
 export const VIEWS: readonly (ViewConstructor | undefined)[] = VIEW_NAMES.map((n) =>
   g[n] as ViewConstructor | undefined
 );
 
 /** %TypedArray%.prototype's `Symbol.toStringTag` getter: a typed array's own kind, whatever its class. */
-export const TYPED_ARRAY_NAME = Object.getOwnPropertyDescriptor(
+export const TYPED_ARRAY_NAME: (this: unknown) => string | undefined = Object.getOwnPropertyDescriptor(
   Object.getPrototypeOf(Uint8Array.prototype),
   Symbol.toStringTag,
 )!.get as (this: unknown) => string | undefined;
 
-export const HasSAB = typeof SharedArrayBuffer === "function";
+export const HasSAB: boolean = typeof SharedArrayBuffer === "function";
 export const DOMExceptionClass = g.DOMException as
   | (new (message?: string, name?: string) => Error)
   | undefined;
