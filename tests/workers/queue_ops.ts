@@ -168,3 +168,51 @@ export async function putLoop(q: Queue, state: Int32Array, size: number, async: 
     Atomics.add(state, 1, 1);
   }
 }
+
+/** `state` words of the kill tests. */
+export const ATTEMPT = 0;
+export const SENT = 1;
+export const RECEIVED = 2;
+export const ERRORS = 3;
+
+/** The value of kill-test item `seq`: every 5th is larger than the ring (streamed). */
+export function killItem(seq: number): { seq: number; s: string } {
+  return { seq, s: String.fromCharCode(97 + (seq % 26)).repeat(seq % 5 === 0 ? 3000 : 1 + (seq % 40)) };
+}
+
+/** Puts seq `first`, `first + 1`, … forever: `state[ATTEMPT]` the seq being put, `state[SENT]` one past the last put. */
+export async function killSender(q: Queue, state: Int32Array, first: number, async: boolean): Promise<void> {
+  for (let seq = first;; seq++) {
+    Atomics.store(state, ATTEMPT, seq);
+    if (async) await q.putAsync(killItem(seq), { timeout: 60000 });
+    else q.put(killItem(seq), { timeout: 60000 });
+    Atomics.store(state, SENT, seq + 1);
+  }
+}
+
+/** Gets forever: checks each item whole and marks `by[seq]` once (a second mark is an error). */
+export async function killReceiver(
+  q: Queue,
+  state: Int32Array,
+  by: Int32Array,
+  inc: number,
+  async: boolean,
+): Promise<void> {
+  for (;;) {
+    const v = (async ? await q.getAsync({ timeout: 60000 }) : q.get({ timeout: 60000 })) as {
+      seq: number;
+      s: string;
+    };
+    if (v.s !== killItem(v.seq).s || Atomics.compareExchange(by, v.seq, 0, inc + 1) !== 0) {
+      Atomics.add(state, ERRORS, 1);
+      throw new Error(`receiver ${inc}: item ${v.seq} bad or taken twice`);
+    }
+    Atomics.add(state, RECEIVED, 1);
+  }
+}
+
+/** Puts one item larger than the ring and never returns while nobody reads: a producer stuck mid-stream. */
+export function stuckStream(q: Queue, state: Int32Array): void {
+  Atomics.store(state, 0, 1);
+  q.put("s".repeat(100_000));
+}
