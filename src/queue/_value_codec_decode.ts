@@ -56,8 +56,10 @@ import {
   VIEWS,
 } from "./_value_codec_format.ts";
 
-/** Up to this many bytes, a string is built by concatenation (fastest there on all three engines). */
+/** Up to this many bytes an ASCII string is built in JavaScript (beats TextDecoder and Buffer there, measured). */
 const CONCAT_MAX = 12;
+/** Whether short strings are built by concatenation (JavaScriptCore) rather than one fromCharCode call (V8). */
+const CONCAT_STRINGS: boolean = "Bun" in globalThis;
 /** Up to this many bytes without a Buffer, a string is built from code units; TextDecoder above. */
 const UNITS_MAX = 64;
 
@@ -225,15 +227,47 @@ function readUtf8(n: number): string {
   let p = pos;
   const stop = p + n;
   if (n <= CONCAT_MAX) {
-    let s = "";
-    while (p < stop) {
-      const b = bytes[p];
-      if (b >= 0x80) return readUtf8Slow(n);
-      s += String.fromCharCode(b);
-      p++;
-    }
+    const b = bytes;
+    let any = 0;
+    for (let i = p; i < stop; i++) any |= b[i];
+    if (any >= 0x80) return readUtf8Slow(n);
     pos = stop;
-    return s;
+    // On V8 one call with the units as arguments (a flat string at once, as msgpackr does);
+    // JavaScriptCore concatenates faster (measured: small-record decode 5.6M/s against 6.4M/s).
+    switch (CONCAT_STRINGS ? -1 : n) {
+      case 0:
+        return "";
+      case 1:
+        return String.fromCharCode(b[p]);
+      case 2:
+        return String.fromCharCode(b[p], b[p + 1]);
+      case 3:
+        return String.fromCharCode(b[p], b[p + 1], b[p + 2]);
+      case 4:
+        return String.fromCharCode(b[p], b[p + 1], b[p + 2], b[p + 3]);
+      case 5:
+        return String.fromCharCode(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4]);
+      case 6:
+        return String.fromCharCode(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5]);
+      case 7:
+        return String.fromCharCode(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6]);
+      case 8:
+        return String.fromCharCode(
+          b[p],
+          b[p + 1],
+          b[p + 2],
+          b[p + 3],
+          b[p + 4],
+          b[p + 5],
+          b[p + 6],
+          b[p + 7],
+        );
+      default: {
+        let s = "";
+        while (p < stop) s += String.fromCharCode(b[p++]);
+        return s;
+      }
+    }
   }
   if (RuntimeBuffer !== undefined) {
     pos = stop;
