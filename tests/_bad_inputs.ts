@@ -1411,6 +1411,162 @@ export const BAD_INPUTS: BadInput[] = [
   inWindow("Condition.wait"),
   inWindow("Barrier.wait"),
   inWindow("Channel.recv"),
+  // --- Queue, SimpleQueue, JoinableQueue, Pipe ---
+  bad({
+    api: "new Queue({ maxsize })",
+    input: "-1",
+    error: RangeError,
+    message: /The maxsize option of new Queue\(\) must be an integer from 0 to 2147483647, got -1/,
+    setup: () => null,
+    call: () => new mp.Queue({ maxsize: -1 }),
+    state: () => new mp.Queue({ maxsize: 2 }).maxsize,
+  }),
+  bad({
+    api: "new JoinableQueue({ maxsize })",
+    input: "a fraction (1.5)",
+    error: RangeError,
+    message: /The maxsize option of new JoinableQueue\(\) must be an integer from 0 to 2147483647, got 1\.5/,
+    setup: () => null,
+    call: () => new mp.JoinableQueue({ maxsize: 1.5 }),
+    state: () => new mp.JoinableQueue({ maxsize: 2 }).maxsize,
+  }),
+  bad({
+    api: "new Queue({ bytes })",
+    input: `a string ("1k")`,
+    error: TypeError,
+    message: /The bytes option of new Queue\(\) must be a number, got "1k"/,
+    setup: () => null,
+    call: () => new mp.Queue({ bytes: "1k" as never }),
+    state: () => new mp.Queue().qsize(),
+  }),
+  bad({
+    api: "new Queue(options)",
+    input: "a number (5) for the options",
+    error: TypeError,
+    message: /The options of new Queue\(\) must be an object, got 5/,
+    setup: () => null,
+    call: () => new mp.Queue(5 as never),
+    state: () => new mp.Queue().maxsize,
+  }),
+  bad({
+    api: "Queue.put(value)",
+    input: "a function inside the value",
+    error: TypeError,
+    message: /a function \(function f\) at value\.f cannot be sent: structuredClone refuses it/,
+    setup: () => {
+      const q = new mp.Queue();
+      q.put(1);
+      return q;
+    },
+    call: (q: mp.Queue) => q.put({ f: function f() {} }),
+    state: (q: mp.Queue) => memoryOf(q),
+  }),
+  bad({
+    api: "Queue.put(value, options)",
+    input: "a bare timeout (5) for the options",
+    error: TypeError,
+    message:
+      /The options of Queue\.put\(\) must be an object, got 5 \(a timeout is passed as \{ timeout: 5 \}\)/,
+    setup: () => new mp.Queue(),
+    call: (q: mp.Queue) => q.put(1, 5 as never),
+    state: (q: mp.Queue) => memoryOf(q),
+  }),
+  bad({
+    api: "Queue.get(options)",
+    input: `blocking: "no"`,
+    error: TypeError,
+    message: /The blocking option of Queue\.get\(\) must be a boolean, got "no"/,
+    setup: () => {
+      const q = new mp.Queue();
+      q.put(1);
+      return q;
+    },
+    call: (q: mp.Queue) => q.get({ blocking: "no" as never }),
+    state: (q: mp.Queue) => memoryOf(q),
+  }),
+  bad({
+    api: "JoinableQueue.taskDone()",
+    input: "one call more than items put",
+    error: RangeError,
+    message: /JoinableQueue\.taskDone\(\) was called more times than there were items put/,
+    setup: () => {
+      const q = new mp.JoinableQueue();
+      q.put(1);
+      q.get();
+      q.taskDone();
+      return q;
+    },
+    call: (q: mp.JoinableQueue) => q.taskDone(),
+    state: (q: mp.JoinableQueue) => memoryOf(q),
+  }),
+  bad({
+    api: "SimpleQueue.put(value)",
+    input: "a symbol",
+    error: TypeError,
+    message: /a symbol at value cannot be sent: structuredClone refuses it/,
+    setup: () => new mp.SimpleQueue(),
+    call: (q: mp.SimpleQueue) => q.put(Symbol("s")),
+    state: (q: mp.SimpleQueue) => memoryOf(q),
+  }),
+  bad({
+    api: "Pipe(duplex)",
+    input: `a string ("yes")`,
+    error: TypeError,
+    message: /Pipe\(duplex\) takes a boolean, got "yes"/,
+    setup: () => null,
+    call: () => mp.Pipe("yes" as never),
+    state: () => mp.Pipe().length,
+  }),
+  bad({
+    api: "Pipe(duplex, { bytes })",
+    input: "8 (below 64)",
+    error: RangeError,
+    message: /The bytes option of Pipe\(\) must be an integer from 64 to 268435456, got 8/,
+    setup: () => null,
+    call: () => mp.Pipe(true, { bytes: 8 }),
+    state: () => mp.Pipe().length,
+  }),
+  bad({
+    api: "Connection.sendBytes(buf, offset)",
+    input: "an offset past the buffer (5 of 4 bytes)",
+    error: RangeError,
+    message: /The offset must be an integer from 0 to 4, got 5/,
+    setup: () => mp.Pipe(),
+    call: ([a]: mp.Connection[]) => a.sendBytes(new Uint8Array(4), 5),
+    state: ([a]: mp.Connection[]) => memoryOf(a),
+  }),
+  bad({
+    api: "Connection.sendBytes(buf)",
+    input: `a string ("abc")`,
+    error: TypeError,
+    message:
+      /Connection\.sendBytes\(\) needs an ArrayBuffer, a SharedArrayBuffer or a typed array or DataView, got "abc"/,
+    setup: () => mp.Pipe(),
+    call: ([a]: mp.Connection[]) => a.sendBytes("abc" as never),
+    state: ([a]: mp.Connection[]) => memoryOf(a),
+  }),
+  bad({
+    api: "Connection.recvBytesInto(buf)",
+    input: "a buffer shorter than the next message (2 < 3 bytes)",
+    error: RangeError,
+    message: /The next message does not fit a buffer of 2 bytes; it stays in the pipe/,
+    setup: () => {
+      const ends = mp.Pipe();
+      ends[1].sendBytes(new Uint8Array([1, 2, 3]));
+      return ends;
+    },
+    call: ([a]: mp.Connection[]) => a.recvBytesInto(new Uint8Array(2)),
+    state: ([a]: mp.Connection[]) => memoryOf(a),
+  }),
+  bad({
+    api: "Connection.send(value)",
+    input: "on the receiving end of Pipe(false)",
+    error: TypeError,
+    message: /Connection\.send\(\): this end of a one-way Pipe\(false\) is read-only/,
+    setup: () => mp.Pipe(false),
+    call: ([r]: mp.Connection[]) => r.send(1),
+    state: ([r]: mp.Connection[]) => memoryOf(r),
+  }),
 ];
 
 /** Runs one case; returns the error it threw (or rejected with), or `undefined` if it did not fail. */
