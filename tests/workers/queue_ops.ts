@@ -116,9 +116,9 @@ function touch(v: unknown): unknown {
       const kind = (x as { __sabkit: { kind: string } }).__sabkit.kind;
       out[k] = kind;
       if (kind === "Queue" || kind === "SimpleQueue" || kind === "JoinableQueue") {
-        (x as Queue).put(`via ${k}`);
+        (x as unknown as Queue).put(`via ${k}`);
       }
-      if (kind === "Connection") (x as Connection).send(`via ${k}`);
+      if (kind === "Connection") (x as unknown as Connection).send(`via ${k}`);
     } else out[k] = x;
   }
   return out;
