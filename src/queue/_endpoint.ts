@@ -291,7 +291,7 @@ export class Endpoint {
     timeout: number | undefined,
     what: string,
     asyncWhat: string,
-    limit = ANY,
+    limit: number = ANY,
   ): number {
     checkStop();
     const port = this.#port;
@@ -328,7 +328,7 @@ export class Endpoint {
     timeout: number | undefined,
     signal: AbortSignal | undefined,
     what: string,
-    limit = ANY,
+    limit: number = ANY,
   ): Promise<number> {
     checkStop();
     const port = this.#port;

@@ -717,7 +717,7 @@ export class Items {
    * which; nothing taken), {@linkcode TOO_LONG} (nothing taken), or
    * `STREAM` (the first part of a stream taken: the lock is held).
    */
-  tryGet(limit: number, sync = false): number {
+  tryGet(limit: number, sync: boolean = false): number {
     const i32 = this.i32;
     if (!tryLock(i32, GET_LOCK)) {
       if (!this.#deadHolder(GET_LOCK) || !takeOver(i32, GET_LOCK)) return BUSY;
@@ -794,7 +794,7 @@ export class Items {
     deadline: number,
     spin: number,
     sync: boolean,
-    first = UNTRIED,
+    first: number = UNTRIED,
   ): Generator<number, number, boolean> {
     const i32 = this.i32;
     const start = performance.now();

@@ -11,7 +11,7 @@ import { BYTES, MAX_BYTES, MAXSIZE, MIN_BYTES, ringBytes } from "./_items.ts";
 /** The default shared memory for items in flight: 64 KiB. */
 export const DEFAULT_BYTES = 65536;
 /** The largest `maxsize`. */
-export const MAX_MAXSIZE = 2 ** 31 - 1;
+export const MAX_MAXSIZE: number = 2 ** 31 - 1;
 
 /** What a queue's handle carries besides its memory. */
 export interface QueueMeta {
