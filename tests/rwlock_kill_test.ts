@@ -1,8 +1,9 @@
 /**
  * Kills at random points (seeded) inside RwLock read and write acquire and
  * release, on real workers: whatever instruction a worker dies at, the lock
- * is free, held by a dead reader (forgotten at once), or reports
- * `OwnerDiedError` (a dead writer), and `recover` takes it over. Never stuck.
+ * is free, or held by a dead holder that every writer hears of as
+ * `OwnerDiedError` (readers still come in unless the dead held the write
+ * lock), and `recover` takes it over. Never stuck.
  * 30 kills here; 300 under SABKIT_STRESS=full (`npm run stress`).
  */
 import { test } from "node:test";
@@ -24,7 +25,8 @@ function random(seed: number): () => number {
 test("rwlock kills: a worker killed anywhere in RwLock read/write acquire/release never leaves it stuck", async () => {
   const next = random(20);
   const kills = size(30, 300);
-  let died = 0;
+  let deadWriters = 0;
+  let deadReaders = 0;
   await withProcesses(async (start) => {
     for (let run = 0; run < kills; run++) {
       const rw = new RwLock({ maxReaders: 2 });
@@ -34,14 +36,25 @@ test("rwlock kills: a worker killed anywhere in RwLock read/write acquire/releas
       await until(() => Atomics.load(n, 0) >= at);
       p.terminate();
       assert.equal(await p.join(10_000), -15);
-      // A reader may always come in unless the dead held the write lock.
       let ok: boolean;
       try {
         ok = rw.acquireWrite({ timeout: 2000 });
       } catch (e) {
         assert.ok(e instanceof OwnerDiedError, String(e));
-        died++;
-        assert.throws(() => rw.acquireRead({ timeout: 10 }), OwnerDiedError);
+        // A reader still comes in when the dead held only a read lock; a
+        // dead writer keeps readers out with the same error.
+        let readable = false;
+        try {
+          readable = rw.acquireRead({ timeout: 10 });
+        } catch (e) {
+          assert.ok(e instanceof OwnerDiedError, String(e));
+        }
+        if (readable) {
+          deadReaders++;
+          rw.releaseRead();
+        } else {
+          deadWriters++;
+        }
         ok = rw.acquireWrite({ timeout: 2000, recover: true });
       }
       assert.equal(ok, true, `run ${run}: the lock is stuck after a kill at ${at}`);
@@ -52,6 +65,15 @@ test("rwlock kills: a worker killed anywhere in RwLock read/write acquire/releas
       rw.releaseRead();
     }
   });
-  // Kills land in the write section or elsewhere; both must occur.
-  assert.ok(died > 0 && died < kills, `${died} of ${kills} kills left the lock held by a dead writer`);
+  // Kills land in the read section, in the write section or between: the
+  // first two must both occur (a dead reader and a dead writer were repaired).
+  assert.ok(
+    deadWriters > 0 && deadReaders > 0,
+    `dead writers ${deadWriters}, dead readers ${deadReaders} of ${kills}`,
+  );
+  console.log(
+    `rwlock kills: ${deadReaders} dead readers, ${deadWriters} dead writers, ${
+      kills - deadReaders - deadWriters
+    } free, of ${kills}`,
+  );
 });

@@ -2,8 +2,9 @@
  * The RwLock protocol's kill points (the table in src/lock/_rwlock.ts), each
  * put in place by hand: the words are written exactly as an agent killed
  * right after that step leaves them, the agent an id marked exited. Then
- * live agents (this thread and real workers) must go on: never stuck, a
- * dead reader forgotten, a dead writer reported until recovered.
+ * live agents (this thread and real workers) must go on: never stuck, an
+ * agent that held nothing forgotten, a reader or writer that died holding
+ * reported until recovered.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -30,24 +31,62 @@ function shared(words: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(words * 4));
 }
 
-/** A reader killed after its claim (before or after its depth store), while it read, or in its release. */
-test("rwlock kill points: a dead reader's slot is freed by the next writer and reused by readers", () => {
-  for (const depth of [0, 1, 3]) {
-    const rw = new RwLock({ maxReaders: 1 });
+/** A reader killed after its claim, before its depth store, or in its release after the depth → 0: it held nothing. */
+test("rwlock kill points: a dead agent's slot that held no read lock is freed silently, by readers and writers", () => {
+  const rw = new RwLock({ maxReaders: 1 });
+  const w = wordsOf(rw);
+  const dead = deadAgent();
+  w[USED] = 1;
+  w[SLOTS] = dead;
+  assert.equal(rw.locked(), false, "it holds nothing");
+  // The one slot is the dead agent's: a reader takes it over.
+  assert.equal(rw.acquireRead({ blocking: false }), true);
+  assert.equal(w[SLOTS], agentId());
+  assert.equal(w[SLOTS + 1], 1);
+  rw.releaseRead();
+  assert.equal(w[SLOTS + 1], 0, "a release zeroes the depth before it frees the slot");
+  w[SLOTS] = dead;
+  assert.equal(rw.acquireWrite({ blocking: false }), true, "a writer does not wait for it");
+  assert.equal(w[SLOTS], 0);
+  rw.releaseWrite();
+});
+
+/** A reader killed after its depth store, while it read, or in its release before the depth → 0. */
+test("rwlock kill points: a reader that died holding: readers go on, every writer gets OwnerDiedError until one recovers", async () => {
+  for (const depth of [1, 3]) {
+    const rw = new RwLock({ maxReaders: 2 });
     const w = wordsOf(rw);
     const dead = deadAgent();
-    w[USED] = 1;
-    w[SLOTS] = dead;
-    w[SLOTS + 1] = depth;
-    assert.equal(rw.locked(), false, "a dead reader holds nothing");
-    // The one slot is the dead reader's: a reader takes it over.
-    assert.equal(rw.acquireRead({ blocking: false }), true);
-    assert.equal(w[SLOTS], agentId());
-    assert.equal(w[SLOTS + 1], 1, "its stale depth is not inherited");
+    w[USED] = 2;
+    w[SLOTS + STRIDE] = dead;
+    w[SLOTS + STRIDE + 1] = depth;
+    assert.equal(rw.locked(), true, "held by the dead reader");
+    assert.equal(rw.acquireRead({ blocking: false }), true, "readers go on beside it");
+    assert.equal(w[SLOTS + STRIDE], dead, "its record is kept");
     rw.releaseRead();
-    w[SLOTS] = dead;
-    assert.equal(rw.acquireWrite({ blocking: false }), true, "a writer does not wait for the dead");
-    assert.equal(w[SLOTS], 0);
+    assert.throws(
+      () => rw.acquireWrite(),
+      (e: unknown) => e instanceof OwnerDiedError && /RwLock/.test(e.message),
+    );
+    assert.throws(() => rw.acquireWrite({ timeout: 50 }), OwnerDiedError);
+    await assert.rejects(rw.acquireWriteAsync({ timeout: 50 }), OwnerDiedError);
+    assert.equal(rw.acquireWrite({ blocking: false }), false, "a try says no");
+    assert.equal(Atomics.load(w, WRITER), 0, "a writer that heard of it gave its place back");
+    assert.equal(rw.acquireRead({ blocking: false }), true, "so readers still come in");
+    rw.releaseRead();
+    // Both slots taken (this thread's and the dead reader's record): one more live reader has no room.
+    const other = drawId();
+    w[SLOTS] = other;
+    assert.throws(
+      () => rw.acquireRead({ blocking: false }),
+      /1 of them held by readers whose workers exited: acquireWrite\(\{ recover: true \}\) frees them/,
+    );
+    w[SLOTS] = 0;
+    assert.equal(rw.acquireWrite({ recover: true, timeout: 1000 }), true);
+    assert.deepEqual([w[SLOTS + STRIDE], w[SLOTS + STRIDE + 1]], [0, 0], "the record is gone");
+    rw.releaseWrite();
+    assert.equal(rw.locked(), false);
+    assert.equal(rw.acquireWrite({ blocking: false }), true, "and stays gone");
     rw.releaseWrite();
   }
 });
@@ -221,28 +260,34 @@ test("rwlock kill points: a reader killed after its release's store (or its back
   });
 });
 
-test("rwlock kill points: a reader that dies while a writer waits for it is forgotten within the poll interval", async () => {
-  const rw = new RwLock();
-  const w = wordsOf(rw);
-  const reader = drawId();
-  w[USED] = 3;
-  w[SLOTS + 2 * STRIDE] = reader;
-  w[SLOTS + 2 * STRIDE + 1] = 2;
-  const flags = shared(2);
-  const out = shared(2);
-  await withProcesses(async (start) => {
-    const p = start("rwlock_ops", { exportName: "attempt", args: [rw, "writeAsync", flags, out, 0, 5000] });
-    await until(() => Atomics.load(w, WRITER) !== 0);
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(out[0], 0);
-    markExited(reader);
-    const t0 = performance.now();
-    await until(() => Atomics.load(out, 0) !== 0, 10_000);
-    assert.equal(out[0], TRUE);
-    assert.ok(performance.now() - t0 < 2000);
-    await p.join();
-  });
-  assert.equal(w[SLOTS + 2 * STRIDE], 0);
+test("rwlock kill points: a reader that dies holding while a writer waits: the writer hears of it within the poll interval", async () => {
+  for (const recover of [false, true]) {
+    const rw = new RwLock();
+    const w = wordsOf(rw);
+    const reader = drawId();
+    w[USED] = 3;
+    w[SLOTS + 2 * STRIDE] = reader;
+    w[SLOTS + 2 * STRIDE + 1] = 2;
+    const flags = shared(2);
+    const out = shared(2);
+    await withProcesses(async (start) => {
+      const p = start("rwlock_ops", {
+        exportName: "attempt",
+        args: [rw, "writeAsync", flags, out, 0, 5000, 0, recover],
+      });
+      await until(() => Atomics.load(w, WRITER) !== 0);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(out[0], 0);
+      markExited(reader);
+      const t0 = performance.now();
+      await until(() => Atomics.load(out, 0) !== 0, 10_000);
+      assert.equal(out[0], recover ? TRUE : OWNER_DIED);
+      assert.ok(performance.now() - t0 < 2000);
+      await p.join();
+    });
+    assert.equal(w[SLOTS + 2 * STRIDE], recover ? 0 : reader);
+    assert.equal(Atomics.load(w, WRITER), 0);
+  }
 });
 
 test("rwlock kill points: a live writer or reader is never taken over, even by recover", async () => {

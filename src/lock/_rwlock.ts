@@ -14,20 +14,31 @@
  * consistent, so of a reader's (slot, then writer word) and a writer's
  * (writer word, then slots) at least one sees the other.
  *
- * Readers never change what the lock guards, so a dead reader needs no repair:
- * its slot is simply freed by whoever meets it (as Rust poisons an `RwLock`
- * only on a panic under the write lock). A dead writer that had not yet become
- * `ACTIVE` wrote nothing and is cleared the same way; a dead active writer is
- * an `OwnerDiedError` to everyone until someone recovers. Every state a kill
- * can leave, and who repairs it:
+ * A slot's depth is non-zero exactly while its reader holds a read lock
+ * (its release zeroes it before it frees the slot), so a dead agent's slot
+ * tells whether it died holding one. Readers change nothing that the lock
+ * guards, so a dead reader blocks no one: other readers go on beside its slot.
+ * But like a `Lock`'s holder, a reader that died holding is reported: the next
+ * writer gets `OwnerDiedError` (what that reader was doing with what it read is
+ * lost, which the program may have to know), and `recover` frees its slot. A
+ * dead agent's slot with depth 0 held nothing and is freed silently. A dead
+ * writer that had not yet become `ACTIVE` wrote nothing and is cleared
+ * silently too; a dead active writer is an `OwnerDiedError` to everyone until
+ * someone recovers. A free slot's depth is always 0: a dead agent's slot of
+ * depth 0 is freed with one CAS (dead → 0), one of depth ≥ 1 only by a
+ * recovering writer that claims it first (CAS dead → me, depth 0, then 0), so
+ * no late plain store can hit a slot that a new reader has claimed meanwhile.
+ * Every state a kill can leave, and who repairs it:
  *
  * | the worker is killed right after…                     | it leaves                                        | repaired by |
  * |-------------------------------------------------------|--------------------------------------------------|-------------|
  * | a reader raised `USED`                                | `USED` one higher                                | nothing: writers scan one more (free) slot |
- * | a reader's slot claim (CAS 0 or dead → me)            | a slot naming the dead, its depth stale          | the next writer's scan, or a reader looking for a slot: CAS dead → 0 / me |
- * | a reader's depth store, or any point while it reads   | a slot naming the dead                           | as above |
+ * | a reader's slot claim (CAS 0 or dead → me)            | a slot naming the dead, depth 0                  | the next writer's scan (CAS dead → 0), or a reader looking for a slot (CAS dead → me) |
+ * | a reader's depth store, or any point while it reads   | a slot naming the dead, depth ≥ 1                | the next writer: `OwnerDiedError`; with `recover` it frees the slot (CAS dead → me, depth 0, slot 0). Readers skip the slot |
+ * | a reader's release: depth → 0, before the slot → 0    | a slot naming the dead, depth 0                  | as for a claim |
  * | a reader's back-off (slot → 0), before its notify     | a free slot; the writer not woken                | the writer re-scans every {@linkcode POLL_MS} |
  * | a reader's release (slot → 0), before its notify      | as above                                         | as above |
+ * | a recovering writer's claim of a dead reader's slot   | the slot naming the dead writer, depth ≥ 1       | as for a reader that died holding: the next writer reports it (under the writer's id) |
  * | a writer's CAS of the writer word                     | the word naming the dead, `ACTIVE` not it        | any locker: CAS → 0, wake all (it wrote nothing) |
  * | … while it waits for the readers to leave             | as above                                         | as above |
  * | a writer's `ACTIVE` store (it holds the lock)         | the word and `ACTIVE` naming the dead            | every acquire: `OwnerDiedError`; `recover`: a writer takes the word over (CAS → me, `ACTIVE` = me), a reader clears `ACTIVE` then the word and reads |
@@ -40,7 +51,8 @@
  *
  * The table has `maxReaders` slots (64 by default, at most 4096): one more
  * thread reading (or trying to) at the same time gets a `RangeError` from
- * its acquire, nothing changed; a slot of a dead reader counts as free.
+ * its acquire, nothing changed; a dead agent's slot counts as free unless it
+ * died holding a read lock (then a writer's `recover` frees it).
  *
  * An agent is reported exited only once its worker can run no more JavaScript
  * (`Process`), so clearing a dead agent's slot or word never races it.
@@ -122,15 +134,32 @@ function raiseUsed(i32: Int32Array, k: number): void {
   }
 }
 
-/** Claims a free slot (or a dead reader's) for `me`; a `RangeError` when every slot is held by a live agent. */
+/**
+ * Claims a free slot (or that of a dead agent that held no read lock) for
+ * `me`; a `RangeError` when every slot is held by a live agent or kept as the
+ * record of a reader that died holding.
+ */
 function claim(i32: Int32Array, seat: Seat, me: number): number {
   const n = seat.readers;
+  let kept = 0;
   // Two passes: a slot freed by a reader that backed off meanwhile is found on the second.
   for (let pass = 0; pass < 2; pass++) {
+    kept = 0;
     for (let k = 0; k < n; k++) {
       const at = slotAt(k);
       const a = Atomics.load(i32, at);
       if (a !== 0 && (a === me || !hasExited(a))) continue;
+      if (a !== 0) {
+        // The depth, then the slot again: a dead agent's words cannot change, but the slot can be
+        // claimed by another reader meanwhile (whose depth it then was).
+        const depth = Atomics.load(i32, at + DEPTH);
+        if (Atomics.load(i32, at) !== a) continue;
+        // A reader that died holding: its record stays until a writer recovers.
+        if (depth !== 0) {
+          kept++;
+          continue;
+        }
+      }
       raiseUsed(i32, k);
       if (Atomics.compareExchange(i32, at, a, me) === a) {
         seat.slot = k;
@@ -138,8 +167,11 @@ function claim(i32: Int32Array, seat: Seat, me: number): number {
       }
     }
   }
+  const dead = kept === 0
+    ? ""
+    : ` (${kept} of them held by readers whose workers exited: acquireWrite({ recover: true }) frees them)`;
   throw new RangeError(
-    `More than ${n} threads use this RwLock for reading at once (its maxReaders); ` +
+    `More than ${n} threads use this RwLock for reading at once (its maxReaders)${dead}; ` +
       `create it with new RwLock({ maxReaders }) up to ${MAX_READERS}`,
   );
 }
@@ -214,18 +246,21 @@ export function releaseRead(i32: Int32Array, seat: Seat): boolean {
     i32[at + DEPTH] = depth - 1;
     return true;
   }
+  // Depth 0 first: a slot that names a dead agent with a depth says it died holding.
+  i32[at + DEPTH] = 0;
   Atomics.store(i32, at, 0);
   if (Atomics.load(i32, WRITER) !== 0) left(i32);
   return true;
 }
 
-/** How many threads hold a read lock right now (slots naming a live agent). */
+/** How many threads hold a read lock right now: slots naming a live agent, or a dead one that held. */
 export function readerCount(i32: Int32Array, seat: Seat): number {
   const used = Math.min(Atomics.load(i32, USED), seat.readers);
   let n = 0;
   for (let k = 0; k < used; k++) {
-    const a = Atomics.load(i32, slotAt(k));
-    if (a !== 0 && !hasExited(a)) n++;
+    const at = slotAt(k);
+    const a = Atomics.load(i32, at);
+    if (a !== 0 && (!hasExited(a) || i32[at + DEPTH] !== 0)) n++;
   }
   return n;
 }
@@ -259,17 +294,37 @@ function dropWriter(i32: Int32Array): void {
   if ((c & 1) === 1) wake(i32, WRITER, Infinity);
 }
 
-/** Whether no reader holds the lock; frees the slots of dead readers. Else the first live reader. */
-function readersLeft(i32: Int32Array, seat: Seat): number {
+/**
+ * 0 when no reader holds the lock; else the first live reader's id, or minus
+ * the id of a reader that died holding a read lock (`recover`: its slot is
+ * freed instead). Slots of dead agents that held nothing are freed.
+ */
+function readersLeft(i32: Int32Array, seat: Seat, recover: boolean): number {
   const used = Math.min(Atomics.load(i32, USED), seat.readers);
+  let died = 0;
   for (let k = 0; k < used; k++) {
     const at = slotAt(k);
     const a = Atomics.load(i32, at);
     if (a === 0) continue;
     if (!hasExited(a)) return a;
-    Atomics.compareExchange(i32, at, a, 0);
+    // As in `claim`: the depth, then the slot again (a reader may have claimed it meanwhile).
+    const depth = Atomics.load(i32, at + DEPTH);
+    if (Atomics.load(i32, at) !== a) {
+      k--;
+      continue;
+    }
+    if (depth === 0) {
+      Atomics.compareExchange(i32, at, a, 0);
+    } else if (!recover) {
+      // Live readers first: a writer that would wait for them waits, and hears of the dead after.
+      if (died === 0) died = a;
+    } else if (Atomics.compareExchange(i32, at, a, agentId()) === a) {
+      // Claimed (no one else writes its depth now), emptied, freed.
+      i32[at + DEPTH] = 0;
+      Atomics.store(i32, at, 0);
+    }
   }
-  return 0;
+  return -died;
 }
 
 /** Releases the caller's write lock; `false` (nothing changed) if it does not hold it. */
@@ -385,7 +440,7 @@ export function* writing(
       return false;
     }
   }
-  return yield* draining(i32, seat, deadline, sync, me);
+  return yield* draining(i32, seat, deadline, sync, recover, once, me);
 }
 
 /** The second half of a write lock: the writer word is the caller's; waits until no reader holds. */
@@ -394,19 +449,25 @@ export function* draining(
   seat: Seat,
   deadline: Deadline,
   sync: boolean,
+  recover: boolean,
+  once: boolean,
   me: number = agentId(),
 ): Generator<Sleep, boolean, boolean> {
   let held = false;
   try {
     for (;;) {
       const epoch = Atomics.load(i32, DRAIN);
-      const reader = readersLeft(i32, seat);
+      const reader = readersLeft(i32, seat, recover);
       if (reader === 0) break;
+      // A reader died holding: reported like a dead writer (the word is given back below).
+      if (reader < 0) return ownerDied(-reader, once);
       if (reader === me && sync && deadline === Infinity) {
         throw selfDeadlock("holds a read lock of this RwLock (a read lock cannot be upgraded)");
       }
       if (!(yield [DRAIN, epoch])) {
-        if (readersLeft(i32, seat) === 0) break;
+        const last = readersLeft(i32, seat, recover);
+        if (last === 0) break;
+        if (last < 0) return ownerDied(-last, once);
         return false;
       }
     }
@@ -435,7 +496,7 @@ export function writeFast(i32: Int32Array, seat: Seat): number {
   checkStop();
   const me = agentId();
   if (Atomics.compareExchange(i32, WRITER, 0, me << 1) !== 0) return 0;
-  if (readersLeft(i32, seat) !== 0) return DRAIN_NEEDED;
+  if (readersLeft(i32, seat, false) !== 0) return DRAIN_NEEDED;
   Atomics.store(i32, ACTIVE, me);
   return 1;
 }

@@ -94,10 +94,12 @@ function timedOut(mode: string, timeout: number | undefined): TimeoutError {
  * writer's too), so code written for any `Lockable` stays exclusive.
  *
  * Each reader and the writer are named in the lock's memory by the step that
- * takes it. A reader whose worker dies is simply forgotten (readers change
- * nothing). A writer that dies holding the lock makes every acquire throw
+ * takes it. A writer that dies holding the lock makes every acquire throw
  * `OwnerDiedError`; repair what it guards, then `acquireWrite({ recover: true })`
- * takes it over (or `acquireRead({ recover: true })` frees it and reads).
+ * takes it over (or `acquireRead({ recover: true })` frees it and reads). A
+ * reader that dies holding a read lock changed nothing, so other readers go
+ * on, but the next writer hears of it as `OwnerDiedError` (what that reader
+ * was doing is lost); `acquireWrite({ recover: true })` frees its place.
  *
  * A thread that holds a read lock re-enters it with the blocking forms even
  * while a writer waits (waiting would deadlock the thread on itself); the
@@ -258,10 +260,12 @@ export class RwLock extends Lockable {
    * then waits for the readers to leave.
    *
    * @param options `blocking: false` tries once; `timeout` in ms (negative counts as 0);
-   *   `recover` takes over a lock whose writer's worker exited holding it.
+   *   `recover` takes over a lock whose writer's worker exited holding it, and frees the
+   *   read locks of readers whose workers exited holding them.
    * @returns `true` once held, `false` if it timed out or would have blocked.
    * @throws {TypeError} Where this thread may not block; use `acquireWriteAsync()`.
-   * @throws {OwnerDiedError} If a writer's worker exited holding the lock.
+   * @throws {OwnerDiedError} If a writer's worker exited holding the lock, or a reader's
+   *   holding a read lock.
    *
    * @example Writing with a deadline
    * ```ts
@@ -275,7 +279,7 @@ export class RwLock extends Lockable {
       const fast = writeFast(this.#i32, this.#seat);
       if (fast === 1) return true;
       if (fast === DRAIN_NEEDED) {
-        return runSync(draining(this.#i32, this.#seat, Infinity, true), this.#i32, Infinity);
+        return runSync(draining(this.#i32, this.#seat, Infinity, true, false, false), this.#i32, Infinity);
       }
     }
     const deadline = acquireDeadline(options, "RwLock.acquireWrite");
@@ -289,7 +293,8 @@ export class RwLock extends Lockable {
    *
    * @param options `timeout` in ms; `signal` rejects the wait with its reason; `recover`.
    * @returns `true` once held, `false` on timeout.
-   * @throws {OwnerDiedError} If a writer's worker exited holding the lock (as a rejection).
+   * @throws {OwnerDiedError} If a writer's worker exited holding the lock, or a reader's holding a read
+   *   lock (as a rejection).
    *
    * @example Writing in an async function
    * ```ts
