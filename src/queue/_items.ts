@@ -209,6 +209,13 @@ export class Items {
   /** The epoch value a yielded wait sleeps on; whether it ignores the deadline (a stream being read). */
   expect = 0;
   endless = false;
+  /**
+   * Called by this thread's gets under the get lock with the count of items
+   * taken before the one it takes (`GETS`, wrapping), before the count moves:
+   * `Pool`'s workers record which item they took before anyone can see it
+   * taken (a kill right after the take leaves the claim behind).
+   */
+  onTake: ((n: number) => void) | undefined = undefined;
   /** A stream being read: bytes copied so far, and whether it is being dropped (its reader died). */
   #have = 0;
   #dropping = false;
@@ -698,6 +705,8 @@ export class Items {
     i32[GET_SEQ] = n;
     i32[GET_END] = end;
     i32[GET_J] = 1;
+    // Before GETS counts the item: whoever sees it counted also sees who took it (Pool's claims).
+    this.onTake?.(n);
     Atomics.store(i32, GETS, (n + 1) | 0);
     Atomics.store(i32, TAIL, end);
     i32[GET_J] = 0;
