@@ -20,19 +20,21 @@ export interface BenchArgs {
   only: string[] | undefined;
   /** `--repeat=N`: runs per runtime (5 with `--report` unless told). */
   repeat: number;
+  /** `--filter=REGEX`: only the rows it matches (section or name, e.g. `queue`); `undefined` for all. */
+  filter: string | undefined;
 }
 
 const USAGE =
-  "expected --quick, --only=RUNTIME[,RUNTIME…], --repeat=N (N a whole number from 1 to 100), --report, --rebuild, --no-fail";
+  "expected --quick, --only=RUNTIME[,RUNTIME…], --repeat=N (N a whole number from 1 to 100), --filter=REGEX, --report, --rebuild, --no-fail";
 
 /**
  * Parses the runner's arguments. `runtimes` are the names `--only` accepts.
  *
- * @throws {Error} For an unknown option, an unknown or empty `--only` list, or a `--repeat` that is not a whole number from 1 to 100.
+ * @throws {Error} For an unknown option, an unknown or empty `--only` list, a `--repeat` that is not a whole number from 1 to 100, or a `--filter` that is empty or not a regular expression.
  */
 export function parseBenchArgs(argv: readonly string[], runtimes: readonly string[]): BenchArgs {
   const flags = ["--quick", "--report", "--rebuild", "--no-fail"];
-  const unknown = argv.filter((a) => !flags.includes(a) && !/^--(only|repeat)=/.test(a));
+  const unknown = argv.filter((a) => !flags.includes(a) && !/^--(only|repeat|filter)=/.test(a));
   if (unknown.length > 0) throw new Error(`Unknown option ${unknown.join(" ")}: ${USAGE}`);
   const valueOf = (name: string): string | undefined => {
     const given = argv.filter((a) => a.startsWith(`--${name}=`));
@@ -58,6 +60,16 @@ export function parseBenchArgs(argv: readonly string[], runtimes: readonly strin
   if (!/^\d+$/.test(repeatArg ?? "1") || !Number.isInteger(repeat) || repeat < 1 || repeat > 100) {
     throw new Error(`--repeat=${repeatArg}: ${USAGE}`);
   }
+  const filter = valueOf("filter");
+  if (filter !== undefined) {
+    let ok = filter !== "";
+    try {
+      new RegExp(filter, "i");
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new Error(`--filter=${filter}: not a regular expression; ${USAGE}`);
+  }
   return {
     quick: argv.includes("--quick"),
     document,
@@ -65,5 +77,6 @@ export function parseBenchArgs(argv: readonly string[], runtimes: readonly strin
     noFail: argv.includes("--no-fail"),
     only,
     repeat,
+    filter,
   };
 }

@@ -13,7 +13,7 @@
  * tell the machine's swings from the channel's.
  *
  * ```sh
- * node bench/bench.ts [--quick] [--out bench/results/node.json] [--colors|--no-colors]
+ * node bench/bench.ts [--quick] [--filter=REGEX] [--out bench/results/node.json] [--colors|--no-colors]
  * ```
  *
  * @module
@@ -29,10 +29,16 @@ import { runtime, terminateAll } from "./_port.ts";
 import * as lk from "./_locks.ts";
 import * as mt from "./_multithreading.ts";
 import * as s from "./_scenarios.ts";
+import { registerQueueRows } from "./_queue.ts";
 import type { Session } from "./_scenarios.ts";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
+/** `--filter=REGEX`: only the rows whose "section name" it matches (e.g. `--filter=queue`, see `_queue.ts`). */
+const filterArg = argv.find((a) => a.startsWith("--filter="))?.slice("--filter=".length);
+const filter = filterArg === undefined ? undefined : new RegExp(filterArg, "i");
+/** The names of the rows to run (all, without `--filter`). */
+const wanted = new Set<string>();
 const outIndex = argv.indexOf("--out");
 const out = outIndex >= 0 ? argv[outIndex + 1] : undefined;
 const colors = argv.includes("--colors")
@@ -46,7 +52,7 @@ export interface Scenario {
   /** The mitata benchmark name (unique). */
   name: string;
   /** The section of the combined table. */
-  section: "100k" | "16" | "rt" | "lock";
+  section: "100k" | "16" | "rt" | "lock" | "rec" | "rec-rt" | "1mb";
   /** `baseline`: the postMessage (or Web Locks) peer ratios are taken against. */
   role: "baseline" | "sabkit" | "peer" | "limit" | "transfer";
   /** The scenario this one's ratio is taken against (the postMessage peer, or Web Locks). */
@@ -122,7 +128,10 @@ function def(
   const per = meta.per ?? 1;
   const { full: _f, quick: _q, per: _p, ...rest } = meta;
   const entry: Scenario = { ...rest, batch: n * per };
-  scenarios.push(entry);
+  if (matches(meta)) {
+    scenarios.push(entry);
+    wanted.add(meta.name);
+  }
   const timed = meta.role === "sabkit" && (meta.section === "100k" || meta.section === "16");
   const b = bench(meta.name, async function* () {
     progress(meta.name);
@@ -162,10 +171,16 @@ function progress(name: string): void {
   if (out !== undefined) writeFileSync(`${out}.progress`, name);
 }
 
+/** Whether `--filter` (if given) picks this row: its section (`queue` picks the Queue's three) or name. */
+function matches(meta: { section: string; name: string }): boolean {
+  const section = ["rec", "rec-rt", "1mb"].includes(meta.section) ? `queue ${meta.section}` : meta.section;
+  return filter === undefined || filter.test(`${section} ${meta.name}`);
+}
+
 /** Records a scenario that does not run on this runtime. */
 function skip(meta: Omit<Scenario, "batch" | "skipped"> & { per?: number }, why: string): void {
   const { per: _, ...rest } = meta;
-  scenarios.push({ ...rest, batch: 0, skipped: why });
+  if (matches(meta)) scenarios.push({ ...rest, batch: 0, skipped: why });
 }
 
 const BIG = 100_000;
@@ -414,6 +429,9 @@ group("LockManager: the Web Locks API on shared memory", () => {
   });
 });
 
+// 7. Queue, SimpleQueue, JoinableQueue and Pipe: any value (issue 18; rows in _queue.ts).
+registerQueueRows(def);
+
 const versions: Record<string, string | undefined> = {
   deno: (globalThis as { Deno?: { version: { deno: string } } }).Deno?.version.deno,
   bun: (globalThis as { Bun?: { version: string } }).Bun?.version,
@@ -428,7 +446,13 @@ try {
   const date = new Date().toISOString();
   await startMachineProbe();
   const started = Date.now();
-  const result = await run({ format: "mitata", colors, print: (line: string) => console.log(line) });
+  const result = await run({
+    format: "mitata",
+    colors,
+    print: (line: string) => console.log(line),
+    // mitata calls `filter.test(name)`: the rows `--filter` picked.
+    filter: { test: (name: string) => wanted.has(name) } as RegExp,
+  });
   for (const t of result.benchmarks) {
     for (const r of t.runs) {
       if (r.error === undefined) continue;

@@ -10,6 +10,10 @@
  * Options:
  * - `--quick`: a smoke run, about a minute for all three.
  * - `--only=deno,node`: a subset of the runtimes (`chromium`, `firefox`: the browsers).
+ * - `--filter=REGEX`: only the rows whose section or name it matches
+ *   (case-insensitive): `--filter=queue` runs the Queue's rows (small
+ *   records, record round trips, 1 MB values). The table and targets cover
+ *   what ran; a target without its rows is n/a, not FAIL.
  * - `--repeat=N`: each runtime N times (`<runtime>.json`, `<runtime>.2.json`
  *   …); the table shows the median of the runs and the stability of the best
  *   channel.
@@ -46,7 +50,7 @@ try {
   console.error((e as Error).message);
   process.exit(2);
 }
-const { quick, document, rebuild, only, repeat, noFail } = args;
+const { quick, document, rebuild, only, repeat, noFail, filter } = args;
 // A browser that is not installed is left out of a full run (with a note), never out of an --only run.
 const missingBrowsers = BROWSER_NAMES.filter((b) => only === undefined && findBrowser(b) === undefined);
 const runtimes = RUNTIMES.filter((r) => only === undefined ? !missingBrowsers.includes(r) : only.includes(r));
@@ -66,6 +70,7 @@ function command(runtime: string, out: string): [string, string[]] {
     out,
     colors ? "--colors" : "--no-colors",
     ...(quick ? ["--quick"] : []),
+    ...(filter === undefined ? [] : [`--filter=${filter}`]),
   ];
   if (BROWSER_NAMES.includes(runtime)) {
     // The same bench.ts, bundled and run in a page's worker of the browser.

@@ -16,12 +16,22 @@ test("bench args: the defaults, --report's 5 runs, and every flag", () => {
     noFail: false,
     only: undefined,
     repeat: 1,
+    filter: undefined,
   });
   assert.equal(parseBenchArgs(["--report"], RUNTIMES).repeat, 5);
   assert.deepEqual(
     parseBenchArgs(["--quick", "--only=node,firefox", "--repeat=3", "--no-fail", "--rebuild"], RUNTIMES),
-    { quick: true, document: false, rebuild: true, noFail: true, only: ["node", "firefox"], repeat: 3 },
+    {
+      quick: true,
+      document: false,
+      rebuild: true,
+      noFail: true,
+      only: ["node", "firefox"],
+      repeat: 3,
+      filter: undefined,
+    },
   );
+  assert.equal(parseBenchArgs(["--filter=queue|Pipe"], RUNTIMES).filter, "queue|Pipe");
 });
 
 test("bench args: an unknown runtime, an empty --only, a bad --repeat or an unknown option is an error", () => {
@@ -38,6 +48,9 @@ test("bench args: an unknown runtime, an empty --only, a bad --repeat or an unkn
       ["--repeat=1e1"],
       ["--repeat=101"],
       ["--repeat=2", "--repeat=3"],
+      ["--filter="],
+      ["--filter=("],
+      ["--filter=a", "--filter=b"],
       ["--fast"],
     ]
   ) {
