@@ -1,0 +1,143 @@
+/**
+ * The loop every `Pool` worker runs (the `Process` target): load the task
+ * module, run the initializer, then take tasks from the shared task queue
+ * itself, run them and put their results, until the queue is closed and
+ * drained (or `maxtasksperchild` tasks are done).
+ *
+ * While tasks keep coming it never returns to the event loop between them
+ * (a blocking get that spins, then parks), except every `YIELD_MS` so timers
+ * and messages still run; an idle worker waits with `getAsync`.
+ *
+ * @module
+ */
+
+import { ChannelClosedError } from "../channel/channel.ts";
+import { QueueEmptyError } from "../core/errors.ts";
+import { errorRecord } from "../process/_control.ts";
+import { endpoints } from "../queue/_endpoint.ts";
+import type { Queue } from "../queue/queue.ts";
+import { CLAIM, DONE, DROPPED_MASK, HAS_CLAIM, HAS_RUN, RUN, STATE, STATE_READY } from "./_slots.ts";
+
+/** A task item: the export's name, then one argument list per call (a chunk). */
+export type TaskItem = [name: string, calls: unknown[][]];
+/** A result item: the task number, the results in order, and the error that stopped the chunk, if any. */
+export type ResultItem = [
+  n: number,
+  values: unknown[],
+  error?: { name: string; message: string; stack?: string },
+];
+
+/** How long a blocking get waits before the worker waits with `getAsync` (its event loop free). */
+const BLOCK_MS = 20;
+/** How long a busy worker may run tasks before it lets its event loop run once (ms). */
+const YIELD_MS = 50;
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return (typeof x === "object" || typeof x === "function") && x !== null &&
+    typeof (x as { then?: unknown }).then === "function";
+}
+
+/** The next task item: blocking while tasks come quickly, then async. */
+function next(tasks: Queue<TaskItem>): TaskItem | Promise<TaskItem> {
+  try {
+    return tasks.get({ timeout: BLOCK_MS });
+  } catch (e) {
+    // Idle (or, on Deno and Bun, an item whose shared memory must be awaited): wait with the loop free.
+    if (e instanceof QueueEmptyError || e instanceof TypeError) return tasks.getAsync();
+    throw e;
+  }
+}
+
+/**
+ * The pool worker. Exported as the default so `Process` runs it.
+ *
+ * @param url The task module.
+ * @param tasks The task queue (items numbered by the queue's take count).
+ * @param results The result queue.
+ * @param slot This worker's words (`_slots.ts`).
+ * @param dropped The table of tasks dropped while queued.
+ * @param initializer The export to call first, if any.
+ * @param initargs Its arguments.
+ * @param maxtasks Tasks to run before ending (0: no limit).
+ */
+export default async function poolWorker(
+  url: string,
+  tasks: Queue<TaskItem>,
+  results: Queue<ResultItem>,
+  slot: Int32Array,
+  dropped: Int32Array,
+  initializer: string | undefined,
+  initargs: unknown[],
+  maxtasks: number,
+): Promise<void> {
+  const mod = await import(url) as Record<string, unknown>;
+  if (initializer !== undefined) {
+    const init = mod[initializer];
+    if (typeof init !== "function") {
+      throw new TypeError(`The module ${url} has no function export ${JSON.stringify(initializer)}`);
+    }
+    await init(...initargs);
+  }
+  Atomics.store(slot, STATE, STATE_READY);
+  let taken = 0;
+  // Under the queue's get lock, before the take is visible: the claim (see _slots.ts).
+  endpoints.get(tasks)!.items.onTake = (n) => {
+    taken = n;
+    Atomics.store(slot, CLAIM, n);
+    Atomics.store(slot, HAS_CLAIM, 1);
+  };
+  const fns = new Map<string, (...args: unknown[]) => unknown>();
+  let done = 0;
+  let since = performance.now();
+  for (;;) {
+    let item: TaskItem;
+    try {
+      const got = next(tasks);
+      item = isThenable(got) ? await got : got;
+    } catch (e) {
+      if (e instanceof ChannelClosedError) return;
+      throw e;
+    }
+    const n = taken;
+    Atomics.store(slot, RUN, n);
+    Atomics.store(slot, HAS_RUN, 1);
+    // Dropped while it was queued (after RUN: the pool, which writes the table first, then reads RUN,
+    // either sees this worker run it, and stops it, or this worker sees it dropped).
+    if (Atomics.load(dropped, n & DROPPED_MASK) === n) continue;
+    const [name, calls] = item;
+    const values: unknown[] = [];
+    let error: ResultItem[2];
+    let fn = fns.get(name);
+    if (fn === undefined) {
+      const f = mod[name];
+      if (typeof f === "function") fns.set(name, fn = f as (...args: unknown[]) => unknown);
+    }
+    if (fn === undefined) {
+      error = errorRecord(new TypeError(`The module ${url} has no function export ${JSON.stringify(name)}`));
+    } else {
+      for (const args of calls) {
+        try {
+          let r = fn(...args);
+          if (isThenable(r)) r = await r;
+          values.push(r);
+        } catch (e) {
+          error = errorRecord(e);
+          break;
+        }
+      }
+    }
+    try {
+      results.put(error === undefined ? [n, values] : [n, values, error]);
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e;
+      // A result structuredClone refuses: the chunk fails with that error.
+      results.put([n, [], errorRecord(e)]);
+    }
+    Atomics.store(slot, DONE, ++done);
+    if (maxtasks > 0 && done >= maxtasks) return;
+    if (performance.now() - since > YIELD_MS) {
+      await new Promise((r) => setTimeout(r, 0));
+      since = performance.now();
+    }
+  }
+}

@@ -1,0 +1,78 @@
+/** Tasks for tests/pool_test.ts. */
+
+let base = 0;
+let calls = 0;
+
+export function add(a: number, b: number): number {
+  return a + b;
+}
+
+export function square(x: number): number {
+  return x * x;
+}
+
+export async function slowSquare(x: number, ms = x): Promise<number> {
+  await new Promise((r) => setTimeout(r, ms));
+  return x * x;
+}
+
+export function fails(message: string): never {
+  throw new RangeError(message);
+}
+
+export function failsAt(x: number, bad: number): number {
+  if (x === bad) throw new RangeError(`bad item ${x}`);
+  return x * 2;
+}
+
+export function setup(b: number): void {
+  base = b;
+}
+
+export function withBase(x: number): number {
+  return base + x;
+}
+
+/** How many calls this worker has run (maxtasksperchild gives fresh workers). */
+export function callCount(): number {
+  return ++calls;
+}
+
+export function exitWith(code: number): void {
+  (globalThis as unknown as { process: { exit(c: number): never } }).process.exit(code);
+}
+
+/** Throws from a timer, so the worker dies of an uncaught error while the task waits. */
+export function crashLater(): Promise<never> {
+  setTimeout(() => {
+    throw new Error("uncaught in a timer");
+  }, 1);
+  return new Promise(() => {});
+}
+
+/** Never returns to the event loop until `ms` pass (a busy task). */
+export function spin(ms: number): number {
+  const end = performance.now() + ms;
+  let n = 0;
+  while (performance.now() < end) n++;
+  return n;
+}
+
+/** Waits forever (a hung task), returning to the event loop. */
+export function hang(): Promise<never> {
+  return new Promise(() => {});
+}
+
+/** Allocates until the heap limit (resourceLimits) kills the worker. */
+export function oom(): number {
+  const hold: number[][] = [];
+  for (;;) hold.push(new Array(1e6).fill(1));
+}
+
+export function name(): string {
+  return (globalThis as { name?: string }).name ?? "";
+}
+
+export function echo<T>(x: T): T {
+  return x;
+}
