@@ -43,3 +43,5 @@ export * from "./src/queue/queue.ts";
 export * from "./src/queue/simple_queue.ts";
 export * from "./src/queue/joinable_queue.ts";
 export * from "./src/queue/pipe.ts";
+export * from "./src/pool/pool.ts";
+export * from "./src/pool/worker_exit_error.ts";
