@@ -64,6 +64,7 @@ import {
   SMALL_INT,
   T_ARRAY,
   T_ARRAYBUFFER,
+  T_ASCII,
   T_BIGINT,
   T_BIGINT64,
   T_BIGINT_OBJECT,
@@ -351,7 +352,8 @@ export class ValueEncoder {
       // included, so no isWellFormed scan is needed here.
       if (written !== n) return this.#utf16(s);
     } else written = textEncoder.encodeInto(s, this.#buf.subarray(at)).written;
-    this.#buf[start] = T_UTF8;
+    // As many bytes as units: every one ASCII, which the decoder reads as Latin-1 (see T_ASCII).
+    this.#buf[start] = written === n ? T_ASCII : T_UTF8;
     writePaddedVarint(this.#buf, start + 1, width, written);
     this.#pos = start + 1 + width + written;
   }

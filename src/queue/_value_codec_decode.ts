@@ -22,6 +22,7 @@ import {
   SMALL_INT,
   T_ARRAY,
   T_ARRAYBUFFER,
+  T_ASCII,
   T_BIGINT,
   T_BIGINT64,
   T_BIGINT_OBJECT,
@@ -51,6 +52,7 @@ import {
   T_UTF16,
   T_UTF8,
   T_VIEW,
+  TEXT_DECODER_MIN,
   textDecoder,
   VIEW_NAMES,
   VIEWS,
@@ -269,7 +271,7 @@ function readUtf8(n: number): string {
       }
     }
   }
-  if (RuntimeBuffer !== undefined) {
+  if (RuntimeBuffer !== undefined && n < TEXT_DECODER_MIN) {
     pos = stop;
     return bufferOver().utf8Slice(base + p, base + stop);
   }
@@ -279,6 +281,18 @@ function readUtf8(n: number): string {
     return textDecoder.decode(DECODER_TAKES_SHARED ? raw : raw.slice());
   }
   return readUtf8Slow(n);
+}
+
+/**
+ * A long ASCII string (`T_ASCII`): Latin-1 is ASCII's superset with one
+ * byte a unit, the cheapest decode there is (1 MB: Deno 30 GB/s against 3.6
+ * by utf8Slice, Bun 41 against 16, Node 19 against 17; measured).
+ */
+function readAscii(n: number): string {
+  if (RuntimeBuffer === undefined || n <= CONCAT_MAX) return readUtf8(n);
+  need(n);
+  pos += n;
+  return bufferOver().latin1Slice(base + pos - n, base + pos);
 }
 
 /** UTF-8 by hand, into code units. */
@@ -320,6 +334,7 @@ function readUtf16(n: number): string {
 function readString(): string {
   const tag = readByte();
   if (tag === T_UTF8) return readUtf8(readVarint());
+  if (tag === T_ASCII) return readAscii(readVarint());
   if (tag === T_UTF16) return readUtf16(readVarint());
   return corrupt(`a string expected, tag ${tag}`);
 }
@@ -422,6 +437,8 @@ function read(): unknown {
     }
     case T_UTF16:
       return readUtf16(readVarint());
+    case T_ASCII:
+      return readAscii(readVarint());
     case T_BIGINT64: {
       need(8);
       const x = view.getBigInt64(base + pos, true);
