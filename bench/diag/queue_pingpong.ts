@@ -2,7 +2,7 @@
  * Pipe ping-pong and Queue throughput of small records, alone, a few rounds
  * (a short A/B diagnostic for the Queue's hot path; `bench/_queue.ts` has the rows).
  *
- *   node bench/diag/queue_pingpong.ts [rounds=5] [which=rt,ch,q,pm,codec]
+ *   node bench/diag/queue_pingpong.ts [rounds=5] [which=rt,ch,q,pm,codec,str,str64k,pmstr,f64,pmf64]
  *
  * @module
  */
@@ -21,6 +21,11 @@ try {
       ["q", 100_000, () => openQueueValues("queue", "rec", "Queue")],
       ["pm", 100_000, () => openPostValues("pm burst", "rec", true)],
       ["codec", 100_000, () => openCodec("rec")],
+    ["str", 200, () => openQueueValues("queue str", "str", "Queue", 4 << 20)],
+    ["str64k", 200, () => openQueueValues("queue str 64k", "str", "Queue")],
+    ["pmstr", 200, () => openPostValues("pm str", "str", true)],
+    ["f64", 200, () => openQueueValues("queue f64", "f64", "Queue", 4 << 20)],
+    ["pmf64", 200, () => openPostValues("pm f64", "f64", true)],
     ] as const
   ) {
     if (!which.includes(name)) continue;

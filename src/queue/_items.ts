@@ -165,6 +165,13 @@ export const SHARED_WAIT = -1;
 
 const POLL_MS = DEATH_POLL_MS;
 const ASYNC_SPIN_MS = 0.02;
+/**
+ * How long a stream's writer spins for room, and its reader for the next
+ * part, before sleeping (ms; async calls: at most `ASYNC_SPIN_MS`): the
+ * other side holds its lock and is copying a part, a few µs for the parts
+ * of a 64 KiB ring, where a sleep costs a wake-up of tens of µs per part.
+ */
+const STREAM_SPIN_MS = 0.2;
 
 function up8(n: number): number {
   return (n + 7) & ~7;
@@ -552,8 +559,20 @@ export class Items {
       }
       const now = performance.now();
       if (now >= deadline) return TIMED_OUT;
-      if (now - start < Math.min(spin, this.#spins[0].ms)) {
-        pause();
+      const budget = Math.min(spin, this.#spins[0].ms);
+      if (now - start < budget) {
+        // Loads only until there is room (or the end) and the lock is free (see `get`).
+        const stop = Math.min(start + budget, deadline);
+        for (let k = 1;; k++) {
+          pause();
+          const h = Atomics.load(i32, HEAD);
+          if ((h & CLOSED) !== 0) break;
+          if (
+            Atomics.load(i32, PUT_LOCK) === 0 && this.#room(h, need) &&
+            (this.maxsize === 0 || this.size() < this.maxsize)
+          ) break;
+          if ((k & 7) === 0 && performance.now() >= stop) break;
+        }
         continue;
       }
       const epoch = Atomics.load(i32, ROOM + 1);
@@ -588,7 +607,7 @@ export class Items {
       }
     }
     // Phase 2: a stream, holding the lock from its first part to its last.
-    return yield* this.#stream(src, len, raw, shared, head, deadline);
+    return yield* this.#stream(src, len, raw, shared, head, deadline, spin);
   }
 
   *#stream(
@@ -598,8 +617,10 @@ export class Items {
     shared: SharedArrayBuffer[] | undefined,
     head: number,
     deadline: number,
+    spin: number,
   ): Generator<number, number, boolean> {
     const i32 = this.i32;
+    const spinMs = Math.min(spin, STREAM_SPIN_MS);
     let flags = FIRST | (raw ? RAW : 0);
     let ticket = 0;
     let sent = 0;
@@ -641,8 +662,11 @@ export class Items {
           this.#wakeSide(DATA, true);
           continue;
         }
-        // Wait for the reader to make room.
+        // Wait for the reader to make room: it is copying a part out, so spin a moment first.
         if (performance.now() >= deadline) break;
+        if (
+          this.#spinFor(() => this.#maxRecord - this.#used(head, Atomics.load(i32, TAIL)) >= want, spinMs)
+        ) continue;
         const epoch = Atomics.load(i32, ROOM + 1);
         Atomics.add(i32, ROOM, 1);
         let woken = true;
@@ -810,7 +834,7 @@ export class Items {
     for (let tried = first;; tried = UNTRIED) {
       let r = tried === UNTRIED ? this.tryGet(limit, sync) : tried;
       if (r === STREAM) {
-        r = yield* this.#readStream();
+        r = yield* this.#readStream(spin);
         if (r === STREAM) continue;
       }
       if (r >= 0 || r === ENDED || r === TOO_LONG || r === OWN_STREAM) {
@@ -823,8 +847,16 @@ export class Items {
       }
       const now = performance.now();
       if (now >= deadline) return TIMED_OUT;
-      if (now - start < Math.min(spin, this.#spins[1].ms)) {
-        pause();
+      const budget = Math.min(spin, this.#spins[1].ms);
+      if (now - start < budget) {
+        // Loads only until an item (or the end) shows and the lock is free: a try is a
+        // compare-and-swap on the consumers' line, and the clock costs as much as a few loads.
+        const stop = Math.min(start + budget, deadline);
+        for (let n = 1;; n++) {
+          pause();
+          if (this.ready(true) && Atomics.load(i32, GET_LOCK) === 0) break;
+          if ((n & 7) === 0 && performance.now() >= stop) break;
+        }
         continue;
       }
       const epoch = Atomics.load(i32, DATA + 1);
@@ -843,7 +875,7 @@ export class Items {
       if (!woken) {
         r = this.tryGet(limit, sync);
         if (r === STREAM) {
-          r = yield* this.#readStream();
+          r = yield* this.#readStream(spin);
           if (r === STREAM) return TIMED_OUT;
         }
         if (r === NEED_SHARED || r === BUSY || r === WAITING) return TIMED_OUT;
@@ -860,8 +892,9 @@ export class Items {
    * the ring closed before its end. Waits for parts without a deadline: the
    * writer holds its lock and writes as fast as this reads, or is repaired.
    */
-  *#readStream(): Generator<number, number, boolean> {
+  *#readStream(spin: number): Generator<number, number, boolean> {
     const i32 = this.i32;
+    const spinMs = Math.min(spin, STREAM_SPIN_MS);
     for (;;) {
       const tail = Atomics.load(i32, TAIL);
       const pos = tail & POS;
@@ -906,6 +939,8 @@ export class Items {
         this.#unlockGet();
         return ENDED;
       }
+      // The writer holds its lock and is copying the next part in: spin a moment before sleeping.
+      if (this.#spinFor(() => (Atomics.load(i32, HEAD) & (POS | CLOSED)) !== pos, spinMs)) continue;
       const epoch = Atomics.load(i32, DATA + 1);
       Atomics.add(i32, DATA, 1);
       try {
@@ -920,6 +955,17 @@ export class Items {
       this.hooks?.idle();
       // The writer may have died mid-stream: its lock is taken over and the stream aborted.
       this.repairPut();
+    }
+  }
+
+  /** Spins (loads only; the clock every 8th time) until `ready()` or `ms` passed: whether it is ready. */
+  #spinFor(ready: () => boolean, ms: number): boolean {
+    if (ms <= 0) return ready();
+    const stop = performance.now() + ms;
+    for (let n = 1;; n++) {
+      if (ready()) return true;
+      if ((n & 7) === 0 && performance.now() >= stop) return false;
+      pause();
     }
   }
 
