@@ -338,7 +338,8 @@ export class Pool {
     return this.#mapAll("starmap", name, items, options, true);
   }
 
-  async #mapAll<R>(
+  /** Checks the arguments (throwing at once), then runs the whole map. */
+  #mapAll<R>(
     what: string,
     name: string,
     items: Iterable<unknown>,
@@ -346,26 +347,25 @@ export class Pool {
     star: boolean,
   ): Promise<R[]> {
     checkName(name, `Pool.${what}`);
-    const list = Array.from(checkIterable(items, `Pool.${what}`));
-    let { chunksize, signal } = mapOptions(options, `Pool.${what}`);
+    checkIterable(items, `Pool.${what}`);
+    const { chunksize, signal } = mapOptions(options, `Pool.${what}`);
     this.#checkOpen(what);
-    if (chunksize === undefined) {
-      // Python's choice: about four chunks per worker.
-      chunksize = Math.max(1, Math.ceil(list.length / (this.#processes * 4)));
-    }
+    return this.#collect<R>(what, name, Array.from(items), chunksize, signal, star);
+  }
+
+  async #collect<R>(
+    what: string,
+    name: string,
+    list: unknown[],
+    chunksize: number | undefined,
+    signal: AbortSignal | undefined,
+    star: boolean,
+  ): Promise<R[]> {
+    // Python's default: about four chunks per worker.
+    const size = chunksize ?? Math.max(1, Math.ceil(list.length / (this.#processes * 4)));
     const out: R[] = new Array(list.length);
-    for await (
-      const [at, values] of this.#run(
-        what,
-        name,
-        list[Symbol.iterator](),
-        chunksize,
-        signal,
-        star,
-        true,
-        Infinity,
-      )
-    ) {
+    const chunks = this.#run(what, name, list[Symbol.iterator](), size, signal, star, true, Infinity);
+    for await (const [at, values] of chunks) {
       for (let k = 0; k < values.length; k++) out[at + k] = values[k] as R;
     }
     return out;
@@ -515,7 +515,11 @@ export class Pool {
         const i = done.indexOf(next);
         if (i >= 0) done.splice(i, 1);
         if (failed !== undefined) throw failed;
-        if (next.error !== undefined) throw next.error;
+        if (next.error !== undefined) {
+          // The chunk's results before its failing call come first.
+          if (next.values!.length > 0) yield [next.at, next.values!];
+          throw next.error;
+        }
         fill();
         yield [next.at, next.values!];
       }

@@ -2,6 +2,7 @@
 
 let base = 0;
 let calls = 0;
+let counts: Int32Array | undefined;
 
 export function add(a: number, b: number): number {
   return a + b;
@@ -25,8 +26,20 @@ export function failsAt(x: number, bad: number): number {
   return x * 2;
 }
 
-export function setup(b: number): void {
+export function setup(b: number, shared?: Int32Array): void {
   base = b;
+  counts = shared;
+}
+
+/** Counts a call of item `i` in the shared array the initializer got, then returns `i`. */
+export function mark(i: number, ms = 0): Promise<number> | number {
+  Atomics.add(counts!, i, 1);
+  return ms > 0 ? new Promise((r) => setTimeout(() => r(i), ms)) : i;
+}
+
+/** Throws during setup. */
+export function badSetup(): void {
+  throw new SyntaxError("setup failed");
 }
 
 export function withBase(x: number): number {
@@ -69,8 +82,21 @@ export function oom(): number {
   for (;;) hold.push(new Array(1e6).fill(1));
 }
 
+/** The worker's name: Node's `threadName`, the web `name` elsewhere. */
 export function name(): string {
-  return (globalThis as { name?: string }).name ?? "";
+  const p =
+    (globalThis as { process?: { getBuiltinModule?: (m: string) => { threadName?: string } } }).process;
+  const node = (globalThis as { Deno?: unknown; Bun?: unknown }).Deno === undefined &&
+      (globalThis as { Bun?: unknown }).Bun === undefined
+    ? p?.getBuiltinModule?.("node:worker_threads")?.threadName
+    : undefined;
+  return node ?? (globalThis as { name?: string }).name ?? "";
+}
+
+/** Doubles `x`; throws from `limit` on. */
+export function upTo(x: number, limit = 37): number {
+  if (x >= limit) throw new RangeError(`over the limit: ${x}`);
+  return 2 * x;
 }
 
 export function echo<T>(x: T): T {
