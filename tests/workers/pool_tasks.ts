@@ -82,15 +82,12 @@ export function oom(): number {
   for (;;) hold.push(new Array(1e6).fill(1));
 }
 
-/** The worker's name: Node's `threadName`, the web `name` elsewhere. */
+/** The worker's name: the web `name` (Deno), else `worker_threads`' `threadName` (Node, Bun). */
 export function name(): string {
-  const p =
-    (globalThis as { process?: { getBuiltinModule?: (m: string) => { threadName?: string } } }).process;
-  const node = (globalThis as { Deno?: unknown; Bun?: unknown }).Deno === undefined &&
-      (globalThis as { Bun?: unknown }).Bun === undefined
-    ? p?.getBuiltinModule?.("node:worker_threads")?.threadName
-    : undefined;
-  return node ?? (globalThis as { name?: string }).name ?? "";
+  const web = (globalThis as { name?: string }).name;
+  if (typeof web === "string" && web !== "") return web;
+  const p = (globalThis as { process?: { getBuiltinModule?: (m: string) => { threadName?: string } } }).process;
+  return p?.getBuiltinModule?.("node:worker_threads")?.threadName ?? "";
 }
 
 /** Doubles `x`; throws from `limit` on. */
