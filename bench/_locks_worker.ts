@@ -8,7 +8,7 @@
  */
 
 import { type Lock, type LockManager, revive, type RwLock } from "../mod.ts";
-import { isWrite, readAll, section, writeAll } from "./_locks.ts";
+import { isWrite, readAll, scanAll, section, writeAll } from "./_locks.ts";
 import { parentPort } from "./_port.ts";
 import { deadlineSignal, DONE, READY, setError } from "./_shared.ts";
 
@@ -54,6 +54,16 @@ const kinds: Record<string, (init: Init, ctl: Ctl) => (n: number) => void | Prom
         if (isWrite(i, every)) writeAll(data);
         else readAll(data);
         lock.release();
+      }
+    };
+  },
+  noLockReadMostly(init) {
+    const { data, every } = revive(init) as unknown as { data: Float64Array; every: number };
+    let i = 0;
+    return (n) => {
+      for (const end = i + n; i < end; i++) {
+        if (isWrite(i, every)) writeAll(data);
+        else scanAll(data);
       }
     };
   },

@@ -33,6 +33,10 @@ export const COUNTER = 8;
 export const LIMIT_COPY_IN = "limit: copy into shared memory (Float64Array.set → SharedArrayBuffer)";
 /** The limit row of one allocation and copy out of shared memory (what `recv` does per message). */
 export const LIMIT_ALLOC_COPY = "limit: allocate + copy out of shared memory (as recv does)";
+/** The limit row of the read-mostly sections with no lock at all (the most any lock could give). */
+export const LIMIT_NO_LOCK_RM = "limit: the same sections with no lock (2 threads, racy: speed only)";
+/** The limit row of the reads-only sections with no lock at all. */
+export const LIMIT_NO_LOCK_RO = "limit: the same reads with no lock (2 threads)";
 
 const WORDS = 16;
 const TEXT_BYTES = 2048;

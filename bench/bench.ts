@@ -25,6 +25,7 @@ import { dirname } from "node:path";
 import process from "node:process";
 import { type B, barplot, bench, flags, group, measure, run, summary } from "mitata";
 import { machineNow, startMachineProbe, stopMachineProbe } from "./_control.ts";
+import { LIMIT_NO_LOCK_RM, LIMIT_NO_LOCK_RO } from "./_shared.ts";
 import { runtime, terminateAll } from "./_port.ts";
 import * as lk from "./_locks.ts";
 import * as mt from "./_multithreading.ts";
@@ -397,6 +398,10 @@ group("read-mostly: reads scan a 256-float64 table, 8 reads : 1 write, main thre
     );
     const mtRw = "multithreading RwLock, read-mostly (8 reads : 1 write, 2 threads)";
     def({ ...rm, name: mtRw, role: "peer", full: 20_000, quick: 2_000 }, () => lk.openMtReadMostly(mtRw));
+    def(
+      { ...rm, name: LIMIT_NO_LOCK_RM, role: "limit", full: 20_000, quick: 2_000 },
+      () => lk.openReadMostly(LIMIT_NO_LOCK_RM, "none"),
+    );
   });
 });
 const RO = "sabkit Lock, reads only (2 readers)";
@@ -411,6 +416,10 @@ group("reads only: the same table, 2 readers on 2 cores", () => {
     def(
       { ...ro, name: rw, role: "sabkit", full: 20_000, quick: 2_000 },
       () => lk.openReadMostly(rw, "rwlock", Infinity),
+    );
+    def(
+      { ...ro, name: LIMIT_NO_LOCK_RO, role: "limit", full: 20_000, quick: 2_000 },
+      () => lk.openReadMostly(LIMIT_NO_LOCK_RO, "none", Infinity),
     );
   });
 });
