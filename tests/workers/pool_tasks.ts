@@ -99,3 +99,11 @@ export function upTo(x: number, limit = 37): number {
 export function echo<T>(x: T): T {
   return x;
 }
+
+/** Counts a call of item `i`, spins `us` microseconds, returns `i`. */
+export function markSpin(i: number, us: number): number {
+  Atomics.add(counts!, i, 1);
+  const end = performance.now() + us / 1000;
+  while (performance.now() < end);
+  return i;
+}
