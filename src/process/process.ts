@@ -21,7 +21,15 @@ import {
 } from "./_control.ts";
 import { describe } from "../core/_describe.ts";
 import { deadlineOf, forgetAbandoned, waitAsync } from "../core/_wait.ts";
-import { reportsExit, spawn, type SpawnedWorker, terminateStopsAtOnce } from "../runtime/mod.ts";
+import {
+  reportsExit,
+  type ResourceLimits,
+  spawn,
+  type SpawnedWorker,
+  terminateStopsAtOnce,
+} from "../runtime/mod.ts";
+
+export type { ResourceLimits } from "../runtime/mod.ts";
 
 /** The exit code of a terminated process, as Python reports it: `-SIGTERM`. */
 const TERMINATED = -15;
@@ -43,6 +51,12 @@ export interface ProcessOptions {
    * one copy of sabkit) and passes the URL of its output here.
    */
   bootstrap?: URL | string;
+  /**
+   * Node only (other runtimes ignore it): the worker's memory limits; a
+   * worker that reaches one ends, and `join()` rejects with its
+   * out-of-memory error.
+   */
+  resourceLimits?: ResourceLimits;
 }
 
 /**
@@ -109,6 +123,7 @@ function bootstrapUrl(): URL {
 export class Process {
   #url: URL;
   #bootstrap: URL | undefined;
+  #resourceLimits: ResourceLimits | undefined;
   #args: readonly unknown[];
   #exportName: string;
   #name: string;
@@ -142,7 +157,12 @@ export class Process {
         `The options of a Process must be an object such as { args: [...] }, got ${describe(options)}`,
       );
     }
-    const { args = [], name = `Process-${++counter}`, exportName = "default", bootstrap } = options;
+    const { args = [], name = `Process-${++counter}`, exportName = "default", bootstrap, resourceLimits } =
+      options;
+    if (resourceLimits !== undefined && (typeof resourceLimits !== "object" || resourceLimits === null)) {
+      throw new TypeError(`The resourceLimits must be an object, got ${describe(resourceLimits)}`);
+    }
+    this.#resourceLimits = resourceLimits;
     if (!Array.isArray(args)) throw new TypeError(`The args must be an array, got ${describe(args)}`);
     if (typeof name !== "string") throw new TypeError(`The name must be a string, got ${describe(name)}`);
     if (typeof exportName !== "string") {
@@ -193,7 +213,7 @@ export class Process {
         if (!reportsExit) this.#end(1);
       },
       onExit: (code) => this.#finish(code),
-    });
+    }, this.#resourceLimits);
     this.#worker = worker;
     const message: StartMessage = {
       sabkit: "start",

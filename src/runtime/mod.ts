@@ -12,10 +12,10 @@
  */
 
 import { builtin, spawnNode, workerPortNode } from "./node.ts";
-import type { RuntimeName, SpawnedWorker, WorkerEvents, WorkerPort } from "./types.ts";
+import type { ResourceLimits, RuntimeName, SpawnedWorker, WorkerEvents, WorkerPort } from "./types.ts";
 import { spawnWeb, workerPortWeb } from "./web.ts";
 
-export type { RuntimeName, SpawnedWorker, WorkerEvents, WorkerPort } from "./types.ts";
+export type { ResourceLimits, RuntimeName, SpawnedWorker, WorkerEvents, WorkerPort } from "./types.ts";
 
 interface Globals {
   Deno?: unknown;
@@ -53,9 +53,16 @@ export const reportsExit: boolean = runtime === "node" || runtime === "bun";
  */
 export const terminateStopsAtOnce: boolean = runtime !== "deno";
 
-/** Starts a module worker running `url`. */
-export function spawn(url: URL, name: string, events: WorkerEvents): SpawnedWorker {
-  return runtime === "node" ? spawnNode(url, name, events) : spawnWeb(url, name, events, runtime === "bun");
+/** Starts a module worker running `url` (`resourceLimits`: Node only). */
+export function spawn(
+  url: URL,
+  name: string,
+  events: WorkerEvents,
+  resourceLimits?: ResourceLimits,
+): SpawnedWorker {
+  return runtime === "node"
+    ? spawnNode(url, name, events, resourceLimits)
+    : spawnWeb(url, name, events, runtime === "bun");
 }
 
 /** The port of the worker this code runs in. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { SpawnedWorker, WorkerEvents, WorkerPort } from "./types.ts";
+import type { ResourceLimits, SpawnedWorker, WorkerEvents, WorkerPort } from "./types.ts";
 
 /** A Node built-in module, without a static `node:` import (browsers have none). */
 export function builtin<T>(name: string): T | undefined {
@@ -15,7 +15,7 @@ export function builtin<T>(name: string): T | undefined {
 
 /** The part of `node:worker_threads` used here (typed locally: no @types/node for users). */
 interface WorkerThreads {
-  Worker: new (url: URL, options: { name: string }) => {
+  Worker: new (url: URL, options: { name: string; resourceLimits?: ResourceLimits }) => {
     on(event: "error", listener: (error: unknown) => void): void;
     on(event: "exit", listener: (code: number) => void): void;
     postMessage(message: unknown): void;
@@ -34,8 +34,16 @@ function threads(): WorkerThreads {
 }
 
 /** Starts a `worker_threads` worker on a module URL. */
-export function spawnNode(url: URL, name: string, events: WorkerEvents): SpawnedWorker {
-  const worker = new (threads().Worker)(url, { name });
+export function spawnNode(
+  url: URL,
+  name: string,
+  events: WorkerEvents,
+  resourceLimits?: ResourceLimits,
+): SpawnedWorker {
+  const worker = new (threads().Worker)(
+    url,
+    resourceLimits === undefined ? { name } : { name, resourceLimits },
+  );
   worker.on("error", (e) => events.onError(e));
   worker.on("exit", (code) => events.onExit(code));
   return {

@@ -9,6 +9,22 @@
 /** The runtimes sabkit knows. */
 export type RuntimeName = "deno" | "bun" | "node" | "browser";
 
+/**
+ * Node's limits of a worker's memory (`worker_threads`' `resourceLimits`); a
+ * worker that reaches one ends with an out-of-memory error. Other runtimes
+ * have none and ignore them.
+ */
+export interface ResourceLimits {
+  /** The main heap's most megabytes. */
+  maxOldGenerationSizeMb?: number;
+  /** The young generation's most megabytes. */
+  maxYoungGenerationSizeMb?: number;
+  /** The most megabytes of generated code. */
+  codeRangeSizeMb?: number;
+  /** The thread's stack, in megabytes. */
+  stackSizeMb?: number;
+}
+
 /** A started worker, whatever the runtime. */
 export interface SpawnedWorker {
   /** Posts a message to the worker. */
