@@ -30,17 +30,22 @@ for (const seed of SEEDS) {
     try {
       const controllers = Array.from({ length: COUNT }, () => new AbortController());
       const settled = new Uint8Array(COUNT);
-      const results = Array.from({ length: COUNT }, (_, i) =>
-        pool.apply<number>("markSpin", [i, Math.floor(rng() * (seed % 2 === 0 ? 50 : 400))], { signal: controllers[i].signal }).then(
-          (v) => {
-            settled[i] = 1;
-            return { ok: true as const, v };
-          },
-          (e) => {
-            settled[i] = 1;
-            return { ok: false as const, e };
-          },
-        ));
+      const results = Array.from(
+        { length: COUNT },
+        (_, i) =>
+          pool.apply<number>("markSpin", [i, Math.floor(rng() * (seed % 2 === 0 ? 50 : 400))], {
+            signal: controllers[i].signal,
+          }).then(
+            (v) => {
+              settled[i] = 1;
+              return { ok: true as const, v };
+            },
+            (e) => {
+              settled[i] = 1;
+              return { ok: false as const, e };
+            },
+          ),
+      );
       // Abort, now and then, the oldest task not yet settled: most often one that is running.
       const killer = (async () => {
         let next = 0;
@@ -75,7 +80,9 @@ for (const seed of SEEDS) {
       assert.ok(exits <= aborted.size, `${exits} innocent failures for ${aborted.size} aborts`);
       // The pool still serves, exactly.
       assert.deepEqual(await pool.starmap("add", [[1, 2], [3, 4]]), [3, 7]);
-      console.log(`${runtime}: ${aborted.size} aborts (${kills} of running tasks), ${exits} tasks lost with a killed worker`);
+      console.log(
+        `${runtime}: ${aborted.size} aborts (${kills} of running tasks), ${exits} tasks lost with a killed worker`,
+      );
     } finally {
       pool.terminate();
       await pool.join();

@@ -146,6 +146,20 @@ test(
   },
 );
 
+test("out of memory (Node's resourceLimits): the task rejects with WorkerExitError, the pool goes on", {
+  ...SLOW,
+  skip: runtime !== "node" && "resourceLimits are Node's",
+}, async () => {
+  await withPool({ resourceLimits: { maxOldGenerationSizeMb: 32 } }, async (pool) => {
+    const others = Array.from({ length: 20 }, (_, i) => pool.apply("slowSquare", [i, 1]));
+    const e = await pool.apply("oom").catch((e) => e);
+    assert.ok(e instanceof WorkerExitError, String(e));
+    assert.match(e.message, /memory/i);
+    assert.deepEqual(await Promise.all(others), Array.from({ length: 20 }, (_, i) => i * i));
+    assert.equal(await pool.apply("add", [1, 1]), 2);
+  });
+});
+
 test(
   "abort: a queued task is dropped (never runs), a running one's worker is stopped and replaced",
   SLOW,

@@ -8,7 +8,7 @@
 import { describe } from "../core/_describe.ts";
 import { TimeoutError } from "../core/errors.ts";
 import { waitOptions } from "../core/_wait.ts";
-import { cpuCount, Process } from "../process/process.ts";
+import { cpuCount, Process, type ResourceLimits } from "../process/process.ts";
 import { CLOSED, type Job, PoolCore, RUNNING, TERMINATED } from "./_core.ts";
 import { WorkerExitError } from "./worker_exit_error.ts";
 
@@ -26,6 +26,8 @@ export interface PoolOptions {
   name?: string;
   /** The worker bootstrap's URL, as `Process`'s option of that name (bundled programs). */
   bootstrap?: URL | string;
+  /** Node only: each worker's memory limits; a worker that reaches one dies and is replaced. */
+  resourceLimits?: ResourceLimits;
 }
 
 /** Options of {@linkcode Pool.apply}. */
@@ -162,7 +164,14 @@ export class Pool {
     if (typeof options !== "object" || options === null || Array.isArray(options)) {
       throw new TypeError(`The options of new Pool() must be an object, got ${describe(options)}`);
     }
-    const { initializer, initargs = [], maxtasksperchild, name = `Pool-${++counter}`, bootstrap } = options;
+    const {
+      initializer,
+      initargs = [],
+      maxtasksperchild,
+      name = `Pool-${++counter}`,
+      bootstrap,
+      resourceLimits,
+    } = options;
     const processes = options.processes === undefined ? cpuCount() : count(options.processes, "processes", 1);
     const maxtasks = maxtasksperchild === undefined || maxtasksperchild === null
       ? 0
@@ -189,7 +198,7 @@ export class Pool {
       name,
       bootstrap,
       start: (workerName, args, boot) =>
-        new Process(workerUrl(), { name: workerName, args, bootstrap: boot }).start(),
+        new Process(workerUrl(), { name: workerName, args, bootstrap: boot, resourceLimits }).start(),
     });
   }
 
