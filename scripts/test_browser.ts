@@ -35,6 +35,11 @@ const EXPECTED_NOISE =
 const sources: Plugin = {
   name: "sabkit-sources",
   setup(b) {
+    // tests/_values.ts (the Queue tests' values and checks) asserts with node:assert: a shim here.
+    b.onResolve(
+      { filter: /^node:assert\/strict$/ },
+      () => ({ path: `${ROOT}tests/browser/_node_assert.ts` }),
+    );
     b.onResolve({ filter: /^(@sabkit\/sabkit|sabkit)(\/\w+)?$/ }, (args) => {
       const sub = /\/(\w+)$/.exec(args.path.replace(/^@sabkit\//, ""))?.[1];
       return { path: `${ROOT}${sub === undefined ? "mod.ts" : `src/${sub}/mod.ts`}` };

@@ -530,6 +530,14 @@ export function sampleValues(): [string, unknown][] {
 }
 
 const IS_BUN = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+/**
+ * Firefox's structuredClone carries an error's captured stack, not one
+ * assigned to it (and a stack names the thread that made it): no copy made
+ * elsewhere can have it, so stacks are not compared there (the browser suite).
+ */
+const STACKS: boolean = !/\bFirefox\//.test(
+  (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? "",
+);
 
 /**
  * Asserts that `actual` is what `structuredClone(original)` gives, compared
@@ -600,7 +608,7 @@ function compare(
     compare(x, y, z, `${path}[${JSON.stringify(key)}]`, seen, seenBack, originals);
   if (typeof DOMException === "function" && expected instanceof DOMException) {
     same((actual as DOMException).name, expected.name, `${path}.name`);
-    if (typeof expected.stack === "string") {
+    if (STACKS && typeof expected.stack === "string") {
       same((actual as DOMException).stack, expected.stack, `${path}.stack`);
     }
     return same((actual as DOMException).message, expected.message, `${path}.message`);
@@ -610,7 +618,7 @@ function compare(
     same(act.name, expected.name, `${path}.name`);
     same(Object.hasOwn(act, "message"), Object.hasOwn(expected, "message"), `${path} has message`);
     same(act.message, expected.message, `${path}.message`);
-    if (typeof expected.stack === "string") same(act.stack, expected.stack, `${path}.stack`);
+    if (STACKS && typeof expected.stack === "string") same(act.stack, expected.stack, `${path}.stack`);
     const origError = original as Error;
     same(Object.hasOwn(act, "cause"), Object.hasOwn(origError, "cause"), `${path} has cause`);
     if (Object.hasOwn(origError, "cause")) {

@@ -21,11 +21,11 @@ try {
       ["q", 100_000, () => openQueueValues("queue", "rec", "Queue")],
       ["pm", 100_000, () => openPostValues("pm burst", "rec", true)],
       ["codec", 100_000, () => openCodec("rec")],
-    ["str", 200, () => openQueueValues("queue str", "str", "Queue", 4 << 20)],
-    ["str64k", 200, () => openQueueValues("queue str 64k", "str", "Queue")],
-    ["pmstr", 200, () => openPostValues("pm str", "str", true)],
-    ["f64", 200, () => openQueueValues("queue f64", "f64", "Queue", 4 << 20)],
-    ["pmf64", 200, () => openPostValues("pm f64", "f64", true)],
+      ["str", 200, () => openQueueValues("queue str", "str", "Queue", 4 << 20)],
+      ["str64k", 200, () => openQueueValues("queue str 64k", "str", "Queue")],
+      ["pmstr", 200, () => openPostValues("pm str", "str", true)],
+      ["f64", 200, () => openQueueValues("queue f64", "f64", "Queue", 4 << 20)],
+      ["pmf64", 200, () => openPostValues("pm f64", "f64", true)],
     ] as const
   ) {
     if (!which.includes(name)) continue;

@@ -25,7 +25,7 @@ import {
   WAITING,
 } from "./_items.ts";
 import { reviveInPlace } from "./_revive_in_place.ts";
-import { SharedPort, sharedSupported } from "./_shared.ts";
+import { SharedPort, sharedSupported, sharedUnsupported } from "./_shared.ts";
 import { decodeValue, ValueEncoder } from "./_value_codec.ts";
 
 const NO_BUFFERS: readonly SharedArrayBuffer[] = Object.freeze([]) as readonly SharedArrayBuffer[];
@@ -149,7 +149,8 @@ export class Endpoint {
     if (list.length === 0) return { bytes, shared: undefined };
     if (this.#port === undefined) {
       throw new TypeError(
-        `${this.#names.kind}.${this.#names.put}() cannot carry shared memory on this runtime: it has no BroadcastChannel`,
+        `${this.#names.kind}.${this.#names.put}() cannot carry shared memory (a SharedArrayBuffer or a sabkit ` +
+          `object) on this runtime: ${sharedUnsupported}`,
       );
     }
     const shared = list.slice();

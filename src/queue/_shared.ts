@@ -29,8 +29,25 @@ import { checkStop, type Deadline, remaining, waitSync } from "../core/_wait.ts"
 import { type Broadcast, canBroadcast, canReceiveSync, openBroadcast } from "../runtime/broadcast.ts";
 import { DONE_TICKET, type SharedHooks, WANTS } from "./_items.ts";
 
+/**
+ * Chromium (Chrome 156, measured in the browser suite) delivers a
+ * `SharedArrayBuffer` posted on a `BroadcastChannel` as `null`, without an
+ * error or a `messageerror`: there the buffers cannot travel beside items.
+ * (Firefox delivers them; Chromium's `MessagePort` does, but joins two
+ * threads only, see `runtime/broadcast.ts`.)
+ */
+// "HeadlessChrome/…" too, hence no word boundary.
+const CHROMIUM: boolean = /Chrom(?:e|ium)\//.test(
+  (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? "",
+);
+
 /** Whether values carrying shared memory can be queued on this runtime. */
-export const sharedSupported: boolean = canBroadcast;
+export const sharedSupported: boolean = canBroadcast && !CHROMIUM;
+
+/** Why they cannot, where they cannot (the end of a `TypeError`'s message). */
+export const sharedUnsupported: string = !canBroadcast
+  ? "it has no BroadcastChannel"
+  : "Chromium's BroadcastChannel delivers a SharedArrayBuffer as null";
 
 /** A word nobody changes: a blocking wait for buffers naps on it between looks. */
 const NAP = new Int32Array(new SharedArrayBuffer(4));

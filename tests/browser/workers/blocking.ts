@@ -22,6 +22,9 @@ import {
   SynchronizedValue,
 } from "@sabkit/sabkit";
 
+// The Queue and Pipe tests' targets (their own module: they check values with tests/_values.ts).
+export * from "./queue.ts";
+
 function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(`worker check failed: ${what}`);
 }
