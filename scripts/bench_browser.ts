@@ -3,7 +3,7 @@
  * `npm run bench -- --only=chromium,firefox` runs this once per browser, as
  * it runs bench.ts on Deno, Bun and Node.
  *
- *   node scripts/bench_browser.ts <chromium|firefox> [--out FILE] [--quick] [--colors|--no-colors]
+ *   node scripts/bench_browser.ts <chromium|firefox> [--out FILE] [--quick] [--filter=REGEX] [--colors|--no-colors]
  *
  * bench.ts and its workers are bundled by esbuild with its `node:` imports
  * mapped to bench/browser/_node_shims.ts, served on 127.0.0.1 with the cross-
@@ -189,7 +189,13 @@ async function main(): Promise<number> {
     else if (r.exit !== undefined) finish(r.exit);
   });
   await new Promise<void>((resolve) => server.once("listening", resolve));
-  const args = ["--no-colors", ...(quick ? ["--quick"] : []), ...(out !== undefined ? ["--out", out] : [])];
+  const filter = argv.find((a) => a.startsWith("--filter="));
+  const args = [
+    "--no-colors",
+    ...(quick ? ["--quick"] : []),
+    ...(filter !== undefined ? [filter] : []),
+    ...(out !== undefined ? ["--out", out] : []),
+  ];
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html#${
     encodeURIComponent(JSON.stringify(args))
   }`;
