@@ -11,6 +11,7 @@
 import type { Scenario } from "./bench.ts";
 import { LIMIT_ALLOC_COPY, LIMIT_COPY_IN, LIMIT_NO_LOCK_RM, LIMIT_NO_LOCK_RO } from "./_shared.ts";
 import { MT_REC, PM_F64, PM_STR } from "./_queue_record.ts";
+import { peerRow, POOL_ROWS } from "./_pool.ts";
 
 interface Stats {
   p50: number;
@@ -141,6 +142,9 @@ function figure(cell: Cell): string {
   if (s.section === "16") return `${rate(1e9 / ns)} msgs/s`;
   if (s.section === "rec") return `${rate(1e9 / ns)} values/s`;
   if (s.section === "rt" || s.section === "rec-rt") return `${num(ns / 1e3)} µs/round trip`;
+  if (s.section === "pool" || s.section === "pool-cpu") return `${rate(1e9 / ns)} tasks/s`;
+  if (s.section === "pool-map") return `${rate(1e9 / ns)} items/s`;
+  if (s.section === "pool-lat") return `${time(ns)}/task`;
   return `${time(ns)}/op`;
 }
 
@@ -183,6 +187,11 @@ const SECTIONS: Record<Scenario["section"], string> = {
   rec:
     "Queue: small records (3 short strings, 8 numbers, a nested array), built anew for each put, main → worker (ratio: vs postMessage(record) at its best, the faster of its two rows)",
   "rec-rt": "Queue: round trip of a small record (ratio: vs a postMessage ping-pong of the record)",
+  pool: "Pool: tiny tasks add(a, b) submitted at once, 2 workers, warm (ratio: vs piscina)",
+  "pool-map":
+    "Pool: a map of small items, 2 workers (ratio: vs piscina, a task per item: no peer batches; chunks by hand for reference)",
+  "pool-cpu": "Pool: tasks of ≈1 ms of arithmetic, 2 workers (ratio: vs piscina)",
+  "pool-lat": "Pool: one task at a time on an idle pool, apply → result, median (ratio: vs piscina)",
   "1mb":
     "Queue: a 1 MB string and a 1 MB Float64Array inside an object, main → worker (ratio: vs postMessage of the same value at its best, the faster of its two rows)",
 };
@@ -249,6 +258,32 @@ const byGbps = (c: Cell): string => `${num(gbps(c))} GB/s`;
 const atBest = (c: Map<string, Cell>, name: string): Cell | undefined => reference(c, name);
 const byRate = (c: Cell): string => `${rate(1e9 / c.ns!)}/s`;
 const byTime = (c: Cell): string => time(c.ns!);
+
+/** The fastest of the peers' rows of a Pool section (the row name ends with `suffix`). */
+function bestPeer(c: Map<string, Cell>, suffix: string): Cell | undefined {
+  const rows = (["piscina", "tinypool", "workerpool"] as const).map((p) => c.get(peerRow(p, suffix)));
+  const ok = rows.filter((x) => x?.ns !== undefined).sort((a, b) => a!.ns! - b!.ns!);
+  return ok[0] ?? rows.find((x) => x !== undefined);
+}
+
+const POOL_TARGETS: Target[] = [
+  ...(["piscina", "tinypool", "workerpool"] as const).map((p): Target => ({
+    text: `Pool: tiny tasks submitted at once, tasks/s ≥ 3× ${p}`,
+    check: (c) => compare(c.get(POOL_ROWS.tiny), c.get(peerRow(p, POOL_ROWS.peerTiny)), 3, byRate),
+  })),
+  {
+    text: "Pool: map of small items with a chunksize ≥ 3× the best peer's equivalent (a task per item)",
+    check: (c) => compare(c.get(POOL_ROWS.map), bestPeer(c, POOL_ROWS.peerMap), 3, byRate),
+  },
+  {
+    text: "Pool: CPU-bound tasks (≈1 ms) within 5 % of the best peer (tasks/s ≥ 0.95×)",
+    check: (c) => compare(c.get(POOL_ROWS.cpu), bestPeer(c, POOL_ROWS.peerCpu), 0.95, byRate),
+  },
+  {
+    text: "Pool: latency of one task on an idle pool, median ≤ 1/5 of piscina's",
+    check: (c) => compare(c.get(POOL_ROWS.lat), c.get(peerRow("piscina", POOL_ROWS.peerLat)), 5, byTime),
+  },
+];
 
 const TARGETS: Target[] = [
   {
@@ -676,6 +711,16 @@ export function resultsDocument(
     "`sendWith + recvWith` row writes each message in place (its stamps; the first laps of the slots get the whole",
     "pattern) and reads it in place: nothing is copied. A peer that fails the consumer's checks shows as an error",
     "in its cell.",
+    "",
+    "The Queue rows (issue 18, `bench/_queue.ts`, `npm run bench:queue` runs only them) send values built anew for",
+    "each put through `Queue`, `SimpleQueue`, `JoinableQueue` (the producer then `join`s: every item `taskDone`) and",
+    "a one-way `Pipe`: a record of 3 short strings, 8 numbers and a nested array (208 bytes as JSON), and a 1 MB",
+    "ASCII string or a 1 MB `Float64Array` inside an object (through the default 64 KiB, streamed in parts, and",
+    "through 4 MiB). The consumer checks every value's stamps and the first ones field by field. Peers: postMessage",
+    "of the same values (blocking and as a burst; ratios use the faster), multithreading's `channel()` with the",
+    "record as an object and as a JSON string, and the limits of one thread: sabkit's value codec (encode, copy,",
+    "decode) and `structuredClone`. Round trips: a record over two one-way Pipes against a postMessage ping-pong of",
+    "the record.",
     "",
     figuresNote(p),
     "",
