@@ -396,6 +396,7 @@ const TARGETS: Target[] = [
     text: "RwLock reads only (2 readers) ≥ 2× Lock",
     check: (c) => rwlockVerdict(c, "reads only", LIMIT_NO_LOCK_RO),
   },
+  ...POOL_TARGETS,
 ];
 
 /**

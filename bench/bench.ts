@@ -31,6 +31,7 @@ import * as lk from "./_locks.ts";
 import * as mt from "./_multithreading.ts";
 import * as s from "./_scenarios.ts";
 import { registerQueueRows } from "./_queue.ts";
+import { registerPoolRows } from "./_pool.ts";
 import type { Session } from "./_scenarios.ts";
 
 const argv = process.argv.slice(2);
@@ -53,7 +54,18 @@ export interface Scenario {
   /** The mitata benchmark name (unique). */
   name: string;
   /** The section of the combined table. */
-  section: "100k" | "16" | "rt" | "lock" | "rec" | "rec-rt" | "1mb";
+  section:
+    | "100k"
+    | "16"
+    | "rt"
+    | "lock"
+    | "rec"
+    | "rec-rt"
+    | "1mb"
+    | "pool"
+    | "pool-map"
+    | "pool-cpu"
+    | "pool-lat";
   /** `baseline`: the postMessage (or Web Locks) peer ratios are taken against. */
   role: "baseline" | "sabkit" | "peer" | "limit" | "transfer";
   /** The scenario this one's ratio is taken against (the postMessage peer, or Web Locks). */
@@ -440,6 +452,9 @@ group("LockManager: the Web Locks API on shared memory", () => {
 
 // 7. Queue, SimpleQueue, JoinableQueue and Pipe: any value (issue 18; rows in _queue.ts).
 registerQueueRows(def);
+
+// 8. Pool against piscina, tinypool and workerpool (issue 19; rows in _pool.ts).
+registerPoolRows(def, skip);
 
 const versions: Record<string, string | undefined> = {
   deno: (globalThis as { Deno?: { version: { deno: string } } }).Deno?.version.deno,
