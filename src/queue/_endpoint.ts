@@ -369,12 +369,22 @@ export class Endpoint {
 
   /** A copy of the bytes of the item just taken (`len` long). */
   bytesOf(len: number): Uint8Array {
+    this.#dropBuffers();
+    return this.items.scratch.slice(0, len);
+  }
+
+  /** Copies the bytes of the item just taken (`len` long) into `target` (long enough), allocating nothing. */
+  copyBytes(len: number, target: Uint8Array): void {
+    this.#dropBuffers();
+    target.set(this.items.scratch.subarray(0, len));
+  }
+
+  #dropBuffers(): void {
     const items = this.items;
     if (items.buffers !== undefined) {
       this.#port!.consumed(items.ticket);
       items.buffers = undefined;
     }
-    return items.scratch.slice(0, len);
   }
 
   /** A poll's answer: whether an item (or the end) is there; a wake-up it took is passed on. */

@@ -426,7 +426,7 @@ export class Connection<T = unknown> {
     const end = this.#open(this.#in, "recvBytesInto");
     const target = bytesView(buf, offset, undefined);
     const n = end.takeSync(Infinity, undefined, "recvBytesInto", "recvBytesAsync", target.length);
-    target.set(end.bytesOf(n));
+    end.copyBytes(n, target);
     return n;
   }
 
