@@ -39,6 +39,8 @@ import { WorkerExitError } from "./worker_exit_error.ts";
 const RING_ITEMS = 1024;
 /** Shared memory of each queue. */
 const RING_BYTES = 1 << 18;
+/** The reason the reader's wait is aborted with when something needs it (a death, close, terminate). */
+const KICK: Error = new Error("kick");
 /** How often a pending repair looks again for the queue's lock to be repaired (ms). */
 const REPAIR_POLL_MS = 5;
 
@@ -46,10 +48,16 @@ const REPAIR_POLL_MS = 5;
 export interface Job {
   /** The export to call. */
   readonly name: string;
-  /** One argument list per call. */
-  readonly calls: unknown[][];
-  /** Called once: the results in order (up to the failing call), and the error, if any. */
-  readonly settle: (values: unknown[], error: Error | undefined) => void;
+  /** `APPLY`: one call, `payload` its arguments; `MAP`: a call per item; `STARMAP`: a call per argument list. */
+  readonly kind: number;
+  /** The arguments, or the items. */
+  readonly payload: unknown[];
+  /**
+   * Called once: the result (`APPLY`) or the results in order up to the
+   * failing call (`MAP`, `STARMAP`; `undefined` when none ran), and the
+   * error, if any.
+   */
+  readonly settle: (result: unknown, error: Error | undefined) => void;
   /** 0 waiting in the backlog, 1 queued or running (`index` its number), 2 settled. */
   state: number;
   /** The task number once queued. */
@@ -206,7 +214,7 @@ export class PoolCore {
   submit(job: Job): void {
     if (this.broken !== undefined) {
       job.state = 2;
-      job.settle([], this.broken);
+      job.settle(undefined, this.broken);
       return;
     }
     this.#backlog.push(job);
@@ -214,7 +222,8 @@ export class PoolCore {
     this.#feed();
     // An idle pool answers one task within microseconds: spin for it rather than wait for a wake-up.
     if (before === 0 && this.#inflight.size === 1) this.#spinFor(job);
-    if (job.state !== 2 || this.pending > 0) this.#wake();
+    // The reader needs no kick for a new task (its result will wake it): only to be started.
+    if (!this.#reading && this.pending > 0) void this.#read();
   }
 
   /** Settles `job` with `reason` now: dropped if queued, its worker stopped (and replaced) if running. */
@@ -233,7 +242,7 @@ export class PoolCore {
       }
     }
     job.state = 2;
-    job.settle([], reason);
+    job.settle(undefined, reason);
   }
 
   #failAll(error: Error): void {
@@ -245,7 +254,7 @@ export class PoolCore {
     for (const job of jobs) {
       if (job.state === 2) continue;
       job.state = 2;
-      job.settle([], error);
+      job.settle(undefined, error);
     }
   }
 
@@ -266,7 +275,7 @@ export class PoolCore {
       job.index = n;
       job.state = 1;
       try {
-        this.#tasks.putNowait([job.name, job.calls]);
+        this.#tasks.putNowait([job.kind, job.name, job.payload]);
       } catch (e) {
         this.#inflight.delete(n);
         job.state = 0;
@@ -274,7 +283,7 @@ export class PoolCore {
           // structuredClone refused the arguments: nothing was put.
           this.#next(again);
           job.state = 2;
-          job.settle([], e as Error);
+          job.settle(undefined, e as Error);
           continue;
         }
         // Too large for one record of the queue's memory: streamed in, once the queue is empty.
@@ -302,7 +311,7 @@ export class PoolCore {
     job.index = n;
     job.state = 1;
     this.#next(again);
-    this.#tasks.putAsync([job.name, job.calls]).then(
+    this.#tasks.putAsync([job.kind, job.name, job.payload]).then(
       () => {
         this.#puts++;
       },
@@ -310,7 +319,7 @@ export class PoolCore {
         this.#inflight.delete(n);
         if (job.state !== 2) {
           job.state = 2;
-          job.settle([], e as Error);
+          job.settle(undefined, e as Error);
         }
       },
     ).finally(() => {
@@ -362,8 +371,9 @@ export class PoolCore {
   #wake(): void {
     if (!this.#reading) {
       if (this.pending > 0 || this.#dead.length > 0) void this.#read();
-    } else {
-      this.#kick.abort();
+    } else if (!this.#kick.signal.aborted) {
+      // A reason of our own: abort() would make a DOMException (with its stack) for nothing.
+      this.#kick.abort(KICK);
     }
   }
 
@@ -496,7 +506,7 @@ export class PoolCore {
         ? `crashed (${w.error.remoteName}: ${w.error.message})`
         : `exited with code ${code}`;
       job.settle(
-        [],
+        undefined,
         new WorkerExitError(`The worker ${w.process.name} running the task ${why}`, code, w.error),
       );
     }

@@ -18,19 +18,29 @@ import { endpoints } from "../queue/_endpoint.ts";
 import type { Queue } from "../queue/queue.ts";
 import { CLAIM, DONE, DROPPED_MASK, HAS_CLAIM, HAS_RUN, RUN, STATE, STATE_READY } from "./_slots.ts";
 
-/** A task item: the export's name, then one argument list per call (a chunk). */
-export type TaskItem = [name: string, calls: unknown[][]];
-/** A result item: the task number, the results in order, and the error that stopped the chunk, if any. */
+/** Task kinds: one call with `payload` as its arguments. */
+export const APPLY = 0;
+/** A call per item of `payload`, the item its one argument (`map`, `imap`). */
+export const MAP = 1;
+/** A call per argument list of `payload` (`starmap`). */
+export const STARMAP = 2;
+
+/** A task item: its kind, the export's name, the arguments (or the items). */
+export type TaskItem = [kind: number, name: string, payload: unknown[]];
+/**
+ * A result item: the task number, the result (`APPLY`) or the results in
+ * order (up to the failing call), and the error that stopped it, if any.
+ */
 export type ResultItem = [
   n: number,
-  values: unknown[],
+  result: unknown,
   error?: { name: string; message: string; stack?: string },
 ];
 
 /** How long a blocking get waits before the worker waits with `getAsync` (its event loop free). */
 const BLOCK_MS = 20;
 /** How long a busy worker may run tasks before it lets its event loop run once (ms). */
-const YIELD_MS = 50;
+const YIELD_MS = 250;
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
   return (typeof x === "object" || typeof x === "function") && x !== null &&
@@ -104,8 +114,8 @@ export default async function poolWorker(
     // Dropped while it was queued (after RUN: the pool, which writes the table first, then reads RUN,
     // either sees this worker run it, and stops it, or this worker sees it dropped).
     if (Atomics.load(dropped, n & DROPPED_MASK) === n) continue;
-    const [name, calls] = item;
-    const values: unknown[] = [];
+    const [kind, name, payload] = item;
+    let result: unknown;
     let error: ResultItem[2];
     let fn = fns.get(name);
     if (fn === undefined) {
@@ -114,10 +124,19 @@ export default async function poolWorker(
     }
     if (fn === undefined) {
       error = errorRecord(new TypeError(`The module ${url} has no function export ${JSON.stringify(name)}`));
+    } else if (kind === APPLY) {
+      try {
+        result = fn(...payload);
+        if (isThenable(result)) result = await result;
+      } catch (e) {
+        result = undefined;
+        error = errorRecord(e);
+      }
     } else {
-      for (const args of calls) {
+      const values: unknown[] = [];
+      for (const x of payload) {
         try {
-          let r = fn(...args);
+          let r = kind === MAP ? fn(x) : fn(...(x as unknown[]));
           if (isThenable(r)) r = await r;
           values.push(r);
         } catch (e) {
@@ -125,13 +144,14 @@ export default async function poolWorker(
           break;
         }
       }
+      result = values;
     }
     try {
-      results.put(error === undefined ? [n, values] : [n, values, error]);
+      results.put(error === undefined ? [n, result] : [n, result, error]);
     } catch (e) {
       if (!(e instanceof TypeError)) throw e;
-      // A result structuredClone refuses: the chunk fails with that error.
-      results.put([n, [], errorRecord(e)]);
+      // A result structuredClone refuses: the task fails with that error.
+      results.put([n, undefined, errorRecord(e)]);
     }
     Atomics.store(slot, DONE, ++done);
     if (maxtasks > 0 && done >= maxtasks) return;

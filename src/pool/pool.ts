@@ -10,6 +10,7 @@ import { TimeoutError } from "../core/errors.ts";
 import { waitOptions } from "../core/_wait.ts";
 import { cpuCount, Process, type ResourceLimits } from "../process/process.ts";
 import { CLOSED, type Job, PoolCore, RUNNING, TERMINATED } from "./_core.ts";
+import { APPLY, MAP, STARMAP } from "./_worker.ts";
 import { WorkerExitError } from "./worker_exit_error.ts";
 
 /** Options of the {@linkcode Pool} constructor. */
@@ -239,9 +240,9 @@ export class Pool {
     }
   }
 
-  /** A job that calls `name` with each of `calls`, settled through `settle`. */
-  #job(name: string, calls: unknown[][], settle: Job["settle"]): Job {
-    return { name, calls, settle, state: 0, index: 0 };
+  /** A job of `kind` (`APPLY`, `MAP`, `STARMAP`) calling `name`, settled through `settle`. */
+  #job(kind: number, name: string, payload: unknown[], settle: Job["settle"]): Job {
+    return { kind, name, payload, settle, state: 0, index: 0 };
   }
 
   /**
@@ -280,10 +281,10 @@ export class Pool {
     return new Promise<R>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       let onAbort: (() => void) | undefined;
-      const job = this.#job(name, [args as unknown[]], (values, error) => {
+      const job = this.#job(APPLY, name, args as unknown[], (result, error) => {
         if (timer !== undefined) clearTimeout(timer);
         if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
-        if (error === undefined) resolve(values[0] as R);
+        if (error === undefined) resolve(result as R);
         else reject(error);
       });
       if (signal !== undefined) {
@@ -476,7 +477,7 @@ export class Pool {
     };
     const fill = (): void => {
       while (!exhausted && live.length < window && failed === undefined) {
-        const calls: unknown[][] = [];
+        const calls: unknown[] = [];
         while (calls.length < chunksize) {
           const r = iterator.next();
           if (r.done) {
@@ -488,13 +489,13 @@ export class Pool {
               `Each item of Pool.${what}() must be an array of arguments, got ${describe(r.value)}`,
             );
           }
-          calls.push(star ? r.value as unknown[] : [r.value]);
+          calls.push(r.value);
         }
         if (calls.length === 0) break;
         const chunk: Chunk = { at: read, job: undefined as unknown as Job };
         read += calls.length;
-        chunk.job = this.#job(name, calls, (values, error) => {
-          chunk.values = values;
+        chunk.job = this.#job(star ? STARMAP : MAP, name, calls, (values, error) => {
+          chunk.values = (values as unknown[] | undefined) ?? [];
           chunk.error = error;
           done.push(chunk);
           wakeUp?.();
