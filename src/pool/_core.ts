@@ -119,6 +119,9 @@ export class PoolCore {
   #exited: Promise<void> | undefined;
   #onAllExited: () => void = () => {};
   readonly #spin: SpinBudget = new SpinBudget();
+  /** The job whose result a spin gave up on, and when that spin began. */
+  #spinning: Job | undefined;
+  #spunAt = 0;
 
   constructor(options: CoreOptions) {
     this.#o = options;
@@ -381,6 +384,10 @@ export class PoolCore {
     const job = this.#inflight.get(r[0]);
     if (job === undefined) return;
     this.#inflight.delete(r[0]);
+    if (job === this.#spinning) {
+      this.#spinning = undefined;
+      this.#spin.learn(performance.now() - this.#spunAt);
+    }
     job.state = 2;
     const e = r[2];
     job.settle(r[1], e === undefined ? undefined : new ProcessError(e.name, e.message, e.stack));
@@ -406,14 +413,20 @@ export class PoolCore {
     while (!this.#drainSync()) this.#onResult(await this.#results.getAsync());
   }
 
-  /** Spins a moment for `job`'s result on an idle pool (learning how long answers take). */
+  /**
+   * Spins a moment for `job`'s result on an idle pool. The budget learns
+   * from how long answers really take (also those that came after it gave
+   * up, as `_spin.ts` does), so slow tasks soon cost no spinning.
+   */
   #spinFor(job: Job): void {
     const items = this.#resultItems;
     const start = performance.now();
     const budget = this.#spin.ms;
     while (!items.ready(false)) {
       if (performance.now() - start > budget) {
-        this.#spin.learn(1);
+        // Learnt once the job settles (see #onResult).
+        this.#spinning = job;
+        this.#spunAt = start;
         return;
       }
     }
