@@ -374,7 +374,7 @@ export class Pool {
     // Python's default: about four chunks per worker.
     const size = chunksize ?? Math.max(1, Math.ceil(list.length / (this.#processes * 4)));
     const out: R[] = new Array(list.length);
-    const chunks = this.#run(what, name, list[Symbol.iterator](), size, signal, star, true, Infinity);
+    const chunks = this.#run(what, name, list, size, signal, star, true, Infinity);
     for await (const [at, values] of chunks) {
       for (let k = 0; k < values.length; k++) out[at + k] = values[k] as R;
     }
@@ -444,14 +444,14 @@ export class Pool {
   }
 
   /**
-   * Submits chunks of `iterator` (at most `window` unfinished) and yields
+   * Submits chunks of `items` (at most `window` unfinished) and yields
    * `[offset, values]` per chunk, in order or as done. The first error ends
    * it; leaving early (or the error) cancels the chunks still pending.
    */
   async *#run(
     what: string,
     name: string,
-    iterator: Iterator<unknown>,
+    items: Iterator<unknown> | unknown[],
     chunksize: number,
     signal: AbortSignal | undefined,
     star: boolean,
@@ -477,19 +477,30 @@ export class Pool {
     };
     const fill = (): void => {
       while (!exhausted && live.length < window && failed === undefined) {
-        const calls: unknown[] = [];
-        while (calls.length < chunksize) {
-          const r = iterator.next();
-          if (r.done) {
-            exhausted = true;
-            break;
+        let calls: unknown[];
+        if (Array.isArray(items)) {
+          // An array (map, starmap): chunks are slices, no iterator step per item.
+          calls = items.slice(read, read + chunksize);
+          if (read + calls.length >= items.length) exhausted = true;
+        } else {
+          calls = [];
+          while (calls.length < chunksize) {
+            const r = items.next();
+            if (r.done) {
+              exhausted = true;
+              break;
+            }
+            calls.push(r.value);
           }
-          if (star && !Array.isArray(r.value)) {
-            throw new TypeError(
-              `Each item of Pool.${what}() must be an array of arguments, got ${describe(r.value)}`,
-            );
+        }
+        if (star) {
+          for (const c of calls) {
+            if (!Array.isArray(c)) {
+              throw new TypeError(
+                `Each item of Pool.${what}() must be an array of arguments, got ${describe(c)}`,
+              );
+            }
           }
-          calls.push(r.value);
         }
         if (calls.length === 0) break;
         const chunk: Chunk = { at: read, job: undefined as unknown as Job };
