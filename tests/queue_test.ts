@@ -316,3 +316,27 @@ test("Queue: a blocking get of an item this thread's async put is still streamin
   assert.equal(await q.getAsync({ timeout: 5000 }), long);
   await put;
 });
+
+test("Queue and Pipe: async gets pending at once each get their own item (read out as it is taken)", async () => {
+  // Each take copies its item into the end's scratch memory: an async get that read it a microtask later
+  // read the next get's item instead (three getAsync at once: wrong values, corrupt bytes).
+  const q = new Queue();
+  const [rx, tx] = Pipe(false);
+  for (let round = 0; round < 100; round++) {
+    const gets = [
+      q.getAsync({ timeout: 5000 }),
+      q.getAsync({ timeout: 5000 }),
+      q.getAsync({ timeout: 5000 }),
+    ];
+    const recvs = [rx.recvAsync({ timeout: 5000 }), rx.recvBytesAsync({ timeout: 5000 })];
+    await new Promise((r) => setTimeout(r, 0));
+    for (let k = 0; k < 3; k++) q.put({ n: round * 3 + k, s: "x".repeat(k) });
+    tx.send([round]);
+    tx.sendBytes(new Uint8Array([round & 255, 7]));
+    const got = (await Promise.all(gets)) as { n: number }[];
+    assert.deepEqual(got.map((v) => v.n).sort((a, b) => a - b), [0, 1, 2].map((k) => round * 3 + k));
+    const [value, bytes] = await Promise.all(recvs);
+    assert.deepEqual(value, [round]);
+    assert.deepEqual([...(bytes as Uint8Array)], [round & 255, 7]);
+  }
+});

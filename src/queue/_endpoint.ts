@@ -82,16 +82,25 @@ function runSync<T>(
   }
 }
 
-/** The async form of {@linkcode runSync}: the signal aborts waits, but never a stream being read. */
+/**
+ * The async form of {@linkcode runSync}: the signal aborts waits, but never a
+ * stream being read. `onDone` runs on the result in the very step that
+ * produced it: an item taken is read out of the ring's scratch before any
+ * other call of this thread can take the next one into it.
+ */
 async function runAsync<T>(
   items: Items,
   gen: Generator<number, T, boolean>,
   deadline: number,
   signal: AbortSignal | undefined,
   onShared: () => Promise<boolean>,
+  onDone?: (result: T) => void,
 ): Promise<T> {
   for (let step = gen.next();;) {
-    if (step.done) return step.value;
+    if (step.done) {
+      onDone?.(step.value);
+      return step.value;
+    }
     let ok: boolean;
     try {
       ok = step.value === SHARED_WAIT ? await onShared() : await waitAsync(
@@ -323,22 +332,31 @@ export class Endpoint {
     return this.#getOutcome(got, timeout, what, sharedWait && got === TIMED_OUT, limit);
   }
 
-  /** The async form of {@linkcode Endpoint.takeSync}. */
-  async takeAsync(
+  /**
+   * The async form of {@linkcode Endpoint.takeSync}: `finish` reads the item
+   * (its length given) in the same synchronous step that takes it, since
+   * another async take of this thread may take the next item into the same
+   * scratch before this call's caller resumes (measured: three `getAsync`s
+   * at once decoded each other's bytes).
+   */
+  async takeAsync<T>(
     deadline: number,
     timeout: number | undefined,
     signal: AbortSignal | undefined,
     what: string,
-    limit: number = ANY,
-  ): Promise<number> {
+    limit: number,
+    finish: (len: number) => T,
+  ): Promise<T> {
     checkStop();
     const port = this.#port;
     port?.idle();
     if (signal?.aborted) throw signal.reason;
     const items = this.items;
     const r = items.tryGet(limit);
-    if (r >= 0 || r === ENDED || r === TOO_LONG) return this.#getOutcome(r, timeout, what, false, limit);
+    if (r >= 0) return finish(r);
+    if (r === ENDED || r === TOO_LONG) this.#getOutcome(r, timeout, what, false, limit);
     let sharedWait = false;
+    let value: T | undefined;
     const got = await runAsync(
       items,
       items.get(limit, deadline, Items.ASYNC_SPIN_MS, false, r),
@@ -348,8 +366,12 @@ export class Endpoint {
         sharedWait = true;
         return port!.waitAsync(items.ticket, deadline, signal);
       },
+      (n) => {
+        if (n >= 0) value = finish(n);
+      },
     );
-    return this.#getOutcome(got, timeout, what, sharedWait && got === TIMED_OUT, limit);
+    this.#getOutcome(got, timeout, what, sharedWait && got === TIMED_OUT, limit);
+    return value as T;
   }
 
   /** Takes and decodes the next value, blocking. */
@@ -364,7 +386,7 @@ export class Endpoint {
     signal: AbortSignal | undefined,
     what: string,
   ): Promise<unknown> {
-    return this.#value(await this.takeAsync(deadline, timeout, signal, what));
+    return await this.takeAsync(deadline, timeout, signal, what, ANY, (n) => this.#value(n));
   }
 
   /** A copy of the bytes of the item just taken (`len` long). */

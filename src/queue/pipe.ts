@@ -9,7 +9,7 @@ import { describe } from "../core/_describe.ts";
 import { attach, construct, defineKind, type Handle, handleOf, takePreset } from "../core/_handle.ts";
 import { deadlineOf, waitOptions } from "../core/_wait.ts";
 import { type AsyncOptions, deadlineFrom, Endpoint } from "./_endpoint.ts";
-import { Items, ringBytes } from "./_items.ts";
+import { ANY, Items, ringBytes } from "./_items.ts";
 import { checkBytes, DEFAULT_BYTES } from "./_queue_options.ts";
 
 /** Options of {@linkcode Pipe}. */
@@ -401,7 +401,7 @@ export class Connection<T = unknown> {
   async recvBytesAsync(options?: AsyncOptions): Promise<Uint8Array> {
     const end = this.#open(this.#in, "recvBytesAsync");
     const { deadline, timeout, signal } = deadlineFrom(options, "Connection.recvBytesAsync");
-    return end.bytesOf(await end.takeAsync(deadline, timeout, signal, "recvBytesAsync"));
+    return await end.takeAsync(deadline, timeout, signal, "recvBytesAsync", ANY, (n) => end.bytesOf(n));
   }
 
   /**
