@@ -323,7 +323,8 @@ export async function openPipePingPong(what: string): Promise<Session> {
 // ------------------------------------------------------ one thread: codec ---
 
 /** The Queue's value codec alone, one thread: encode a record, then decode a copy of its bytes. */
-export function openCodec(kind: ValueKind): Session {
+export function openCodec(kind: ValueKind, part: "both" | "encode" | "decode" = "both"): Session {
+  if (part !== "both") return openCodecPart(part);
   const encoder = new ValueEncoder();
   const none: SharedArrayBuffer[] = [];
   const value = makeValue(kind);
@@ -341,6 +342,39 @@ export function openCodec(kind: ValueKind): Session {
       do_not_optimize(last);
       const wrong = kind === "rec" ? checkRecord(last, seq - 1, true) : checkBigString(last, seq - 1, false);
       if (wrong !== undefined) throw new Error(`codec: ${wrong}`);
+    },
+    close() {},
+  };
+}
+
+/**
+ * One side of the codec alone, one thread: `encode` of a record built anew
+ * (a producer's share), or `decode` of a record's bytes (a consumer's share,
+ * out of shared memory as a queue's consumer decodes).
+ */
+function openCodecPart(part: "encode" | "decode"): Session {
+  const encoder = new ValueEncoder();
+  const none: SharedArrayBuffer[] = [];
+  const sample = encoder.encode(record(7), none);
+  const shared = new Uint8Array(new SharedArrayBuffer(sample.length));
+  shared.set(sample);
+  let seq = 0;
+  let last: unknown;
+  return {
+    run(n) {
+      if (part === "encode") {
+        let size = 0;
+        for (let i = 0; i < n; i++) size += encoder.encode(record(seq++), none).length;
+        do_not_optimize(size);
+        last = decodeValue(encoder.encode(record(seq - 1), none), none);
+        const wrong = checkRecord(last, seq - 1, true);
+        if (wrong !== undefined) throw new Error(`encode: ${wrong}`);
+      } else {
+        for (let i = 0; i < n; i++) last = decodeValue(shared, none);
+        do_not_optimize(last);
+        const wrong = checkRecord(last, 7, true);
+        if (wrong !== undefined) throw new Error(`decode: ${wrong}`);
+      }
     },
     close() {},
   };
@@ -509,6 +543,10 @@ export function registerQueueRows(def: Def): void {
             },
             () => openCodec("rec"),
           );
+          for (const part of ["encode", "decode"] as const) {
+            const name = `limit: sabkit value codec, ${part} only (one thread)`;
+            def({ ...rec, name, role: "limit", full: 100_000, quick: 10_000 }, () => openCodec("rec", part));
+          }
           def(
             {
               ...rec,
