@@ -221,10 +221,14 @@ export class PoolCore {
       return;
     }
     this.#backlog.push(job);
-    const before: number = this.#reading ? -1 : this.#inflight.size;
+    const idle = this.pending === 1;
     this.#feed();
-    // An idle pool answers one task within microseconds: spin for it rather than wait for a wake-up.
-    if (before === 0 && this.#inflight.size === 1) this.#spinFor(job);
+    if (idle && job.state === 1) {
+      // An idle pool answers one task within microseconds: spin for it rather than wait for a wake-up,
+      // once this tick's code has run (a loop of calls submits many: then nobody spins).
+      queueMicrotask(() => this.#spinFor(job));
+      return;
+    }
     // The reader needs no kick for a new task (its result will wake it): only to be started.
     if (!this.#reading && this.pending > 0) void this.#read();
   }
@@ -419,20 +423,26 @@ export class PoolCore {
    * up, as `_spin.ts` does), so slow tasks soon cost no spinning.
    */
   #spinFor(job: Job): void {
+    if (job.state === 2) return;
     const items = this.#resultItems;
     const start = performance.now();
-    const budget = this.#spin.ms;
+    // Only while it is the one task: a loop of submissions is not waited for here.
+    const budget = this.pending === 1 ? this.#spin.ms : 0;
     while (!items.ready(false)) {
-      if (performance.now() - start > budget) {
-        // Learnt once the job settles (see #onResult).
-        this.#spinning = job;
-        this.#spunAt = start;
+      if (performance.now() - start >= budget) {
+        // Learnt once the job settles (see #onResult); meanwhile the reader waits for it.
+        if (budget > 0) {
+          this.#spinning = job;
+          this.#spunAt = start;
+        }
+        if (!this.#reading && this.pending > 0) void this.#read();
         return;
       }
     }
     this.#spin.learn(performance.now() - start);
     this.#drainSync();
-    if (job.state === 2) this.#feed();
+    this.#feed();
+    if (!this.#reading && this.pending > 0) void this.#read();
   }
 
   /** The reader: drains results, feeds the queue, repairs after deaths; ends when nothing is pending. */

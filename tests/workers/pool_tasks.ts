@@ -86,7 +86,8 @@ export function oom(): number {
 export function name(): string {
   const web = (globalThis as { name?: string }).name;
   if (typeof web === "string" && web !== "") return web;
-  const p = (globalThis as { process?: { getBuiltinModule?: (m: string) => { threadName?: string } } }).process;
+  const p =
+    (globalThis as { process?: { getBuiltinModule?: (m: string) => { threadName?: string } } }).process;
   return p?.getBuiltinModule?.("node:worker_threads")?.threadName ?? "";
 }
 
