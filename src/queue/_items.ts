@@ -172,6 +172,16 @@ const ASYNC_SPIN_MS = 0.02;
  * of a 64 KiB ring, where a sleep costs a wake-up of tens of µs per part.
  */
 const STREAM_SPIN_MS = 0.2;
+/**
+ * The least a blocking wait spins before sleeping (ms; async calls: at most
+ * `ASYNC_SPIN_MS`). The learned budget (`core/_spin.ts`) may fall to 5 µs,
+ * less than a peer takes to decode, check and encode a record and answer
+ * (3-6 µs here): every leg of a round trip over two Pipes then slept, and a
+ * wake-up on a busy 2-core machine took long enough to keep the budget down
+ * (300 µs per round trip instead of 5, seen on Bun and Node). At 1,000 items
+ * a second, spinning 50 µs per wait costs 5 % of a core.
+ */
+const SPIN_FLOOR_MS = 0.05;
 
 function up8(n: number): number {
   return (n + 7) & ~7;
@@ -477,8 +487,10 @@ export class Items {
 
   /** After the put lock is released: wake a consumer, and pass a wake-up on to a producer if room is left. */
   #afterPut(): void {
-    this.#wakeSide(DATA, (Atomics.load(this.i32, TAIL) & MID) !== 0);
-    if (Atomics.load(this.i32, ROOM) !== 0) this.#wakeSide(ROOM, false);
+    const i32 = this.i32;
+    // TAIL is read only for sleepers: consumers write its line at every get, so each read misses.
+    if (Atomics.load(i32, DATA) !== 0) this.#wakeSide(DATA, (Atomics.load(i32, TAIL) & MID) !== 0);
+    if (Atomics.load(i32, ROOM) !== 0) this.#wakeSide(ROOM, false);
   }
 
   /**
@@ -559,7 +571,7 @@ export class Items {
       }
       const now = performance.now();
       if (now >= deadline) return TIMED_OUT;
-      const budget = Math.min(spin, this.#spins[0].ms);
+      const budget = Math.min(spin, Math.max(SPIN_FLOOR_MS, this.#spins[0].ms));
       if (now - start < budget) {
         // Loads only until there is room (or the end) and the lock is free (see `get`).
         const stop = Math.min(start + budget, deadline);
@@ -738,8 +750,10 @@ export class Items {
 
   /** After the get lock is released: wake producers, and pass a wake-up on to a consumer if data is left. */
   #afterGet(): void {
-    this.#wakeSide(ROOM, (Atomics.load(this.i32, HEAD) & OPEN) !== 0);
-    if (Atomics.load(this.i32, DATA) !== 0 && this.ready(false)) this.#wakeSide(DATA, false);
+    const i32 = this.i32;
+    // HEAD is read only for sleepers (see #afterPut).
+    if (Atomics.load(i32, ROOM) !== 0) this.#wakeSide(ROOM, (Atomics.load(i32, HEAD) & OPEN) !== 0);
+    if (Atomics.load(i32, DATA) !== 0 && this.ready(false)) this.#wakeSide(DATA, false);
   }
 
   /**
@@ -847,7 +861,7 @@ export class Items {
       }
       const now = performance.now();
       if (now >= deadline) return TIMED_OUT;
-      const budget = Math.min(spin, this.#spins[1].ms);
+      const budget = Math.min(spin, Math.max(SPIN_FLOOR_MS, this.#spins[1].ms));
       if (now - start < budget) {
         // Loads only until an item (or the end) shows and the lock is free: a try is a
         // compare-and-swap on the consumers' line, and the clock costs as much as a few loads.
