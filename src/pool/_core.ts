@@ -41,6 +41,12 @@ const RING_ITEMS = 1024;
 const RING_BYTES = 1 << 18;
 /** The reason the reader's wait is aborted with when something needs it (a death, close, terminate). */
 const KICK: Error = new Error("kick");
+/**
+ * The least an idle `apply` spins for its result (ms): with a budget learnt
+ * only from waits, one slow answer (a pause of the collector) shrinks it,
+ * both sides then park and every answer is slow, so it never grows back.
+ */
+const MIN_SPIN_MS = 0.05;
 /** How often a pending repair looks again for the queue's lock to be repaired (ms). */
 const REPAIR_POLL_MS = 5;
 
@@ -427,7 +433,7 @@ export class PoolCore {
     const items = this.#resultItems;
     const start = performance.now();
     // Only while it is the one task: a loop of submissions is not waited for here.
-    const budget = this.pending === 1 ? this.#spin.ms : 0;
+    const budget = this.pending === 1 ? Math.max(this.#spin.ms, MIN_SPIN_MS) : 0;
     while (!items.ready(false)) {
       if (performance.now() - start >= budget) {
         // Learnt once the job settles (see #onResult); meanwhile the reader waits for it.

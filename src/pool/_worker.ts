@@ -15,6 +15,8 @@ import { ChannelClosedError } from "../channel/channel.ts";
 import { QueueEmptyError } from "../core/errors.ts";
 import { errorRecord } from "../process/_control.ts";
 import { endpoints } from "../queue/_endpoint.ts";
+import type { Items } from "../queue/_items.ts";
+import { pause } from "../core/_spin.ts";
 import type { Queue } from "../queue/queue.ts";
 import { CLAIM, DONE, DROPPED_MASK, HAS_CLAIM, HAS_RUN, RUN, STATE, STATE_READY } from "./_slots.ts";
 
@@ -47,8 +49,24 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
     typeof (x as { then?: unknown }).then === "function";
 }
 
-/** The next task item: blocking while tasks come quickly, then async. */
-function next(tasks: Queue<TaskItem>): TaskItem | Promise<TaskItem> {
+/**
+ * How long a worker that just finished a task watches for the next one
+ * before it parks (ms): a caller that submits one task at a time sends the
+ * next within microseconds, and a parked worker's wake-up costs tens to
+ * hundreds of them; a budget learnt only from waits would shrink after one
+ * slow wait and never recover (both sides parked, every wait slow).
+ */
+const WATCH_MS = 0.1;
+
+/** The next task item: watched for a moment, then a blocking get (spins, then parks), then async. */
+function next(tasks: Queue<TaskItem>, items: Items): TaskItem | Promise<TaskItem> {
+  if (!items.ready(true)) {
+    const end = performance.now() + WATCH_MS;
+    for (let k = 1; !items.ready(true); k++) {
+      pause();
+      if ((k & 15) === 0 && performance.now() >= end) break;
+    }
+  }
   try {
     return tasks.get({ timeout: BLOCK_MS });
   } catch (e) {
@@ -91,7 +109,8 @@ export default async function poolWorker(
   Atomics.store(slot, STATE, STATE_READY);
   let taken = 0;
   // Under the queue's get lock, before the take is visible: the claim (see _slots.ts).
-  endpoints.get(tasks)!.items.onTake = (n) => {
+  const items = endpoints.get(tasks)!.items;
+  items.onTake = (n) => {
     taken = n;
     Atomics.store(slot, CLAIM, n);
     Atomics.store(slot, HAS_CLAIM, 1);
@@ -102,7 +121,7 @@ export default async function poolWorker(
   for (;;) {
     let item: TaskItem;
     try {
-      const got = next(tasks);
+      const got = next(tasks, items);
       item = isThenable(got) ? await got : got;
     } catch (e) {
       if (e instanceof ChannelClosedError) return;
