@@ -18,7 +18,7 @@ import { hasExited } from "../core/_agent.ts";
 import { QueueFullError } from "../core/errors.ts";
 import { SpinBudget } from "../core/_spin.ts";
 import { type Process, ProcessError } from "../process/process.ts";
-import { endpoints } from "../queue/_endpoint.ts";
+import { type Endpoint, endpoints } from "../queue/_endpoint.ts";
 import { GET_LOCK, GETS, type Items } from "../queue/_items.ts";
 import { Queue } from "../queue/queue.ts";
 import {
@@ -104,6 +104,7 @@ export class PoolCore {
   readonly #results: Queue<ResultItem> = new Queue({ bytes: RING_BYTES });
   readonly #taskItems: Items;
   readonly #resultItems: Items;
+  readonly #resultEnd: Endpoint;
   readonly #dropped: Int32Array = newDropped();
   readonly #workers: Set<Worker> = new Set();
   readonly #dead: Worker[] = [];
@@ -132,7 +133,8 @@ export class PoolCore {
   constructor(options: CoreOptions) {
     this.#o = options;
     this.#taskItems = endpoints.get(this.#tasks)!.items;
-    this.#resultItems = endpoints.get(this.#results)!.items;
+    this.#resultEnd = endpoints.get(this.#results)!;
+    this.#resultItems = this.#resultEnd.items;
     for (let k = 0; k < options.processes; k++) this.#spawn();
   }
 
@@ -471,23 +473,18 @@ export class PoolCore {
     this.#closeIfDone();
   }
 
+  /**
+   * Waits until a result is there (or `timeout` ms, or a kick), without
+   * spinning: the reader takes results in bulk when woken, and a spin per
+   * result would take a core from the workers (2 workers on 2 cores).
+   */
   async #waitResult(timeout: number): Promise<void> {
     if (this.#kick.signal.aborted) this.#kick = new AbortController();
+    const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
     try {
-      this.#onResult(
-        await this.#results.getAsync({
-          signal: this.#kick.signal,
-          timeout: timeout === Infinity ? undefined : timeout,
-        }),
-      );
+      await this.#resultEnd.pollAsync(deadline, this.#kick.signal);
     } catch (e) {
-      if (
-        e instanceof QueueFullError || (e as Error)?.name === "QueueEmptyError" ||
-        e === this.#kick.signal.reason
-      ) {
-        return;
-      }
-      throw e;
+      if (e !== this.#kick.signal.reason) throw e;
     }
   }
 
