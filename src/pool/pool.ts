@@ -27,6 +27,13 @@ export interface PoolOptions {
   name?: string;
   /** The worker bootstrap's URL, as `Process`'s option of that name (bundled programs). */
   bootstrap?: URL | string;
+  /**
+   * The URL of sabkit's pool worker loop (`dist/src/pool/_worker.js` of the
+   * npm package, `src/pool/_worker.ts` of the sources). Default: found beside
+   * this module, as published; a bundled program makes it an entry of its own,
+   * as the bootstrap, and passes the URL of its output here.
+   */
+  workerModule?: URL | string;
   /** Node only: each worker's memory limits; a worker that reaches one dies and is replaced. */
   resourceLimits?: ResourceLimits;
 }
@@ -172,7 +179,16 @@ export class Pool {
       name = `Pool-${++counter}`,
       bootstrap,
       resourceLimits,
+      workerModule,
     } = options;
+    let loop: URL;
+    try {
+      loop = workerModule === undefined ? workerUrl() : new URL(workerModule);
+    } catch {
+      throw new TypeError(
+        `The workerModule option of new Pool() must be a URL, got ${describe(workerModule)}`,
+      );
+    }
     const processes = options.processes === undefined ? cpuCount() : count(options.processes, "processes", 1);
     const maxtasks = maxtasksperchild === undefined || maxtasksperchild === null
       ? 0
@@ -199,7 +215,7 @@ export class Pool {
       name,
       bootstrap,
       start: (workerName, args, boot) =>
-        new Process(workerUrl(), { name: workerName, args, bootstrap: boot, resourceLimits }).start(),
+        new Process(loop, { name: workerName, args, bootstrap: boot, resourceLimits }).start(),
     });
   }
 
