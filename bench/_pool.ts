@@ -44,7 +44,7 @@ const BROKEN: Partial<Record<PeerName, Partial<Record<typeof runtime, string>>>>
   workerpool: { bun: "workerpool never answers its first task on Bun 1.4 (hangs)" },
   tinypool: {
     deno:
-      "tinypool never answers its first task on Deno 2.9 in this benchmark (after the other pools ran; alone: 23k tasks/s)",
+      "tinypool never answers its first task on Deno 2.9 in this benchmark (hangs; a script running only tinypool gets answers)",
   },
 };
 
