@@ -56,15 +56,15 @@ function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
-async function sabkit(): Promise<Runner> {
+function sabkit(): Promise<Runner> {
   const pool = new Pool(TASKS, { processes: THREADS, name: "bench" });
-  return {
+  return Promise.resolve({
     call: (name, args) => pool.apply(name, args),
     close: () => {
       pool.terminate();
       return pool.join();
     },
-  };
+  });
 }
 
 /** Single-argument peers get `[a, b]` for `add` (the `…One` export). */
