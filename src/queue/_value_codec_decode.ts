@@ -309,7 +309,8 @@ function readUtf8(n: number): string {
   if (n > UNITS_MAX) {
     pos = stop;
     const raw = bytes.subarray(p, stop);
-    return textDecoder.decode(DECODER_TAKES_SHARED ? raw : raw.slice());
+    // Only a view on shared memory is copied first (browsers' TextDecoder refuses those).
+    return textDecoder.decode(DECODER_TAKES_SHARED || !sharedInput ? raw : raw.slice());
   }
   return readUtf8Slow(n);
 }
