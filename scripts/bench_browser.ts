@@ -43,12 +43,19 @@ const SHIM_MODULES: Record<string, string> = {
   // pool never starts, each row waits out its 30 s start timeout): its rows are errors in the table.
   multithreading:
     `throw new Error("multithreading is not measured in browsers: its pool's workers load files a bundle lacks");`,
+  // The Pool rows' peers (imported when their rows run) are Node worker pools.
+  piscina: `throw new Error("piscina is not measured in browsers: it runs on node:worker_threads");`,
+  tinypool: `throw new Error("tinypool is not measured in browsers: it runs on node:worker_threads");`,
+  workerpool:
+    `throw new Error("workerpool is not measured in browsers here: its worker script is not bundled");`,
 };
 
 const nodeShims: Plugin = {
   name: "node-shims",
   setup(b) {
-    b.onResolve({ filter: /^((node:)?(process|os|fs|path|worker_threads|v8)|multithreading)$/ }, (args) => ({
+    b.onResolve({
+      filter: /^((node:)?(process|os|fs|path|worker_threads|v8)|multithreading|piscina|tinypool|workerpool)$/,
+    }, (args) => ({
       path: args.path.replace(/^node:/, ""),
       namespace: "node-shim",
     }));
