@@ -46,7 +46,9 @@ const KICK: Error = new Error("kick");
  * only from waits, one slow answer (a pause of the collector) shrinks it,
  * both sides then park and every answer is slow, so it never grows back.
  */
-const MIN_SPIN_MS = 0.05;
+const MIN_SPIN_MS = 0.02;
+/** The most it spins (ms): past it, parking costs less than a spin that keeps a core from the worker. */
+const MAX_SPIN_MS = 0.03;
 /** How often a pending repair looks again for the queue's lock to be repaired (ms). */
 const REPAIR_POLL_MS = 5;
 
@@ -435,7 +437,7 @@ export class PoolCore {
     const items = this.#resultItems;
     const start = performance.now();
     // Only while it is the one task: a loop of submissions is not waited for here.
-    const budget = this.pending === 1 ? Math.max(this.#spin.ms, MIN_SPIN_MS) : 0;
+    const budget = this.pending === 1 ? Math.min(MAX_SPIN_MS, Math.max(this.#spin.ms, MIN_SPIN_MS)) : 0;
     while (!items.ready(false)) {
       if (performance.now() - start >= budget) {
         // Learnt once the job settles (see #onResult); meanwhile the reader waits for it.

@@ -56,7 +56,7 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
  * hundreds of them; a budget learnt only from waits would shrink after one
  * slow wait and never recover (both sides parked, every wait slow).
  */
-const WATCH_MS = 0.1;
+const WATCH_MS = 0.02;
 
 /** The next task item: watched for a moment, then a blocking get (spins, then parks), then async. */
 function next(tasks: Queue<TaskItem>, items: Items): TaskItem | Promise<TaskItem> {
