@@ -227,7 +227,8 @@ async function main(): Promise<number> {
     if (code !== 0 && (browser.exitCode ?? browser.signalCode) !== null) {
       console.error(`${name} exited before the benchmark ended`);
     }
-    if (out !== undefined && code === 0) {
+    // A benchmark that ended with a failed row (exit code 1) still wrote its results, as on Node: kept.
+    if (out !== undefined && (code === 0 || files.has(out))) {
       const text = files.get(out);
       if (text === undefined) {
         console.error(`The benchmark wrote no ${out}`);
