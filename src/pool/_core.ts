@@ -42,12 +42,14 @@ const RING_BYTES = 1 << 18;
 /** The reason the reader's wait is aborted with when something needs it (a death, close, terminate). */
 const KICK: Error = new Error("kick");
 /**
- * The least an idle `apply` spins for its result (ms): with a budget learnt
- * only from waits, one slow answer (a pause of the collector) shrinks it,
- * both sides then park and every answer is slow, so it never grows back.
+ * The least and the most an idle `apply` spins for its result (ms), around
+ * the learnt budget: a floor, since a budget learnt only from waits shrinks
+ * after one slow answer and then every answer is slow (both sides parked);
+ * a ceiling, since past it parking costs less than a spin that keeps a core
+ * from the worker (2 cores, other work: a 0.5 ms budget fell into a 300 µs
+ * mode).
  */
 const MIN_SPIN_MS = 0.02;
-/** The most it spins (ms): past it, parking costs less than a spin that keeps a core from the worker. */
 const MAX_SPIN_MS = 0.03;
 /** How often a pending repair looks again for the queue's lock to be repaired (ms). */
 const REPAIR_POLL_MS = 5;
