@@ -1,7 +1,7 @@
 // Runs on the machine's own Node (20): imports the npm build, not the sources.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Channel, Lock, Process } from "../../dist/mod.js";
+import { Channel, Lock, Pool, Process, WorkerExitError } from "../../dist/mod.js";
 
 test("dist: a Lock shared with two Process workers counts exactly", async () => {
   const lock = new Lock();
@@ -41,5 +41,22 @@ test("dist: a Channel carries 2,000 messages to a Process worker and back", asyn
     assert.equal(await p.join(30000), 0);
   } finally {
     p.terminate();
+  }
+});
+
+test("dist: a Pool maps, applies, and replaces a worker that exits", async () => {
+  const pool = new Pool(new URL("./dist_pool_tasks.mjs", import.meta.url), { processes: 2 });
+  try {
+    const xs = Array.from({ length: 1000 }, (_, i) => i);
+    assert.deepEqual(await pool.map("square", xs, { chunksize: 100 }), xs.map((x) => x * x));
+    assert.equal(await pool.apply("add", [2, 3]), 5);
+    const e = await pool.apply("exit", [4]).catch((e) => e);
+    assert.ok(e instanceof WorkerExitError);
+    assert.equal(e.exitCode, 4);
+    assert.equal(await pool.apply("add", [1, 1]), 2);
+    pool.close();
+    await pool.join();
+  } finally {
+    pool.terminate();
   }
 });
