@@ -245,23 +245,33 @@ export class PoolCore {
     if (!this.#reading && this.pending > 0) void this.#read();
   }
 
-  /** Settles `job` with `reason` now: dropped if queued, its worker stopped (and replaced) if running. */
-  cancel(job: Job, reason: Error): void {
+  /**
+   * Settles `job` with `reason` now: dropped if queued; if running, its
+   * worker is stopped (and replaced), or, without `stopRunning`, left to
+   * finish (its result dropped).
+   */
+  cancel(job: Job, reason: Error, stopRunning = true): void {
     if (job.state === 2) return;
     if (job.state === 1) {
       const n = job.index;
       this.#inflight.delete(n);
       // The table first, then RUN (the worker writes RUN, then reads the table): one of us sees the other.
       Atomics.store(this.#dropped, n & DROPPED_MASK, n);
-      for (const w of this.#workers) {
-        if (!w.stopped && Atomics.load(w.slot, HAS_RUN) === 1 && Atomics.load(w.slot, RUN) === n) {
-          this.#stop(w);
-          if (this.#wantsWorkers()) this.#spawn();
-        }
-      }
+      // Else a running job finishes, and its result is dropped (nothing maps its number any more).
+      if (stopRunning) this.#stopRunning(n);
     }
     job.state = 2;
     job.settle(undefined, reason);
+  }
+
+  /** Stops (and replaces) the worker running task `n`, if one does. */
+  #stopRunning(n: number): void {
+    for (const w of this.#workers) {
+      if (!w.stopped && Atomics.load(w.slot, HAS_RUN) === 1 && Atomics.load(w.slot, RUN) === n) {
+        this.#stop(w);
+        if (this.#wantsWorkers()) this.#spawn();
+      }
+    }
   }
 
   #failAll(error: Error): void {

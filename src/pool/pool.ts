@@ -563,7 +563,8 @@ export class Pool {
       if (failed !== undefined) throw failed;
     } finally {
       signal?.removeEventListener("abort", onAbort);
-      for (const c of live) core.cancel(c.job, new Error(`Pool.${what}() was left before its end`));
+      // Left early (or failed): queued chunks are dropped, running ones finish (as Python's imap).
+      for (const c of live) core.cancel(c.job, new Error(`Pool.${what}() was left before its end`), false);
     }
   }
 
