@@ -17,6 +17,7 @@
 import { hasExited } from "../core/_agent.ts";
 import { QueueFullError } from "../core/errors.ts";
 import { SpinBudget } from "../core/_spin.ts";
+import { canBlock } from "../core/_wait.ts";
 import { type Process, ProcessError } from "../process/process.ts";
 import { type Endpoint, endpoints } from "../queue/_endpoint.ts";
 import { GET_LOCK, GETS, type Items } from "../queue/_items.ts";
@@ -49,7 +50,13 @@ const KICK: Error = new Error("kick");
  * from the worker (2 cores, other work: a 0.5 ms budget fell into a 300 µs
  * mode).
  */
-const MIN_SPIN_MS = 0.02;
+const MIN_SPIN_MS = 0.01;
+/**
+ * How long an idle `apply` may then block the thread for its answer (ms),
+ * sleeping in the kernel (woken by the worker's put), while answers came
+ * that fast lately: once one does not, it stops until one does again.
+ */
+const BLOCK_MS = 1;
 const MAX_SPIN_MS = 0.03;
 /** How often a pending repair looks again for the queue's lock to be repaired (ms). */
 const REPAIR_POLL_MS = 5;
@@ -130,6 +137,8 @@ export class PoolCore {
   #exited: Promise<void> | undefined;
   #onAllExited: () => void = () => {};
   readonly #spin: SpinBudget = new SpinBudget();
+  /** Whether an idle apply may sleep for its answer (the last such answer came within `BLOCK_MS`). */
+  #blockOk = true;
   /** The job whose result a spin gave up on, and when that spin began. */
   #spinning: Job | undefined;
   #spunAt = 0;
@@ -412,7 +421,9 @@ export class PoolCore {
     this.#inflight.delete(r[0]);
     if (job === this.#spinning) {
       this.#spinning = undefined;
-      this.#spin.learn(performance.now() - this.#spunAt);
+      const waited = performance.now() - this.#spunAt;
+      this.#spin.learn(waited);
+      this.#blockOk = waited < BLOCK_MS;
     }
     job.state = 2;
     const e = r[2];
@@ -452,6 +463,12 @@ export class PoolCore {
     const budget = this.pending === 1 ? Math.min(MAX_SPIN_MS, Math.max(this.#spin.ms, MIN_SPIN_MS)) : 0;
     while (!items.ready(false)) {
       if (performance.now() - start >= budget) {
+        // Then sleep (no core taken) a moment more, if answers came that fast lately: a wake-up through
+        // the event loop costs far more than the kernel's.
+        if (budget > 0 && this.#blockOk && canBlock()) {
+          if (this.#resultEnd.pollSync(start + BLOCK_MS) && items.ready(false)) break;
+          this.#blockOk = false;
+        }
         // Learnt once the job settles (see #onResult); meanwhile the reader waits for it.
         if (budget > 0) {
           this.#spinning = job;

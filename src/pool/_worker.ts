@@ -14,8 +14,7 @@
 import { ChannelClosedError } from "../channel/channel.ts";
 import { QueueEmptyError } from "../core/errors.ts";
 import { errorRecord } from "../process/_control.ts";
-import { endpoints } from "../queue/_endpoint.ts";
-import type { Items } from "../queue/_items.ts";
+import { type Endpoint, endpoints } from "../queue/_endpoint.ts";
 import { pause } from "../core/_spin.ts";
 import type { Queue } from "../queue/queue.ts";
 import { CLAIM, DONE, DROPPED_MASK, HAS_CLAIM, HAS_RUN, RUN, STATE, STATE_READY } from "./_slots.ts";
@@ -58,21 +57,31 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
  */
 const WATCH_MS = 0.02;
 
-/** The next task item: watched for a moment, then a blocking get (spins, then parks), then async. */
-function next(tasks: Queue<TaskItem>, items: Items): TaskItem | Promise<TaskItem> {
+/**
+ * The next task item: watched for a moment, then slept for in the kernel
+ * (no spin: on a loaded machine a spinning idle worker keeps a core from the
+ * threads that have work), then, once idle for `BLOCK_MS`, awaited with the
+ * event loop free.
+ */
+function next(tasks: Queue<TaskItem>, end: Endpoint): TaskItem | Promise<TaskItem> {
+  const items = end.items;
   if (!items.ready(true)) {
-    const end = performance.now() + WATCH_MS;
+    const until = performance.now() + WATCH_MS;
     for (let k = 1; !items.ready(true); k++) {
       pause();
-      if ((k & 15) === 0 && performance.now() >= end) break;
+      if ((k & 15) === 0 && performance.now() >= until) break;
     }
   }
-  try {
-    return tasks.get({ timeout: BLOCK_MS });
-  } catch (e) {
-    // Idle (or, on Deno and Bun, an item whose shared memory must be awaited): wait with the loop free.
-    if (e instanceof QueueEmptyError || e instanceof TypeError) return tasks.getAsync();
-    throw e;
+  const idleUntil = performance.now() + BLOCK_MS;
+  for (;;) {
+    try {
+      // An item there (or the queue closed and drained: ChannelClosedError), else another worker took it.
+      if (items.ready(true)) return tasks.getNowait();
+    } catch (e) {
+      if (e instanceof TypeError) return tasks.getAsync(); // Deno, Bun: its shared memory must be awaited
+      if (!(e instanceof QueueEmptyError)) throw e;
+    }
+    if (!end.pollSync(idleUntil)) return tasks.getAsync(); // idle: wait with the event loop free
   }
 }
 
@@ -109,8 +118,8 @@ export default async function poolWorker(
   Atomics.store(slot, STATE, STATE_READY);
   let taken = 0;
   // Under the queue's get lock, before the take is visible: the claim (see _slots.ts).
-  const items = endpoints.get(tasks)!.items;
-  items.onTake = (n) => {
+  const end = endpoints.get(tasks)!;
+  end.items.onTake = (n) => {
     taken = n;
     Atomics.store(slot, CLAIM, n);
     Atomics.store(slot, HAS_CLAIM, 1);
@@ -121,7 +130,7 @@ export default async function poolWorker(
   for (;;) {
     let item: TaskItem;
     try {
-      const got = next(tasks, items);
+      const got = next(tasks, end);
       item = isThenable(got) ? await got : got;
     } catch (e) {
       if (e instanceof ChannelClosedError) return;
