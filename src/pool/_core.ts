@@ -466,7 +466,13 @@ export class PoolCore {
         // Then sleep (no core taken) a moment more, if answers came that fast lately: a wake-up through
         // the event loop costs far more than the kernel's.
         if (budget > 0 && this.#blockOk && canBlock()) {
-          if (this.#resultEnd.pollSync(start + BLOCK_MS) && items.ready(false)) break;
+          let answered = false;
+          try {
+            answered = this.#resultEnd.pollSync(start + BLOCK_MS) && items.ready(false);
+          } catch {
+            // This thread's own Process was terminated: the reader reports nothing more either.
+          }
+          if (answered) break;
           this.#blockOk = false;
         }
         // Learnt once the job settles (see #onResult); meanwhile the reader waits for it.
