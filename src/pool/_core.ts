@@ -46,18 +46,18 @@ const KICK: Error = new Error("kick");
  * The least and the most an idle `apply` spins for its result (ms), around
  * the learnt budget: a floor, since a budget learnt only from waits shrinks
  * after one slow answer and then every answer is slow (both sides parked);
- * a ceiling, since past it parking costs less than a spin that keeps a core
+ * a ceiling, since past it sleeping costs less than a spin that keeps a core
  * from the worker (2 cores, other work: a 0.5 ms budget fell into a 300 µs
  * mode).
  */
 const MIN_SPIN_MS = 0.01;
+const MAX_SPIN_MS = 0.03;
 /**
  * How long an idle `apply` may then block the thread for its answer (ms),
  * sleeping in the kernel (woken by the worker's put), while answers came
  * that fast lately: once one does not, it stops until one does again.
  */
 const BLOCK_MS = 1;
-const MAX_SPIN_MS = 0.03;
 /** How often a pending repair looks again for the queue's lock to be repaired (ms). */
 const REPAIR_POLL_MS = 5;
 

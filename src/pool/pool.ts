@@ -40,7 +40,12 @@ export interface PoolOptions {
 
 /** Options of {@linkcode Pool.apply}. */
 export interface ApplyOptions {
-  /** Aborting it rejects the task with `signal.reason`: dropped if queued, its worker stopped if running. */
+  /**
+   * Aborting it rejects the task with `signal.reason`: dropped if queued; if
+   * running, its worker is stopped and another started at once (on Deno a
+   * worker busy in plain JavaScript stops only when its task next returns to
+   * the event loop).
+   */
   signal?: AbortSignal;
   /** Milliseconds from the call: then the task rejects with a `TimeoutError`, as for `signal`. */
   timeout?: number;
