@@ -389,6 +389,9 @@ const F16 = (globalThis as Record<string, unknown>).Float16Array as Float64Array
 export function sampleValues(): [string, unknown][] {
   const sparse: unknown[] = [1, , 3];
   const withProps = Object.assign([1, 2], { extra: "x", "-1": 9 });
+  // A prototype with elements (what `arr.__proto__ = [...]` makes): its indices are holes to structuredClone.
+  const protoElements: unknown[] = [1, , 3, , 5];
+  Object.setPrototypeOf(protoElements, ["a", "b", "c", "d"]);
   const buf = new ArrayBuffer(16);
   new Uint8Array(buf).set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
   const cyclic: Record<string, unknown> = { name: "c" };
@@ -440,6 +443,7 @@ export function sampleValues(): [string, unknown][] {
     ["holes", sparse],
     ["trailing holes", Object.assign([1], { length: 4 })],
     ["array props", withProps],
+    ["array whose prototype has elements", protoElements],
     ["regexp match array", "xabbby".match(/a(?<n>b+)/)],
     ["nested", { a: [{ b: { c: [1, [2, [3]]] } }] }],
     ["object", { id: 123, kind: "put", payload: [1.5, "abc", true] }],

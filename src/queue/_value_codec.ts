@@ -414,10 +414,14 @@ export class ValueEncoder {
     this.#varint(n);
     let holes = 0;
     let i = 0;
+    // Only own elements travel (structuredClone's rule): an index that the prototype chain supplies is a
+    // hole. An array whose prototype is not Array.prototype (`arr.__proto__ = [1, 2]`) is checked element
+    // by element; Array.prototype has no indexed properties, so there a value that is there is own.
+    const own = Object.getPrototypeOf(a) !== Array.prototype;
     try {
       for (; i < n; i++) {
         const v = a[i];
-        if (v === undefined && !(i in a)) {
+        if ((v === undefined || own) && !Object.hasOwn(a, i)) {
           holes++;
           this.#byte(T_HOLE);
         } else this.#value(v);
