@@ -16,7 +16,6 @@
 
 import { hasExited } from "../core/_agent.ts";
 import { QueueFullError } from "../core/errors.ts";
-import { SpinBudget } from "../core/_spin.ts";
 import { canBlock } from "../core/_wait.ts";
 import { type Process, ProcessError } from "../process/process.ts";
 import { type Endpoint, endpoints } from "../queue/_endpoint.ts";
@@ -43,15 +42,14 @@ const RING_BYTES = 1 << 18;
 /** The reason the reader's wait is aborted with when something needs it (a death, close, terminate). */
 const KICK: Error = new Error("kick");
 /**
- * The least and the most an idle `apply` spins for its result (ms), around
- * the learnt budget: a floor, since a budget learnt only from waits shrinks
- * after one slow answer and then every answer is slow (both sides parked);
- * a ceiling, since past it sleeping costs less than a spin that keeps a core
- * from the worker (2 cores, other work: a 0.5 ms budget fell into a 300 µs
- * mode).
+ * How long an idle `apply` spins for its answer (ms), while spins pay off
+ * (and one in `PROBE_MASK + 1` otherwise, to see whether they would again):
+ * on 2 cores shared with other work a spin that fails kept a core from the
+ * worker it waited for (a 0.5 ms spin fell into a 300 µs mode; with spins
+ * only where they pay off, a miss costs a kernel wake-up instead).
  */
-const MIN_SPIN_MS = 0.01;
-const MAX_SPIN_MS = 0.03;
+const SPIN_MS = 0.03;
+const PROBE_MASK = 31;
 /**
  * How long an idle `apply` may then block the thread for its answer (ms),
  * sleeping in the kernel (woken by the worker's put), while answers came
@@ -136,7 +134,9 @@ export class PoolCore {
   #kick: AbortController = new AbortController();
   #exited: Promise<void> | undefined;
   #onAllExited: () => void = () => {};
-  readonly #spin: SpinBudget = new SpinBudget();
+  /** Whether the last spin for an idle apply's answer caught it; how many idle applies did not spin. */
+  #spinOn = true;
+  #probes = 0;
   /** Whether an idle apply may sleep for its answer (the last such answer came within `BLOCK_MS`). */
   #blockOk = true;
   /** The job whose result a spin gave up on, and when that spin began. */
@@ -421,9 +421,7 @@ export class PoolCore {
     this.#inflight.delete(r[0]);
     if (job === this.#spinning) {
       this.#spinning = undefined;
-      const waited = performance.now() - this.#spunAt;
-      this.#spin.learn(waited);
-      this.#blockOk = waited < BLOCK_MS;
+      this.#blockOk = performance.now() - this.#spunAt < BLOCK_MS;
     }
     job.state = 2;
     const e = r[2];
@@ -456,37 +454,38 @@ export class PoolCore {
    * up, as `_spin.ts` does), so slow tasks soon cost no spinning.
    */
   #spinFor(job: Job): void {
-    if (job.state === 2) return;
+    if (job.state === 2 || this.pending !== 1) {
+      if (!this.#reading && this.pending > 0) void this.#read();
+      return;
+    }
     const items = this.#resultItems;
     const start = performance.now();
-    // Only while it is the one task: a loop of submissions is not waited for here.
-    const budget = this.pending === 1 ? Math.min(MAX_SPIN_MS, Math.max(this.#spin.ms, MIN_SPIN_MS)) : 0;
-    while (!items.ready(false)) {
-      if (performance.now() - start >= budget) {
-        // Then sleep (no core taken) a moment more, if answers came that fast lately: a wake-up through
-        // the event loop costs far more than the kernel's.
-        if (budget > 0 && this.#blockOk && canBlock()) {
-          let answered = false;
-          try {
-            answered = this.#resultEnd.pollSync(start + BLOCK_MS) && items.ready(false);
-          } catch {
-            // This thread's own Process was terminated: the reader reports nothing more either.
-          }
-          if (answered) break;
-          this.#blockOk = false;
-        }
-        // Learnt once the job settles (see #onResult); meanwhile the reader waits for it.
-        if (budget > 0) {
-          this.#spinning = job;
-          this.#spunAt = start;
-        }
-        if (!this.#reading && this.pending > 0) void this.#read();
-        return;
+    let answered = items.ready(false);
+    // Spin only while spins have been paying off, and now and then to see whether they would again.
+    if (!answered && (this.#spinOn || (++this.#probes & PROBE_MASK) === 0)) {
+      for (let k = 1; !(answered = items.ready(false)); k++) {
+        if ((k & 15) === 0 && performance.now() - start >= SPIN_MS) break;
       }
+      this.#spinOn = answered;
     }
-    this.#spin.learn(performance.now() - start);
-    this.#drainSync();
-    this.#feed();
+    // Then sleep in the kernel (a wake-up through the event loop costs far more) while answers came
+    // within BLOCK_MS lately: once one does not, not until one does again.
+    if (!answered && this.#blockOk && canBlock()) {
+      try {
+        answered = this.#resultEnd.pollSync(start + BLOCK_MS) && items.ready(false);
+      } catch {
+        // This thread's own Process was terminated: the reader reports nothing more either.
+      }
+      if (!answered) this.#blockOk = false;
+    }
+    if (!answered) {
+      // Learnt once the job settles (see #onResult); meanwhile the reader waits for it.
+      this.#spinning = job;
+      this.#spunAt = start;
+    } else {
+      this.#drainSync();
+      this.#feed();
+    }
     if (!this.#reading && this.pending > 0) void this.#read();
   }
 

@@ -56,6 +56,9 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
  * (measured: one-at-a-time applies fell into a 300 µs mode with 0.1 ms).
  */
 const WATCH_MS = 0.02;
+/** Whether the last watch caught a task; how many times this worker did not watch. */
+let watching = true;
+let probes = 0;
 
 /**
  * The next task item: watched for a moment, then slept for in the kernel
@@ -65,12 +68,14 @@ const WATCH_MS = 0.02;
  */
 function next(tasks: Queue<TaskItem>, end: Endpoint): TaskItem | Promise<TaskItem> {
   const items = end.items;
-  if (!items.ready(true)) {
+  if (!items.ready(true) && (watching || (++probes & 31) === 0)) {
     const until = performance.now() + WATCH_MS;
     for (let k = 1; !items.ready(true); k++) {
       pause();
       if ((k & 15) === 0 && performance.now() >= until) break;
     }
+    // Watch on while it pays off (and one time in 32 otherwise, to see whether it would again).
+    watching = items.ready(true);
   }
   const idleUntil = performance.now() + BLOCK_MS;
   for (;;) {
