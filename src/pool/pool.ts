@@ -268,10 +268,10 @@ export class Pool {
 
   /**
    * Runs one call of the export `name` in a worker. On an idle pool the
-   * calling thread waits a moment for the answer (a spin of at most 30 µs,
-   * then, while answers came within 1 ms lately, a sleep of at most 1 ms),
-   * so a task answered at once costs microseconds, not an event-loop turn;
-   * a slow task stops that after once.
+   * calling thread waits a moment for the answer (a spin of at most 30 µs
+   * while such spins pay off, then, while answers came within 1 ms lately,
+   * a sleep of at most 1 ms), so a task answered at once costs microseconds,
+   * not an event-loop turn; a slow task stops the sleeps after once.
    *
    * @param name The export to call.
    * @param args Its arguments (default `[]`).
