@@ -15,6 +15,8 @@ import { ChannelClosedError } from "../channel/channel.ts";
 import { QueueEmptyError } from "../core/errors.ts";
 import { errorRecord } from "../process/_control.ts";
 import { type Endpoint, endpoints } from "../queue/_endpoint.ts";
+import { DATA, Items } from "../queue/_items.ts";
+import { waitSync } from "../core/_wait.ts";
 import { pause } from "../core/_spin.ts";
 import type { Queue } from "../queue/queue.ts";
 import { CLAIM, DONE, DROPPED_MASK, HAS_CLAIM, HAS_RUN, RUN, STATE, STATE_READY } from "./_slots.ts";
@@ -61,6 +63,25 @@ let watching = true;
 let probes = 0;
 
 /**
+ * Sleeps (in the kernel) until an item may be there: `false` at `deadline`.
+ * As `Endpoint.pollSync` but without passing the wake-up on to another
+ * sleeper while the item is still there: this worker takes it next, and
+ * waking the other idle worker for nothing cost one-at-a-time tasks half
+ * their time on a busy machine (2 workers: 16-28 µs, 1 worker: 10-12).
+ */
+function sleep(items: Items, deadline: number): boolean {
+  const i32 = items.i32;
+  const epoch = Atomics.load(i32, DATA + 1);
+  Atomics.add(i32, DATA, 1);
+  try {
+    if (items.ready(true)) return true;
+    return waitSync(i32, DATA + 1, epoch, deadline, Items.SLICE_MS);
+  } finally {
+    Atomics.sub(i32, DATA, 1);
+  }
+}
+
+/**
  * The next task item: watched for a moment, then slept for in the kernel
  * (no spin: on a loaded machine a spinning idle worker keeps a core from the
  * threads that have work), then, once idle for `BLOCK_MS`, awaited with the
@@ -86,7 +107,7 @@ function next(tasks: Queue<TaskItem>, end: Endpoint): TaskItem | Promise<TaskIte
       if (e instanceof TypeError) return tasks.getAsync(); // Deno, Bun: its shared memory must be awaited
       if (!(e instanceof QueueEmptyError)) throw e;
     }
-    if (!end.pollSync(idleUntil)) return tasks.getAsync(); // idle: wait with the event loop free
+    if (!sleep(items, idleUntil)) return tasks.getAsync(); // idle: wait with the event loop free
   }
 }
 
