@@ -7,7 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Pool, type PoolOptions, ProcessError, TimeoutError, WorkerExitError } from "../mod.ts";
+import { Lock, Pool, type PoolOptions, ProcessError, TimeoutError, WorkerExitError } from "../mod.ts";
 import { mulberry32 } from "./_values.ts";
 import { runtime, sleep } from "./_util.ts";
 
@@ -45,6 +45,28 @@ test("apply, map, starmap: exact results in order (seeded items, chunk sizes 1 t
     // Many applies at once: each its own result.
     const all = await Promise.all(xs.map((x, i) => pool.apply("add", [x, i])));
     assert.deepEqual(all, xs.map((x, i) => x + i));
+  });
+});
+
+test("shared memory and sabkit objects travel live both ways", SLOW, async () => {
+  await withPool({}, async (pool) => {
+    const lock = new Lock();
+    const xs = new Int32Array(new SharedArrayBuffer(16));
+    const rs = await Promise.all(
+      Array.from(
+        { length: 10 },
+        () => pool.apply<{ same: Int32Array; made: Int32Array }>("bumpShared", [lock, xs]),
+      ),
+    );
+    assert.deepEqual([...xs], [10, 10, 10, 10]);
+    for (const r of rs) {
+      assert.ok(r.same.buffer instanceof SharedArrayBuffer);
+      assert.equal(r.made[0], 7);
+    }
+    // The array that came back is the same memory.
+    rs[0].same[0] = 99;
+    assert.equal(xs[0], 99);
+    assert.equal(lock.locked(), false);
   });
 });
 

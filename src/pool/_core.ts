@@ -435,9 +435,10 @@ export class PoolCore {
       let r: ResultItem;
       try {
         r = this.#results.getNowait();
-      } catch (e) {
-        if (e instanceof TypeError) return false;
-        return true;
+      } catch {
+        // The item is there (this is its only consumer) but its shared memory is not yet: a TypeError on
+        // Deno and Bun, a QueueEmptyError on Node. An await lets it arrive (a loop of these would not).
+        return false;
       }
       this.#onResult(r);
     }

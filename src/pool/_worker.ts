@@ -100,12 +100,16 @@ function next(tasks: Queue<TaskItem>, end: Endpoint): TaskItem | Promise<TaskIte
   }
   const idleUntil = performance.now() + BLOCK_MS;
   for (;;) {
-    try {
-      // An item there (or the queue closed and drained: ChannelClosedError), else another worker took it.
-      if (items.ready(true)) return tasks.getNowait();
-    } catch (e) {
-      if (e instanceof TypeError) return tasks.getAsync(); // Deno, Bun: its shared memory must be awaited
-      if (!(e instanceof QueueEmptyError)) throw e;
+    if (items.ready(true)) {
+      try {
+        // The item (or, closed and drained, a ChannelClosedError).
+        return tasks.getNowait();
+      } catch (e) {
+        // Its shared memory not here yet (a TypeError on Deno and Bun; on Node a QueueEmptyError, as when
+        // the other worker took it first): getAsync awaits it, with the event loop free to receive it.
+        if (e instanceof TypeError || e instanceof QueueEmptyError) return tasks.getAsync();
+        throw e;
+      }
     }
     if (!sleep(items, idleUntil)) return tasks.getAsync(); // idle: wait with the event loop free
   }

@@ -108,3 +108,19 @@ export function markSpin(i: number, us: number): number {
   while (performance.now() < end);
   return i;
 }
+
+/** Adds 1 to every element of a shared array, under `lock`; returns the array and a new shared one. */
+export function bumpShared(
+  lock: { acquire(): boolean; release(): void },
+  xs: Int32Array,
+): { same: Int32Array; made: Int32Array } {
+  lock.acquire();
+  try {
+    for (let i = 0; i < xs.length; i++) xs[i]++;
+  } finally {
+    lock.release();
+  }
+  const made = new Int32Array(new SharedArrayBuffer(8));
+  made[0] = 7;
+  return { same: xs, made };
+}
