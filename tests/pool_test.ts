@@ -70,6 +70,26 @@ test("shared memory and sabkit objects travel live both ways", SLOW, async () =>
   });
 });
 
+test("arguments and results larger than the queues' memory are streamed", SLOW, async () => {
+  await withPool({}, async (pool) => {
+    const big = Array.from({ length: 100_000 }, (_, i) => i % 1000);
+    const text = "x".repeat(600_000);
+    const [a, b, c] = await Promise.all([
+      pool.apply<number[]>("echo", [big]),
+      pool.apply<string>("echo", [text]),
+      pool.apply("add", [1, 2]),
+    ]);
+    assert.deepEqual(a, big);
+    assert.equal(b, text);
+    assert.equal(c, 3);
+    // A map whose chunks are larger than the queue's memory.
+    const xs = Array.from({ length: 200_000 }, (_, i) => i);
+    const squares = await pool.map<number>("square", xs, { chunksize: 100_000 });
+    assert.equal(squares.length, xs.length);
+    assert.ok(squares.every((v, i) => v === i * i));
+  });
+});
+
 test("imap yields in order, imapUnordered yields every result once", SLOW, async () => {
   await withPool({}, async (pool) => {
     const xs = ints(20, 500);
