@@ -89,3 +89,55 @@ for (const seed of SEEDS) {
     }
   });
 }
+
+test("large tasks and results (streamed through the queues), random kills: nothing lost, nothing run twice", {
+  timeout: 240_000,
+}, async () => {
+  const count = size(150, 1500);
+  const rng = mulberry32(0x19b);
+  const counts = new Int32Array(new SharedArrayBuffer(4 * count));
+  const pool = new Pool(TASKS, { processes: 2, initializer: "setup", initargs: [0, counts] });
+  try {
+    const controllers = Array.from({ length: count }, () => new AbortController());
+    const settled = new Uint8Array(count);
+    // 40,000 numbers: about 300 KB each way, more than a queue's 256 KiB.
+    const args = (i: number): number[] => Array.from({ length: 40_000 }, (_, k) => (k === 0 ? i : k));
+    const results = Array.from(
+      { length: count },
+      (_, i) =>
+        pool.apply<number[]>("markBig", [args(i)], { signal: controllers[i].signal }).then(
+          (v) => ({ ok: true as const, v }),
+          (e) => ({ ok: false as const, e }),
+        ).finally(() => (settled[i] = 1)),
+    );
+    const aborted = new Set<number>();
+    const killer = (async () => {
+      let next = 0;
+      while (next < count) {
+        await sleep(2 + rng() * 8);
+        while (next < count && settled[next] === 1) next++;
+        const victim = next + Math.floor(rng() * 2);
+        if (victim >= count || settled[victim] === 1) continue;
+        aborted.add(victim);
+        controllers[victim].abort(new Error(`abort ${victim}`));
+      }
+    })();
+    const all = await Promise.all(results);
+    await killer;
+    for (let i = 0; i < count; i++) {
+      const r = all[i];
+      assert.ok(counts[i] <= 1, `task ${i} ran ${counts[i]} times`);
+      if (r.ok) {
+        assert.equal(r.v.length, 40_000);
+        assert.equal(r.v[0], i);
+        assert.equal(r.v[39_999], 39_999);
+      } else if (!aborted.has(i)) {
+        assert.ok(r.e instanceof WorkerExitError, `task ${i}: ${r.e}`);
+      }
+    }
+    assert.deepEqual(await pool.starmap("add", [[1, 2], [3, 4]]), [3, 7]);
+  } finally {
+    pool.terminate();
+    await pool.join();
+  }
+});
