@@ -21,7 +21,10 @@ export interface PoolOptions {
   initializer?: string;
   /** The initializer's arguments (default `[]`); sabkit objects arrive live. */
   initargs?: readonly unknown[];
-  /** Tasks a worker runs before it is replaced by a fresh one (default: no limit). */
+  /**
+   * Tasks a worker runs before it is replaced by a fresh one (default: no
+   * limit); as in Python, a chunk of a `map` counts as one task.
+   */
   maxtasksperchild?: number;
   /** The pool's name; its workers are `name-1`, `name-2`, … (default `Pool-N`). */
   name?: string;
