@@ -17,6 +17,9 @@
  * | after the result is put                      | a settled task                          | nothing                                                |
  * | mid-stream read of a large item              | the item, dropped by the next reader     | puts it again (it never ran)                           |
  *
+ * `tests/pool_killpoints_test.ts` kills a real worker at each of the first
+ * four rows and after the fifth; `tests/pool_kill_test.ts` kills at random.
+ *
  * @module
  */
 

@@ -130,3 +130,8 @@ export function markBig(xs: number[]): number[] {
   Atomics.add(counts!, xs[0], 1);
   return xs.slice();
 }
+
+/** The initializer of tests/pool_killpoints_test.ts: `control` is the kill point's; `shared` counts calls. */
+export function setupKillpoint(_control: Int32Array, shared: Int32Array): void {
+  counts = shared;
+}
