@@ -324,8 +324,10 @@ export class PoolCore {
           job.settle(undefined, e as Error);
           continue;
         }
-        // Too large for one record of the queue's memory: streamed in, once the queue is empty.
-        if (!items.ready(false)) this.#stream(job, n, again);
+        // No room now, or too large for one record (streamed in parts): put asynchronously, the next
+        // ones after it. Not left for a result to retry: none may come (a queue holding only the parts
+        // of an item this very put withdrew, while nothing is in flight, hung on Deno).
+        this.#stream(job, n, again);
         break;
       }
       this.#puts++;
