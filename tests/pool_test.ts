@@ -225,6 +225,15 @@ test(
       assert.equal(await busy, 0);
       assert.equal(await two, 2);
       assert.equal(counts[1], 0, "the dropped task ran");
+      // More queued tasks dropped than the task queue holds at once (1024): the ones after them still run.
+      const many = Array.from({ length: 1500 }, () => new AbortController());
+      const hold = pool.apply("mark", [3, 200]);
+      const dropped = many.map((c) => pool.apply("add", [1, 1], { signal: c.signal }).catch((e) => e));
+      const after = pool.apply("mark", [4]);
+      for (const c of many) c.abort(new Error("dropped"));
+      assert.ok((await Promise.all(dropped)).every((e) => e instanceof Error && e.message === "dropped"));
+      assert.equal(await hold, 3);
+      assert.equal(await after, 4);
       // A running task: hung forever; aborting it stops its worker.
       const running = new AbortController();
       const hung = pool.apply("hang", [], { signal: running.signal });

@@ -171,7 +171,11 @@ export default async function poolWorker(
     Atomics.store(slot, HAS_RUN, 1);
     // Dropped while it was queued (after RUN: the pool, which writes the table first, then reads RUN,
     // either sees this worker run it, and stops it, or this worker sees it dropped).
-    if (Atomics.load(dropped, n & DROPPED_MASK) === n) continue;
+    if (Atomics.load(dropped, n & DROPPED_MASK) === n) {
+      // Answered anyway (the pool ignores it): a result is what tells the pool there is room for more.
+      results.put([n, undefined]);
+      continue;
+    }
     const [kind, name, payload] = item;
     let result: unknown;
     let error: ResultItem[2];
