@@ -125,6 +125,9 @@ function inWindow(call: string): BadInput {
 }
 
 /** The catalogue. */
+/** A module URL for the Pool rows (never loaded: each row fails before a worker starts). */
+const POOL_MODULE = new URL("./workers/pool_tasks.ts", import.meta.url);
+
 export const BAD_INPUTS: BadInput[] = [
   // --- Typecodes and values ---
   bad({
@@ -1566,6 +1569,61 @@ export const BAD_INPUTS: BadInput[] = [
     setup: () => mp.Pipe(false),
     call: ([r]: mp.Connection[]) => r.send(1),
     state: ([r]: mp.Connection[]) => memoryOf(r),
+  }),
+  // --- Pool: every option is checked before a worker starts (nothing to leave behind) ---
+  bad({
+    api: "new Pool(module)",
+    input: "a number for the module",
+    error: TypeError,
+    message: /The pool module must be a URL, got 42/,
+    setup: () => null,
+    call: () => new mp.Pool(42 as unknown as URL),
+    state: () => null,
+  }),
+  bad({
+    api: "new Pool(module, options)",
+    input: `a string ("x") for the options`,
+    error: TypeError,
+    message: /The options of new Pool\(\) must be an object, got "x"$/,
+    setup: () => null,
+    call: () => new mp.Pool(POOL_MODULE, "x" as unknown as mp.PoolOptions),
+    state: () => null,
+  }),
+  bad({
+    api: "new Pool(module, { processes })",
+    input: "0 workers",
+    error: RangeError,
+    message: /The processes option of new Pool\(\) must be an integer from 1, got 0$/,
+    setup: () => null,
+    call: () => new mp.Pool(POOL_MODULE, { processes: 0 }),
+    state: () => null,
+  }),
+  bad({
+    api: "new Pool(module, { processes })",
+    input: `a string ("2")`,
+    error: TypeError,
+    message: /The processes option of new Pool\(\) must be a number, got "2"$/,
+    setup: () => null,
+    call: () => new mp.Pool(POOL_MODULE, { processes: "2" as unknown as number }),
+    state: () => null,
+  }),
+  bad({
+    api: "new Pool(module, { maxtasksperchild })",
+    input: "1.5 tasks",
+    error: RangeError,
+    message: /The maxtasksperchild option of new Pool\(\) must be an integer from 1, got 1\.5$/,
+    setup: () => null,
+    call: () => new mp.Pool(POOL_MODULE, { maxtasksperchild: 1.5 }),
+    state: () => null,
+  }),
+  bad({
+    api: "new Pool(module, { initializer })",
+    input: "a function, not an export name",
+    error: TypeError,
+    message: /The initializer option of new Pool\(\) must be an export name, got/,
+    setup: () => null,
+    call: () => new mp.Pool(POOL_MODULE, { initializer: (() => {}) as unknown as string }),
+    state: () => null,
   }),
 ];
 
