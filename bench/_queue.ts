@@ -17,7 +17,6 @@ import type * as MT from "multithreading";
 import { JoinableQueue, Pipe, Queue, SimpleQueue } from "../mod.ts";
 import { decodeValue, ValueEncoder } from "../src/queue/_value_codec.ts";
 import type { Scenario } from "./bench.ts";
-import { type BenchWorker, startWorker } from "./_port.ts";
 import {
   BIG_CHARS,
   BIG_F64,
@@ -31,15 +30,13 @@ import {
   recordBytes,
 } from "./_queue_record.ts";
 import type { ValueKind } from "./_queue_worker.ts";
-import { BATCH_MS, FULL_CHECK, type Session } from "./_scenarios.ts";
+import { BATCH_MS, Consumer, FULL_CHECK, rethrow, type Session, verified } from "./_scenarios.ts";
 import {
   DONE,
   fill,
-  type Init,
   newControl,
   READY,
   stamp,
-  STOP,
   TARGET,
   throwIfFailed,
   waitAtLeast,
@@ -57,78 +54,6 @@ export type Def = (
 const WORKER = new URL("./_queue_worker.ts", import.meta.url);
 /** Milliseconds a worker may take to start. */
 const SETUP_MS = 30_000;
-
-/** A started consumer worker with its control block (as `_scenarios.ts`'s `Consumer`). */
-class Consumer {
-  readonly worker: BenchWorker;
-  readonly ctl: Ctl;
-  readonly what: string;
-  sent = 0;
-
-  private constructor(worker: BenchWorker, ctl: Ctl, what: string) {
-    this.worker = worker;
-    this.ctl = ctl;
-    this.what = what;
-  }
-
-  static async start(what: string, kind: string, extra: Record<string, unknown>): Promise<Consumer> {
-    const ctl = newControl();
-    const worker = startWorker(WORKER, `bench ${what}`);
-    const c = new Consumer(worker, ctl, what);
-    try {
-      const init: Init = { kind, ctl: ctl.buffer, length: 0, fullCheck: FULL_CHECK, ...extra };
-      worker.post(init);
-      await waitAtLeastAsync(ctl, READY, 1, SETUP_MS, `${what}: start`, () => worker.error);
-    } catch (e) {
-      worker.terminate();
-      throw e;
-    }
-    return c;
-  }
-
-  begin(n: number): void {
-    this.sent += n;
-    Atomics.store(this.ctl, TARGET, this.sent);
-  }
-
-  end(): void {
-    waitAtLeast(this.ctl, DONE, this.sent, BATCH_MS, this.what);
-    this.#checkCount();
-  }
-
-  async endAsync(): Promise<void> {
-    await waitAtLeastAsync(this.ctl, DONE, this.sent, BATCH_MS, this.what, () => this.worker.error);
-    this.#checkCount();
-  }
-
-  #checkCount(): void {
-    throwIfFailed(this.ctl, this.what);
-    const done = Atomics.load(this.ctl, DONE);
-    if (done !== this.sent) throw new Error(`${this.what}: ${done} values verified, ${this.sent} sent`);
-  }
-
-  /** Rethrows a producer-side failure, preferring the consumer's own report. */
-  rethrow(e: unknown): never {
-    throwIfFailed(this.ctl, this.what);
-    throw e;
-  }
-
-  stop(): void {
-    Atomics.store(this.ctl, STOP, 1);
-    this.worker.terminate();
-  }
-}
-
-/** Runs the verification pass, or stops the consumer if it fails. */
-async function verified(session: Session, stop: () => void): Promise<Session> {
-  try {
-    await session.run(FULL_CHECK);
-    return session;
-  } catch (e) {
-    stop();
-    throw e;
-  }
-}
 
 /** Value `seq` of `kind`, built anew. */
 function makeValue(kind: ValueKind): (seq: number) => unknown {
@@ -183,7 +108,7 @@ class Inbox {
  * `Atomics.wait` until the batch is verified.
  */
 export async function openPostValues(what: string, kind: ValueKind, burst: boolean): Promise<Session> {
-  const c = await Consumer.start(what, "clone", { value: kind, reply: burst });
+  const c = await Consumer.start(what, "clone", 0, { value: kind, reply: burst }, [], WORKER);
   const counts = new Inbox();
   if (burst) c.worker.onMessage((data) => counts.push(data));
   const value = makeValue(kind);
@@ -204,7 +129,7 @@ export async function openPostValues(what: string, kind: ValueKind, burst: boole
 
 /** Round trip of a record over postMessage: post it, await the worker's echo, check it. */
 export async function openPostPingPong(what: string): Promise<Session> {
-  const c = await Consumer.start(what, "echo", {});
+  const c = await Consumer.start(what, "echo", 0, {}, [], WORKER);
   const replies = new Inbox();
   c.worker.onMessage((data) => replies.push(data));
   let seq = 0;
@@ -241,11 +166,18 @@ export async function openQueueValues(
     : type === "SimpleQueue"
     ? new SimpleQueue()
     : new Queue({ bytes });
-  const c = await Consumer.start(what, "queue", {
-    queue: q,
-    value: kind,
-    joinable: type === "JoinableQueue",
-  });
+  const c = await Consumer.start(
+    what,
+    "queue",
+    0,
+    {
+      queue: q,
+      value: kind,
+      joinable: type === "JoinableQueue",
+    },
+    [],
+    WORKER,
+  );
   const value = makeValue(kind);
   let seq = 0;
   const stop = (): void => {
@@ -261,7 +193,7 @@ export async function openQueueValues(
           throw new Error(`${what}: join timed out`);
         }
       } catch (e) {
-        c.rethrow(e);
+        rethrow(c, e);
       }
       c.end();
     },
@@ -272,7 +204,7 @@ export async function openQueueValues(
 /** Values through a one-way `Pipe(false)`: `send` here, `recv` in the worker. */
 export async function openPipeValues(what: string, kind: ValueKind, bytes?: number): Promise<Session> {
   const [rx, tx] = Pipe(false, { bytes });
-  const c = await Consumer.start(what, "pipe", { conn: rx, value: kind });
+  const c = await Consumer.start(what, "pipe", 0, { conn: rx, value: kind }, [], WORKER);
   const value = makeValue(kind);
   let seq = 0;
   const stop = (): void => {
@@ -285,7 +217,7 @@ export async function openPipeValues(what: string, kind: ValueKind, bytes?: numb
       try {
         for (let i = 0; i < n; i++) tx.send(value(seq++));
       } catch (e) {
-        c.rethrow(e);
+        rethrow(c, e);
       }
       c.end();
     },
@@ -297,7 +229,7 @@ export async function openPipeValues(what: string, kind: ValueKind, bytes?: numb
 export async function openPipePingPong(what: string): Promise<Session> {
   const [thereRx, thereTx] = Pipe(false);
   const [backRx, backTx] = Pipe(false);
-  const c = await Consumer.start(what, "pipeEcho", { conns: [thereRx, backTx] });
+  const c = await Consumer.start(what, "pipeEcho", 0, { conns: [thereRx, backTx] }, [], WORKER);
   let seq = 0;
   const stop = (): void => {
     thereTx.close();
@@ -313,7 +245,7 @@ export async function openPipePingPong(what: string): Promise<Session> {
           if (wrong !== undefined) throw new Error(`${what}: ${wrong}`);
         }
       } catch (e) {
-        c.rethrow(e);
+        rethrow(c, e);
       }
     },
     close: stop,

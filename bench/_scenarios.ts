@@ -72,16 +72,17 @@ export class Consumer {
     this.what = what;
   }
 
-  /** Starts a consumer of `kind` and waits until it is ready. */
+  /** Starts a consumer of `kind` (in `module`: `_consumer.ts` unless told) and waits until it is ready. */
   static async start(
     what: string,
     kind: string,
     length: number,
     extra: Record<string, unknown> = {},
     transfer: Transferable[] = [],
+    module: URL = CONSUMER,
   ): Promise<Consumer> {
     const ctl = newControl();
-    const worker = startWorker(CONSUMER, `bench ${what}`);
+    const worker = startWorker(module, `bench ${what}`);
     const consumer = new Consumer(worker, ctl, what);
     try {
       const init: Init = { kind, ctl: ctl.buffer, length, fullCheck: FULL_CHECK, ...extra };
@@ -128,7 +129,7 @@ export class Consumer {
 }
 
 /** Runs the verification pass, or stops the consumer if it fails. */
-async function verified(session: Session, stop: () => void): Promise<Session> {
+export async function verified(session: Session, stop: () => void): Promise<Session> {
   try {
     await session.run(FULL_CHECK);
     return session;
@@ -349,7 +350,7 @@ export async function openRingbuf(what: string, length: number, messages: number
 // --------------------------------------------------------------- sabkit ---
 
 /** Rethrows a producer-side failure, preferring the consumer's own report. */
-function rethrow(c: Consumer, e: unknown): never {
+export function rethrow(c: Consumer, e: unknown): never {
   throwIfFailed(c.ctl, c.what);
   throw e;
 }
