@@ -20,8 +20,8 @@ import {
   type Init,
   INSIDE,
   pause,
-  READY,
   SEQ,
+  serveConsumers,
   setError,
   STOP,
   Tally,
@@ -38,12 +38,6 @@ type Consumer = (init: Init, ctl: Ctl) => void | Promise<void>;
 function verify(a: ArrayLike<number>, length: number, init: Init, seq: number): void {
   const wrong = check(a, length, init.length, seq, seq < init.fullCheck);
   if (wrong !== undefined) throw new Error(wrong);
-}
-
-/** Marks the consumer ready. */
-function ready(ctl: Ctl): void {
-  Atomics.store(ctl, READY, 1);
-  Atomics.notify(ctl, READY);
 }
 
 /** Runs `body` for every later message; a throw is recorded as the consumer's failure. */
@@ -241,19 +235,4 @@ const consumers: Record<string, Consumer> = {
   },
 };
 
-let started = false;
-port.onMessage(async (data) => {
-  if (started) return;
-  started = true;
-  const init = data as Init;
-  const ctl = new Int32Array(init.ctl);
-  try {
-    const consumer = consumers[init.kind];
-    if (consumer === undefined) throw new Error(`Unknown consumer ${init.kind}`);
-    // Loop consumers block from here on: they mark themselves ready first.
-    ready(ctl);
-    await consumer(init, ctl);
-  } catch (e) {
-    setError(ctl, e);
-  }
-});
+serveConsumers(port, consumers);

@@ -11,7 +11,7 @@
 import { type Connection, type JoinableQueue, type Queue, revive } from "../mod.ts";
 import { checkBigString, checkRecord } from "./_queue_record.ts";
 import { parentPort } from "./_port.ts";
-import { check, type Init, READY, setError, Tally } from "./_shared.ts";
+import { check, type Init, serveConsumers, setError, Tally } from "./_shared.ts";
 
 const port = parentPort();
 type Ctl = Int32Array<SharedArrayBuffer>;
@@ -30,12 +30,6 @@ function verify(kind: ValueKind, v: unknown, seq: number, full: boolean): void {
     else wrong = check(o.data, o.data.length, o.data.length, seq, full);
   }
   if (wrong !== undefined) throw new Error(wrong);
-}
-
-/** Marks the consumer ready. */
-function ready(ctl: Ctl): void {
-  Atomics.store(ctl, READY, 1);
-  Atomics.notify(ctl, READY);
 }
 
 /** Whether `e` is the end of a closed queue or pipe (`ChannelClosedError`). */
@@ -137,19 +131,4 @@ const consumers: Record<string, Consumer> = {
   },
 };
 
-let started = false;
-port.onMessage((data) => {
-  if (started) return;
-  started = true;
-  const init = data as Init;
-  const ctl = new Int32Array(init.ctl);
-  try {
-    const consumer = consumers[init.kind];
-    if (consumer === undefined) throw new Error(`Unknown consumer ${init.kind}`);
-    // Loop consumers block from here on: they mark themselves ready first.
-    ready(ctl);
-    consumer(init, ctl);
-  } catch (e) {
-    setError(ctl, e);
-  }
-});
+serveConsumers(port, consumers);

@@ -10,6 +10,8 @@
  * @module
  */
 
+import type { Port } from "./_port.ts";
+
 /** Control words (Int32 indices). */
 export const READY = 0;
 /** Messages (or sections) the consumer has verified, published at the end of a batch. */
@@ -233,4 +235,32 @@ export function deadlineSignal(ms: number, what: string): [AbortSignal, () => vo
 /** This runtime's `navigator.locks`, if it has Web Locks. */
 export function webLocks(): WebLocks | undefined {
   return (globalThis as unknown as { navigator?: { locks?: WebLocks } }).navigator?.locks;
+}
+
+/** A consumer worker's kind: set up by the first message, then it runs (a loop, or on later messages). */
+export type ConsumerKind = (init: Init, ctl: Int32Array<SharedArrayBuffer>) => void | Promise<void>;
+
+/**
+ * Serves a consumer worker: the first message on `port` names one of
+ * `kinds`, which is marked ready and started; a failure is recorded in the
+ * control block (`setError`), never thrown into the worker's event loop.
+ */
+export function serveConsumers(port: Port, kinds: Record<string, ConsumerKind>): void {
+  let started = false;
+  port.onMessage(async (data) => {
+    if (started) return;
+    started = true;
+    const init = data as Init;
+    const ctl = new Int32Array(init.ctl);
+    try {
+      const consumer = kinds[init.kind];
+      if (consumer === undefined) throw new Error(`Unknown consumer ${init.kind}`);
+      // Loop consumers block from here on: they mark themselves ready first.
+      Atomics.store(ctl, READY, 1);
+      Atomics.notify(ctl, READY);
+      await consumer(init, ctl);
+    } catch (e) {
+      setError(ctl, e);
+    }
+  });
 }
