@@ -66,6 +66,9 @@ async function bundle(): Promise<void> {
       bootstrap: `${ROOT}src/runtime/bootstrap.ts`,
       "workers/blocking": `${ROOT}tests/browser/workers/blocking.ts`,
       "workers/revive_root": `${ROOT}tests/bundle/revive_root.ts`,
+      // Pool: its worker loop as an entry (passed as `workerModule`), and the tasks module.
+      pool_worker: `${ROOT}src/pool/_worker.ts`,
+      "workers/pool_tasks": `${ROOT}tests/workers/pool_tasks.ts`,
     },
     outdir: OUT,
     chunkNames: "chunks/[name]-[hash]",

@@ -787,4 +787,104 @@ test("bad input in the window: the catalogue's errors, nothing changed", async (
   equal(lock.locked(), false, "a bad timeout takes nothing");
 });
 
+/** A pool of the bundled tests/workers/pool_tasks.ts, its loop and bootstrap bundled as entries. */
+function browserPool(options: mp.PoolOptions = {}): mp.Pool {
+  return new mp.Pool(workerUrl("pool_tasks"), {
+    processes: 2,
+    bootstrap: BOOTSTRAP,
+    workerModule: new URL("./pool_worker.js", BOOTSTRAP),
+    ...options,
+  });
+}
+
+/** Runs `body` on a fresh pool; the pool is terminated and joined whatever happens (no worker left). */
+async function withPool(options: mp.PoolOptions, body: (pool: mp.Pool) => Promise<void>): Promise<void> {
+  const pool = browserPool(options);
+  try {
+    await body(pool);
+  } finally {
+    pool.terminate();
+    await pool.join();
+  }
+}
+
+test("Pool: apply, map, starmap, imap in order, imapUnordered complete (seeded items)", async () => {
+  await withPool({}, async (pool) => {
+    const rng = random(23);
+    const xs = Array.from({ length: 1500 }, () => Math.floor(rng() * 2001) - 1000);
+    const squares = xs.map((x) => x * x);
+    equal(await pool.apply("add", [2, 3]), 5, "apply");
+    for (const chunksize of [1, 9, 1500]) {
+      equal(await pool.map("square", xs, { chunksize }), squares, `map, chunksize ${chunksize}`);
+    }
+    equal(
+      await pool.starmap("add", xs.map((x, i) => [x, i]), { chunksize: 13 }),
+      xs.map((x, i) => x + i),
+      "starmap",
+    );
+    const inOrder: number[] = [];
+    for await (const v of pool.imap<number>("square", xs.slice(0, 300), { chunksize: 7 })) inOrder.push(v);
+    equal(inOrder, squares.slice(0, 300), "imap");
+    const any: number[] = [];
+    for await (const v of pool.imapUnordered<number>("square", xs.slice(0, 300))) any.push(v);
+    equal(any.sort((a, b) => a - b), squares.slice(0, 300).sort((a, b) => a - b), "imapUnordered");
+    const all = await Promise.all(xs.slice(0, 400).map((x, i) => pool.apply<number>("add", [x, i])));
+    equal(all, xs.slice(0, 400).map((x, i) => x + i), "many applies at once");
+  });
+});
+
+test("Pool: a task that throws rejects with ProcessError; a worker that dies rejects its task with WorkerExitError and is replaced", async () => {
+  await withPool({}, async (pool) => {
+    const e = await rejects(pool.apply("fails", ["boom"]), mp.ProcessError, "boom");
+    equal((e as mp.ProcessError).remoteName, "RangeError", "the remote error's name");
+    ok(!(e instanceof mp.WorkerExitError), "a throw is not a death");
+    const others = Array.from({ length: 20 }, (_, i) => pool.apply("slowSquare", [i, 1]));
+    await rejects(pool.apply("crashLater"), mp.WorkerExitError, /uncaught in a timer/);
+    equal(await Promise.all(others), Array.from({ length: 20 }, (_, i) => i * i), "the other tasks finish");
+    equal(await pool.apply("add", [40, 2]), 42, "the pool still serves");
+  });
+});
+
+test("Pool: abort of a queued and of a running task, timeout; the pool goes on", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    const running = new AbortController();
+    const busy = pool.apply("spin", [60_000], { signal: running.signal });
+    const queued = new AbortController();
+    const waiting = pool.apply("add", [1, 2], { signal: queued.signal });
+    queued.abort(new RangeError("queued: not wanted"));
+    await rejects(waiting, RangeError, "queued: not wanted");
+    await sleep(50);
+    running.abort(new RangeError("running: stop it"));
+    await rejects(busy, RangeError, "running: stop it");
+    await rejects(pool.apply("hang", [], { timeout: 100 }), mp.TimeoutError, /./);
+    equal(await pool.apply("add", [20, 22]), 42, "a fresh worker answers");
+  });
+});
+
+test("Pool: initializer and initargs, maxtasksperchild, close and join, await using", async () => {
+  await withPool(
+    { processes: 1, initializer: "setup", initargs: [100], maxtasksperchild: 3 },
+    async (pool) => {
+      equal(await pool.apply("withBase", [5]), 105, "the initializer ran with its arguments");
+      const counts: number[] = [];
+      for (let i = 0; i < 7; i++) counts.push(await pool.apply<number>("callCount"));
+      // withBase was the first worker's first task: a fresh worker (count from 1) every 3 tasks.
+      equal(counts, [1, 2, 1, 2, 3, 1, 2], "a fresh worker every 3 tasks");
+      const last = pool.apply("slowSquare", [3, 20]);
+      pool.close();
+      throws(() => pool.apply("add", [1, 1]), Error, /closed/);
+      await pool.join();
+      equal(await last, 9, "a task submitted before close() finishes");
+    },
+  );
+  let escaped: mp.Pool | undefined;
+  {
+    await using pool = browserPool();
+    escaped = pool;
+    equal(await pool.apply("add", [1, 1]), 2, "await using");
+  }
+  throws(() => escaped!.apply("add", [1, 1]), Error, /closed/);
+  await escaped.join();
+});
+
 void runAll();
