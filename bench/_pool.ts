@@ -41,12 +41,32 @@ interface Runner {
 
 /** Peers that do not finish here (measured with this benchmark): their rows say so instead. */
 const BROKEN: Partial<Record<PeerName, Partial<Record<typeof runtime, string>>>> = {
-  workerpool: { bun: "workerpool never answers its first task on Bun 1.4 (hangs)" },
+  piscina: { browser: "piscina runs on Node's worker_threads only" },
+  workerpool: {
+    bun: "workerpool never answers its first task on Bun 1.4 (hangs)",
+    browser: "workerpool is not measured in browsers here (its worker would need a bundle of its own)",
+  },
   tinypool: {
     deno:
       "tinypool never answers its first task on Deno 2.9 in this benchmark (hangs; a script running only tinypool gets answers)",
+    browser: "tinypool runs on Node's worker_threads only",
   },
 };
+
+/**
+ * A sabkit pool of the tasks. In a browser the benchmark is bundled: sabkit's
+ * worker bootstrap and pool loop are entries of their own, in one split
+ * bundle beside this one (see scripts/bench_browser.ts), as a user ships them.
+ */
+function newPool(name: string): Pool {
+  if (runtime !== "browser") return new Pool(TASKS, { processes: THREADS, name });
+  return new Pool(TASKS, {
+    processes: THREADS,
+    name,
+    bootstrap: new URL("./pool/bootstrap.js", import.meta.url),
+    workerModule: new URL("./pool/pool_worker.js", import.meta.url),
+  });
+}
 
 function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -57,7 +77,7 @@ function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 function sabkit(): Promise<Runner> {
-  const pool = new Pool(TASKS, { processes: THREADS, name: "bench" });
+  const pool = newPool("bench");
   return Promise.resolve({
     call: (name, args) => pool.apply(name, args),
     close: () => {
@@ -285,7 +305,7 @@ export function registerPoolRows(def: Def, skip: (meta: Parameters<Def>[0], why:
         def(
           { ...mapMeta, name: POOL_ROWS.map, role: "sabkit", full: 1_000_000, quick: 100_000 },
           async () => {
-            const pool = new Pool(TASKS, { processes: THREADS, name: "bench-map" });
+            const pool = newPool("bench-map");
             const r: Runner = {
               call: (name, args) => pool.apply(name, args),
               close: () => {

@@ -91,6 +91,17 @@ async function bundle(): Promise<void> {
     outdir: OUT,
     outExtension: { ".js": ".ts" },
   });
+  // sabkit's worker bootstrap and Pool loop, which bench/_pool.ts passes to its pools: one split bundle,
+  // so both share one copy of sabkit (as a user ships them, see the README's Browsers section).
+  await build({
+    ...common,
+    splitting: true,
+    entryPoints: {
+      bootstrap: `${ROOT}src/runtime/bootstrap.ts`,
+      pool_worker: `${ROOT}src/pool/_worker.ts`,
+    },
+    outdir: `${OUT}pool/`,
+  });
   writeFileSync(
     `${OUT}index.html`,
     `<!doctype html>
