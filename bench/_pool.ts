@@ -47,8 +47,7 @@ const BROKEN: Partial<Record<PeerName, Partial<Record<typeof runtime, string>>>>
     browser: "workerpool is not measured in browsers here (its worker would need a bundle of its own)",
   },
   tinypool: {
-    deno:
-      "tinypool never answers its first task on Deno 2.9 in this benchmark (hangs; a script running only tinypool gets answers)",
+    deno: "tinypool on Deno 2.9 answers a lone task but never 8 submitted at once (hangs)",
     browser: "tinypool runs on Node's worker_threads only",
   },
 };

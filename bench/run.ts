@@ -79,12 +79,12 @@ function command(runtime: string, out: string): [string, string[]] {
   switch (runtime) {
     case "deno":
       // Read: the modules and node_modules; write: only the results; sys: CPU, load, OS, memory; env: the
-      // two variables piscina reads.
+      // variables piscina and tinypool read (without them their workers die or never answer).
       return [bin("deno"), [
         "run",
         "--allow-read",
         `--allow-write=${results}`,
-        "--allow-env=PISCINA_DISABLE_ATOMICS,PISCINA_ENABLE_ASYNC_ATOMICS",
+        "--allow-env=PISCINA_DISABLE_ATOMICS,PISCINA_ENABLE_ASYNC_ATOMICS,TINYPOOL_WORKER_ID",
         "--allow-sys=cpus,loadavg,osRelease,systemMemoryInfo",
         "--v8-flags=--expose-gc",
         ...args,
