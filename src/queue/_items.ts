@@ -76,8 +76,9 @@
 
 import { agentId, hasExited } from "../core/_agent.ts";
 import { takeOver, tryLock, unlock } from "../core/_mutex.ts";
-import { pause, SpinBudget } from "../core/_spin.ts";
+import { pause } from "../core/_spin.ts";
 import { DEATH_POLL_MS, TerminatedError, wake } from "../core/_wait.ts";
+import { WaitBudget } from "./_wait_budget.ts";
 
 const W = 32;
 /** Group 0 (read-only after creation, but `WANTS`): the shape. Word 0 is the kind's magic (region 0). */
@@ -166,24 +167,17 @@ export const SHARED_WAIT = -1;
 const POLL_MS = DEATH_POLL_MS;
 const ASYNC_SPIN_MS = 0.02;
 /**
- * How long a stream's writer spins for room, and its reader for the next
- * part, before sleeping (ms; async calls: at most `ASYNC_SPIN_MS`): the
- * other side holds its lock and is copying a part (a few µs for the parts of
- * a 64 KiB ring), and a sleep costs a wake-up per part. Measured, 1 MB values
- * through 64 KiB: 0.2 ms was enough on Node, Deno and Bun, not in Chromium,
- * whose workers wake later (0.15 GB/s, every part a sleep; 1.8 GB/s at 1 ms).
+ * The most a stream's writer spins for room, and its reader for the next
+ * part, before sleeping (ms; async calls: at most `ASYNC_SPIN_MS`; learned
+ * below that, see `_wait_budget.ts`): the other side holds its lock and is
+ * copying a part (a few µs for the parts of a 64 KiB ring), and a sleep
+ * costs a wake-up per part. Measured, 1 MB values through 64 KiB: 0.2 ms was
+ * enough on Node, Deno and Bun, not in Chromium, whose workers wake later
+ * (0.15 GB/s, every part a sleep; 1.8 GB/s at 1 ms).
  */
 const STREAM_SPIN_MS = 1;
-/**
- * The least a blocking wait spins before sleeping (ms; async calls: at most
- * `ASYNC_SPIN_MS`). The learned budget (`core/_spin.ts`) may fall to 5 µs,
- * less than a peer takes to decode, check and encode a record and answer
- * (3-6 µs here): every leg of a round trip over two Pipes then slept, and a
- * wake-up on a busy 2-core machine took long enough to keep the budget down
- * (300 µs per round trip instead of 5, seen on Bun and Node). At 1,000 items
- * a second, spinning 50 µs per wait costs 5 % of a core.
- */
-const SPIN_FLOOR_MS = 0.05;
+/** The most a blocking put or get spins before sleeping (ms; learned below that, see `_wait_budget.ts`). */
+const SPIN_MAX_MS = 0.5;
 
 function up8(n: number): number {
   return (n + 7) & ~7;
@@ -219,7 +213,12 @@ export class Items {
   readonly #partMin: number;
   /** `bytes - 8` where `bytes` is a power of two (positions are multiples of 8), else 0 (see `#offset`). */
   readonly #mask: number;
-  readonly #spins: [SpinBudget, SpinBudget] = [new SpinBudget(), new SpinBudget()];
+  /** Spin budgets: a put waiting for room, a get for an item; a stream's writer for room, its reader for a part. */
+  readonly #waits: [WaitBudget, WaitBudget] = [new WaitBudget(SPIN_MAX_MS), new WaitBudget(SPIN_MAX_MS)];
+  readonly #streamWaits: [WaitBudget, WaitBudget] = [
+    new WaitBudget(STREAM_SPIN_MS),
+    new WaitBudget(STREAM_SPIN_MS),
+  ];
   hooks: SharedHooks | undefined;
 
   /** What the last get delivered: its payload (in `scratch`), flags, ticket, shared buffers. */
@@ -578,14 +577,15 @@ export class Items {
     const need = this.#need(len);
     const one = this.fitsOne(len);
     const start = performance.now();
+    const waits = this.#waits[0];
+    /** This wait's spin (ms), fixed at its first miss (-1: not yet); whether it has slept. */
+    let budget = -1;
+    let slept = false;
     let head: number;
     // Phase 1: the lock, with room for the record or the first part.
-    for (let n = 0;; n++) {
+    for (;;) {
       const r = one ? this.tryPutOne(src, len, raw, shared) : this.#tryPutStart(need);
-      if (one && r === 0) {
-        this.#spins[0].learn(performance.now() - start);
-        return 0;
-      }
+      if (one && r === 0) return 0;
       if (!one && r >= 0) {
         head = r;
         break;
@@ -598,18 +598,21 @@ export class Items {
       }
       const now = performance.now();
       if (now >= deadline) return TIMED_OUT;
-      const budget = Math.min(spin, Math.max(SPIN_FLOOR_MS, this.#spins[0].ms));
+      if (budget < 0) budget = Math.min(spin, waits.next());
       if (now - start < budget) {
         // Loads only until there is room (or the end) and the lock is free (see `get`).
         const stop = Math.min(start + budget, deadline);
         for (let k = 1;; k++) {
           pause();
           const h = Atomics.load(i32, HEAD);
-          if ((h & CLOSED) !== 0) break;
           if (
-            Atomics.load(i32, PUT_LOCK) === 0 && this.#room(h, need) &&
-            (this.maxsize === 0 || this.size() < this.maxsize)
-          ) break;
+            (h & CLOSED) !== 0 ||
+            (Atomics.load(i32, PUT_LOCK) === 0 && this.#room(h, need) &&
+              (this.maxsize === 0 || this.size() < this.maxsize))
+          ) {
+            if (!slept) waits.caught(performance.now() - start);
+            break;
+          }
           if ((k & 7) === 0 && performance.now() >= stop) break;
         }
         continue;
@@ -621,6 +624,8 @@ export class Items {
       try {
         again = one ? this.tryPutOne(src, len, raw, shared) : this.#tryPutStart(need);
         if (again === BUSY || again === WAITING) {
+          if (!slept) waits.missed();
+          slept = true;
           this.expect = epoch;
           this.endless = false;
           woken = yield ROOM + 1;
@@ -659,7 +664,7 @@ export class Items {
     spin: number,
   ): Generator<number, number, boolean> {
     const i32 = this.i32;
-    const spinMs = Math.min(spin, STREAM_SPIN_MS);
+    const waits = this.#streamWaits[0];
     let flags = FIRST | (raw ? RAW : 0);
     let ticket = 0;
     let sent = 0;
@@ -704,13 +709,18 @@ export class Items {
         // Wait for the reader to make room: it is copying a part out, so spin a moment first.
         if (performance.now() >= deadline) break;
         if (
-          this.#spinFor(() => this.#maxRecord - this.#used(head, Atomics.load(i32, TAIL)) >= want, spinMs)
+          this.#spinFor(
+            () => this.#maxRecord - this.#used(head, Atomics.load(i32, TAIL)) >= want,
+            spin,
+            waits,
+          )
         ) continue;
         const epoch = Atomics.load(i32, ROOM + 1);
         Atomics.add(i32, ROOM, 1);
         let woken = true;
         try {
           if (this.#maxRecord - this.#used(head, Atomics.load(i32, TAIL)) < want && !this.closed()) {
+            waits.missed();
             this.expect = epoch;
             this.endless = false;
             woken = yield ROOM + 1;
@@ -873,30 +883,34 @@ export class Items {
   ): Generator<number, number, boolean> {
     const i32 = this.i32;
     const start = performance.now();
+    const waits = this.#waits[1];
+    /** This wait's spin (ms), fixed at its first miss (-1: not yet); whether it has slept. */
+    let budget = -1;
+    let slept = false;
     for (let tried = first;; tried = UNTRIED) {
       let r = tried === UNTRIED ? this.tryGet(limit, sync) : tried;
       if (r === STREAM) {
         r = yield* this.#readStream(spin);
         if (r === STREAM) continue;
       }
-      if (r >= 0 || r === ENDED || r === TOO_LONG || r === OWN_STREAM) {
-        if (r >= 0) this.#spins[1].learn(performance.now() - start);
-        return r;
-      }
+      if (r >= 0 || r === ENDED || r === TOO_LONG || r === OWN_STREAM) return r;
       if (r === NEED_SHARED) {
         if (!(yield SHARED_WAIT)) return TIMED_OUT;
         continue;
       }
       const now = performance.now();
       if (now >= deadline) return TIMED_OUT;
-      const budget = Math.min(spin, Math.max(SPIN_FLOOR_MS, this.#spins[1].ms));
+      if (budget < 0) budget = Math.min(spin, waits.next());
       if (now - start < budget) {
         // Loads only until an item (or the end) shows and the lock is free: a try is a
         // compare-and-swap on the consumers' line, and the clock costs as much as a few loads.
         const stop = Math.min(start + budget, deadline);
         for (let n = 1;; n++) {
           pause();
-          if (this.ready(true) && Atomics.load(i32, GET_LOCK) === 0) break;
+          if (this.ready(true) && Atomics.load(i32, GET_LOCK) === 0) {
+            if (!slept) waits.caught(performance.now() - start);
+            break;
+          }
           if ((n & 7) === 0 && performance.now() >= stop) break;
         }
         continue;
@@ -906,6 +920,8 @@ export class Items {
       let woken = true;
       try {
         if (!this.ready(true) || Atomics.load(i32, GET_LOCK) !== 0) {
+          if (!slept) waits.missed();
+          slept = true;
           this.expect = epoch;
           this.endless = false;
           woken = yield DATA + 1;
@@ -936,7 +952,7 @@ export class Items {
    */
   *#readStream(spin: number): Generator<number, number, boolean> {
     const i32 = this.i32;
-    const spinMs = Math.min(spin, STREAM_SPIN_MS);
+    const waits = this.#streamWaits[1];
     for (;;) {
       const tail = Atomics.load(i32, TAIL);
       const pos = tail & POS;
@@ -982,11 +998,12 @@ export class Items {
         return ENDED;
       }
       // The writer holds its lock and is copying the next part in: spin a moment before sleeping.
-      if (this.#spinFor(() => (Atomics.load(i32, HEAD) & (POS | CLOSED)) !== pos, spinMs)) continue;
+      if (this.#spinFor(() => (Atomics.load(i32, HEAD) & (POS | CLOSED)) !== pos, spin, waits)) continue;
       const epoch = Atomics.load(i32, DATA + 1);
       Atomics.add(i32, DATA, 1);
       try {
         if ((Atomics.load(i32, HEAD) & POS) === pos && !this.closed()) {
+          waits.missed();
           this.expect = epoch;
           this.endless = true;
           yield DATA + 1;
@@ -1000,14 +1017,29 @@ export class Items {
     }
   }
 
-  /** Spins (loads only; the clock every 8th time) until `ready()` or `ms` passed: whether it is ready. */
-  #spinFor(ready: () => boolean, ms: number): boolean {
-    if (ms <= 0) return ready();
-    const stop = performance.now() + ms;
+  /** The spin budgets (ms) as they stand: put, get, stream writer, stream reader (for tests). */
+  spinBudgets(): number[] {
+    return [...this.#waits, ...this.#streamWaits].map((w) => w.ms);
+  }
+
+  /**
+   * Spins (loads only; the clock every 8th time) until `ready()` or the
+   * budget's spin (at most `max` ms) passed: whether it is ready. A catch
+   * is learned here; the caller reports a sleep (`waits.missed()`).
+   */
+  #spinFor(ready: () => boolean, max: number, waits: WaitBudget): boolean {
+    if (ready()) return true;
+    const ms = Math.min(max, waits.next());
+    if (ms <= 0) return false;
+    const start = performance.now();
+    const stop = start + ms;
     for (let n = 1;; n++) {
-      if (ready()) return true;
-      if ((n & 7) === 0 && performance.now() >= stop) return false;
       pause();
+      if (ready()) {
+        waits.caught(performance.now() - start);
+        return true;
+      }
+      if ((n & 7) === 0 && performance.now() >= stop) return false;
     }
   }
 
