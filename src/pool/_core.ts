@@ -29,6 +29,7 @@ import {
   newDropped,
   newSlot,
   RUN,
+  SPIN_MISSES,
   STATE,
   STATE_INIT,
 } from "./_slots.ts";
@@ -134,8 +135,8 @@ export class PoolCore {
   #kick: AbortController = new AbortController();
   #exited: Promise<void> | undefined;
   #onAllExited: () => void = () => {};
-  /** Whether the last spin for an idle apply's answer caught it; how many idle applies did not spin. */
-  #spinOn = true;
+  /** Spins for an idle apply's answer that missed in a row; how many idle applies did not spin. */
+  #spinMisses = 0;
   #probes = 0;
   /** Whether an idle apply may sleep for its answer (the last such answer came within `BLOCK_MS`). */
   #blockOk = true;
@@ -465,11 +466,11 @@ export class PoolCore {
     const start = performance.now();
     let answered = items.ready(false);
     // Spin only while spins have been paying off, and now and then to see whether they would again.
-    if (!answered && (this.#spinOn || (++this.#probes & PROBE_MASK) === 0)) {
+    if (!answered && (this.#spinMisses < SPIN_MISSES || (++this.#probes & PROBE_MASK) === 0)) {
       for (let k = 1; !(answered = items.ready(false)); k++) {
         if ((k & 15) === 0 && performance.now() - start >= SPIN_MS) break;
       }
-      this.#spinOn = answered;
+      this.#spinMisses = answered ? 0 : this.#spinMisses + 1;
     }
     // Then sleep in the kernel (a wake-up through the event loop costs far more) while answers came
     // within BLOCK_MS lately: once one does not, not until one does again.

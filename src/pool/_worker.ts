@@ -19,7 +19,17 @@ import { DATA, Items } from "../queue/_items.ts";
 import { waitSync } from "../core/_wait.ts";
 import { pause } from "../core/_spin.ts";
 import type { Queue } from "../queue/queue.ts";
-import { CLAIM, DONE, DROPPED_MASK, HAS_CLAIM, HAS_RUN, RUN, STATE, STATE_READY } from "./_slots.ts";
+import {
+  CLAIM,
+  DONE,
+  DROPPED_MASK,
+  HAS_CLAIM,
+  HAS_RUN,
+  RUN,
+  SPIN_MISSES,
+  STATE,
+  STATE_READY,
+} from "./_slots.ts";
 
 /** Task kinds: one call with `payload` as its arguments. */
 export const APPLY = 0;
@@ -58,8 +68,8 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
  * (measured: one-at-a-time applies fell into a 300 µs mode with 0.1 ms).
  */
 const WATCH_MS = 0.02;
-/** Whether the last watch caught a task; how many times this worker did not watch. */
-let watching = true;
+/** Watches that missed in a row (it stops after `SPIN_MISSES`, as the pool's spins); how many times it did not watch. */
+let misses = 0;
 let probes = 0;
 
 /**
@@ -89,14 +99,14 @@ function sleep(items: Items, deadline: number): boolean {
  */
 function next(tasks: Queue<TaskItem>, end: Endpoint): TaskItem | Promise<TaskItem> {
   const items = end.items;
-  if (!items.ready(true) && (watching || (++probes & 31) === 0)) {
+  if (!items.ready(true) && (misses < SPIN_MISSES || (++probes & 31) === 0)) {
     const until = performance.now() + WATCH_MS;
     for (let k = 1; !items.ready(true); k++) {
       pause();
       if ((k & 15) === 0 && performance.now() >= until) break;
     }
     // Watch on while it pays off (and one time in 32 otherwise, to see whether it would again).
-    watching = items.ready(true);
+    misses = items.ready(true) ? 0 : misses + 1;
   }
   const idleUntil = performance.now() + BLOCK_MS;
   for (;;) {
