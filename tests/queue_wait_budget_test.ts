@@ -1,5 +1,5 @@
 /**
- * The queue's spin budgets (`src/queue/_wait_budget.ts`): a wait whose spin
+ * The queue's spin budgets (`src/core/_wait_budget.ts`): a wait whose spin
  * never catches the other side (both threads on one core) must come to
  * sleep at once, and two threads that both sleep must come back to
  * spinning. Simulated waits, no clock: the regression they catch (a budget
@@ -9,7 +9,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { WaitBudget } from "../src/queue/_wait_budget.ts";
+import { WaitBudget } from "../src/core/_wait_budget.ts";
 import { endpoints } from "../src/queue/_endpoint.ts";
 import { Queue, QueueEmptyError } from "../mod.ts";
 

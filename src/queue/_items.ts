@@ -78,7 +78,7 @@ import { agentId, hasExited } from "../core/_agent.ts";
 import { takeOver, tryLock, unlock } from "../core/_mutex.ts";
 import { pause } from "../core/_spin.ts";
 import { DEATH_POLL_MS, TerminatedError, wake } from "../core/_wait.ts";
-import { WaitBudget } from "./_wait_budget.ts";
+import { WaitBudget } from "../core/_wait_budget.ts";
 
 const W = 32;
 /** Group 0 (read-only after creation, but `WANTS`): the shape. Word 0 is the kind's magic (region 0). */
@@ -169,14 +169,14 @@ const ASYNC_SPIN_MS = 0.02;
 /**
  * The most a stream's writer spins for room, and its reader for the next
  * part, before sleeping (ms; async calls: at most `ASYNC_SPIN_MS`; learned
- * below that, see `_wait_budget.ts`): the other side holds its lock and is
+ * below that, see `core/_wait_budget.ts`): the other side holds its lock and is
  * copying a part (a few µs for the parts of a 64 KiB ring), and a sleep
  * costs a wake-up per part. Measured, 1 MB values through 64 KiB: 0.2 ms was
  * enough on Node, Deno and Bun, not in Chromium, whose workers wake later
  * (0.15 GB/s, every part a sleep; 1.8 GB/s at 1 ms).
  */
 const STREAM_SPIN_MS = 1;
-/** The most a blocking put or get spins before sleeping (ms; learned below that, see `_wait_budget.ts`). */
+/** The most a blocking put or get spins before sleeping (ms; learned below that, see `core/_wait_budget.ts`). */
 const SPIN_MAX_MS = 0.5;
 
 function up8(n: number): number {
