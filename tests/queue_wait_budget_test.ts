@@ -11,6 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WaitBudget } from "../src/core/_wait_budget.ts";
 import { endpoints } from "../src/queue/_endpoint.ts";
+import { DATA } from "../src/queue/_items.ts";
 import { Queue, QueueEmptyError } from "../mod.ts";
 
 /** Runs `n` waits where a spin of `needMs` (Infinity: none) would catch; the ms spun in all. */
@@ -71,5 +72,46 @@ test("Queue: gets that find nothing in time stop spinning (the ring's own budget
   q.put(1);
   assert.equal(q.get(), 1);
   assert.equal(items.spinBudgets()[1], 0);
+  q.close();
+});
+
+test("Queue wake-ups: a sleeper woken once is not notified again by every put; untracked and several sleepers always are", () => {
+  const q = new Queue();
+  const i32 = endpoints.get(q)!.items.i32;
+  const epoch = (): number => Atomics.load(i32, DATA + 1);
+  // A blocking get's registration (tracked: counted in both halves, its arrival in REG), as `Items.get` makes it.
+  const tracked = (): void => {
+    Atomics.add(i32, DATA, 1 + (1 << 16));
+    Atomics.add(i32, DATA + 2, 1);
+  };
+  const untrack = (): void => void Atomics.sub(i32, DATA, 1 + (1 << 16));
+  let e = epoch();
+  q.put(1);
+  assert.equal(epoch(), e, "no sleeper: no wake-up");
+  tracked();
+  q.put(2);
+  assert.equal(epoch(), ++e, "the sleeper is woken");
+  q.put(3);
+  q.put(4);
+  assert.equal(epoch(), e, "woken already, not yet gone: no more notifies");
+  untrack();
+  tracked(); // it slept again
+  q.put(5);
+  assert.equal(epoch(), ++e, "a new arrival is woken");
+  // An untracked sleeper (pollSync, a Pool worker, an async get): every put wakes.
+  Atomics.add(i32, DATA, 1);
+  q.put(6);
+  q.put(7);
+  assert.equal(epoch(), e + 2);
+  e += 2;
+  Atomics.sub(i32, DATA, 1);
+  // Two tracked sleepers: a put wakes one of them, so every put wakes.
+  tracked();
+  q.put(8);
+  q.put(9);
+  assert.equal(epoch(), e + 2);
+  untrack();
+  untrack();
+  for (let i = 0; i < 9; i++) assert.equal(q.get(), i + 1);
   q.close();
 });

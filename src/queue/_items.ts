@@ -113,13 +113,33 @@ export const GET_END: number = 2 * W + 4;
 export const GET_J: number = 2 * W + 5;
 /** One past the ticket of the last item with shared buffers taken: older tickets are done. */
 export const DONE_TICKET: number = 2 * W + 6;
-/** Group 3: producers waiting for room (count), then their epoch. */
+/**
+ * Group 3: producers waiting for room (the sleepers word), then their epoch,
+ * then `REG` and `WOKE` (see {@linkcode TRACKED}).
+ */
 export const ROOM: number = 3 * W;
-/** Group 4: consumers waiting for data (count), then their epoch. */
+/** Group 4: consumers waiting for data, as group 3. */
 export const DATA: number = 4 * W;
-/** Group 5: `JoinableQueue`'s done tasks; joiners waiting (count), then their epoch. */
+/** Group 5: `JoinableQueue`'s done tasks; joiners waiting, as group 3. */
 export const TASKS_DONE: number = 5 * W;
 export const JOINERS: number = 5 * W + 1;
+/**
+ * A sleepers word counts every sleeper in its low 16 bits (anyone may add
+ * and subtract 1 around a sleep: `pollSync`, the Pool's workers, async
+ * waits), and in its high 16 bits the tracked ones: blocking puts and gets,
+ * which also count their arrival in `REG` (the word + 2), after reading the
+ * epoch and before re-checking their condition. A waker stores in `WOKE`
+ * (the word + 3) the `REG` it read before it bumps the epoch, when its
+ * wake-up reaches every sleeper counted: each one that arrived before that
+ * read either sleeps on the old epoch (woken) or sees the new one (does not
+ * sleep). So while every sleeper is tracked and `REG` still equals `WOKE`,
+ * there is no one left to wake, and the next wakers skip the notify.
+ * Measured: a producer filling a ring faster than its consumer took sleeps
+ * its consumer paid a notify per get for (575,000 notifies for 9,000 sleeps).
+ */
+const TRACKED = 1 + (1 << 16);
+const REG = 2;
+const WOKE = 3;
 /** The control words' bytes: six groups 128 bytes apart (producers and consumers never share a line). */
 export const CONTROL_BYTES = 768;
 
@@ -378,10 +398,27 @@ export class Items {
 
   #wakeSide(at: number, all: boolean): void {
     const i32 = this.i32;
-    if (Atomics.load(i32, at) !== 0) {
-      Atomics.add(i32, at + 1, 1);
-      wake(i32, at + 1, all ? Infinity : 1);
+    const v = Atomics.load(i32, at);
+    if (v === 0) return;
+    const reg = Atomics.load(i32, at + REG);
+    // Every sleeper tracked, and none arrived since a wake-up that reached them all (see TRACKED).
+    if ((v & 0xffff) === v >>> 16 && reg === Atomics.load(i32, at + WOKE)) return;
+    // One notify reaches every sleeper only if there is at most one (else the next waker must wake too).
+    Atomics.store(i32, at + WOKE, all || (v & 0xffff) <= 1 ? reg : (reg - 1) | 0);
+    Atomics.add(i32, at + 1, 1);
+    wake(i32, at + 1, all ? Infinity : 1);
+  }
+
+  /** Counts this thread in as a sleeper on side `at` (a blocking call: `tracked`); the unit to take off after. */
+  #enter(at: number, tracked: boolean): number {
+    const i32 = this.i32;
+    if (!tracked) {
+      Atomics.add(i32, at, 1);
+      return 1;
     }
+    Atomics.add(i32, at, TRACKED);
+    Atomics.add(i32, at + REG, 1);
+    return TRACKED;
   }
 
   // --- repairs (see the tables above) ---
@@ -618,7 +655,7 @@ export class Items {
         continue;
       }
       const epoch = Atomics.load(i32, ROOM + 1);
-      Atomics.add(i32, ROOM, 1);
+      const unit = this.#enter(ROOM, sync);
       let woken = true;
       let again: number;
       try {
@@ -631,7 +668,7 @@ export class Items {
           woken = yield ROOM + 1;
         }
       } finally {
-        Atomics.sub(i32, ROOM, 1);
+        Atomics.sub(i32, ROOM, unit);
       }
       if (one && again === 0) return 0;
       if (!one && again >= 0) {
@@ -916,7 +953,7 @@ export class Items {
         continue;
       }
       const epoch = Atomics.load(i32, DATA + 1);
-      Atomics.add(i32, DATA, 1);
+      const unit = this.#enter(DATA, sync);
       let woken = true;
       try {
         if (!this.ready(true) || Atomics.load(i32, GET_LOCK) !== 0) {
@@ -927,7 +964,7 @@ export class Items {
           woken = yield DATA + 1;
         }
       } finally {
-        Atomics.sub(i32, DATA, 1);
+        Atomics.sub(i32, DATA, unit);
       }
       this.hooks?.idle();
       if (!woken) {
