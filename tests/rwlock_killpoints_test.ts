@@ -20,6 +20,9 @@ const ACTIVE = 2;
 const USED = 4;
 const SLOTS = 16;
 const STRIDE = 16;
+/** A slot word is `agent · 4 + FLAG + HELD`; the next word, the extra read depth. */
+const HELD = 1;
+const FLAG = 2;
 
 function deadAgent(): number {
   const id = drawId();
@@ -31,24 +34,51 @@ function shared(words: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(words * 4));
 }
 
-/** A reader killed after its claim, before its depth store, or in its release after the depth → 0: it held nothing. */
+/** No slot word may keep a writer's flag once no writer has the word. */
+function assertUnflagged(w: Int32Array, what = ""): void {
+  for (let k = 0; k < w[USED]; k++) {
+    assert.equal(w[SLOTS + k * STRIDE] & FLAG, 0, `${what} slot ${k} flagged`);
+  }
+}
+
+/** A reader killed after its claim, or after its release's CAS (or `and`): it held nothing. */
 test("rwlock kill points: a dead agent's slot that held no read lock is freed silently, by readers and writers", () => {
   const rw = new RwLock({ maxReaders: 1 });
   const w = wordsOf(rw);
+  const me4 = agentId() << 2;
   const dead = deadAgent();
   w[USED] = 1;
-  w[SLOTS] = dead;
+  w[SLOTS] = dead << 2;
+  // A depth the dead agent left (killed in a re-entry's release after its CAS cannot leave one;
+  // a recovering writer's free leaves the dead reader's): the claimer zeroes it.
+  w[SLOTS + 1] = 5;
   assert.equal(rw.locked(), false, "it holds nothing");
   // The one slot is the dead agent's: a reader takes it over.
   assert.equal(rw.acquireRead({ blocking: false }), true);
-  assert.equal(w[SLOTS], agentId());
-  assert.equal(w[SLOTS + 1], 1);
+  assert.equal(w[SLOTS], me4 | HELD);
+  assert.equal(w[SLOTS + 1], 0, "the claimer zeroed the depth");
   rw.releaseRead();
-  assert.equal(w[SLOTS + 1], 0, "a release zeroes the depth before it frees the slot");
-  w[SLOTS] = dead;
+  assert.equal(w[SLOTS], me4, "the slot is kept, idle");
+  assert.equal(rw.locked(), false);
+  w[SLOTS] = dead << 2;
   assert.equal(rw.acquireWrite({ blocking: false }), true, "a writer does not wait for it");
-  assert.equal(w[SLOTS], 0);
+  assert.equal(w[SLOTS], FLAG, "freed, and flagged while the writer holds");
   rw.releaseWrite();
+  assert.equal(w[SLOTS], 0);
+});
+
+test("rwlock kill points: a live thread's idle slot is taken by a reader that finds no other, never a RangeError", () => {
+  const rw = new RwLock({ maxReaders: 1 });
+  const w = wordsOf(rw);
+  const other = drawId();
+  w[USED] = 1;
+  w[SLOTS] = other << 2;
+  assert.equal(rw.acquireRead({ blocking: false }), true);
+  assert.equal(w[SLOTS], (agentId() << 2) | HELD);
+  rw.releaseRead();
+  // Held by the other thread: now there is no room.
+  w[SLOTS] = (other << 2) | HELD;
+  assert.throws(() => rw.acquireRead({ blocking: false }), /More than 1 threads use this RwLock/);
 });
 
 /** A reader killed after its depth store, while it read, or in its release before the depth → 0. */
@@ -58,11 +88,11 @@ test("rwlock kill points: a reader that died holding: readers go on, every write
     const w = wordsOf(rw);
     const dead = deadAgent();
     w[USED] = 2;
-    w[SLOTS + STRIDE] = dead;
-    w[SLOTS + STRIDE + 1] = depth;
+    w[SLOTS + STRIDE] = (dead << 2) | HELD;
+    w[SLOTS + STRIDE + 1] = depth - 1;
     assert.equal(rw.locked(), true, "held by the dead reader");
     assert.equal(rw.acquireRead({ blocking: false }), true, "readers go on beside it");
-    assert.equal(w[SLOTS + STRIDE], dead, "its record is kept");
+    assert.equal(w[SLOTS + STRIDE], (dead << 2) | HELD, "its record is kept");
     rw.releaseRead();
     assert.throws(
       () => rw.acquireWrite(),
@@ -72,19 +102,25 @@ test("rwlock kill points: a reader that died holding: readers go on, every write
     await assert.rejects(rw.acquireWriteAsync({ timeout: 50 }), OwnerDiedError);
     assert.equal(rw.acquireWrite({ blocking: false }), false, "a try says no");
     assert.equal(Atomics.load(w, WRITER), 0, "a writer that heard of it gave its place back");
+    assertUnflagged(w, "given back:");
     assert.equal(rw.acquireRead({ blocking: false }), true, "so readers still come in");
     rw.releaseRead();
-    // Both slots taken (this thread's and the dead reader's record): one more live reader has no room.
+    // Both slots held (a live reader's and the dead reader's record): one more reader has no room.
     const other = drawId();
-    w[SLOTS] = other;
+    w[SLOTS] = (other << 2) | HELD;
     assert.throws(
       () => rw.acquireRead({ blocking: false }),
       /1 of them held by readers whose workers exited: acquireWrite\(\{ recover: true \}\) frees them/,
     );
     w[SLOTS] = 0;
     assert.equal(rw.acquireWrite({ recover: true, timeout: 1000 }), true);
-    assert.deepEqual([w[SLOTS + STRIDE], w[SLOTS + STRIDE + 1]], [0, 0], "the record is gone");
+    assert.equal(
+      w[SLOTS + STRIDE],
+      FLAG,
+      "the record is gone (the slot free, flagged while the writer holds)",
+    );
     rw.releaseWrite();
+    assert.equal(w[SLOTS + STRIDE], 0);
     assert.equal(rw.locked(), false);
     assert.equal(rw.acquireWrite({ blocking: false }), true, "and stays gone");
     rw.releaseWrite();
@@ -103,13 +139,37 @@ test("rwlock kill points: a reader that raised USED and died before its claim le
 
 /** A writer killed after its CAS of the writer word, while it waited for readers, or after ACTIVE → 0 in its release. */
 test("rwlock kill points: a dead writer that never held the lock is cleared silently, by readers and writers", async () => {
+  // Slots as a writer leaves them mid-way: a live thread's idle slot flagged, a freed one
+  // (a dead reader's, by a recovering writer) flagged, one not flagged yet.
+  const flagged = (w: Int32Array): void => {
+    w[USED] = 3;
+    w[SLOTS] = (drawId() << 2) | FLAG;
+    w[SLOTS + STRIDE] = FLAG;
+    w[SLOTS + 2 * STRIDE] = drawId() << 2;
+  };
   const cases: [string, (w: Int32Array, dead: number) => void][] = [
-    ["waiting for readers", (w, dead) => (w[WRITER] = dead << 1)],
-    ["waiting, contended", (w, dead) => (w[WRITER] = (dead << 1) | 1)],
-    ["released ACTIVE, not the word", (w, dead) => (w[WRITER] = (dead << 1) | 1)],
+    ["after its CAS of the word", (w, dead) => (w[WRITER] = dead << 1)],
+    ["waiting for readers, slots flagged", (w, dead) => {
+      w[WRITER] = dead << 1;
+      flagged(w);
+    }],
+    ["waiting, contended", (w, dead) => {
+      w[WRITER] = (dead << 1) | 1;
+      flagged(w);
+    }],
+    ["released ACTIVE, not yet the flags", (w, dead) => {
+      w[WRITER] = (dead << 1) | 1;
+      flagged(w);
+    }],
     ["taking over, before its ACTIVE store", (w, dead) => {
       w[WRITER] = (dead << 1) | 1;
       w[ACTIVE] = deadAgent();
+      flagged(w);
+    }],
+    ["clearing a dead writer, after its CAS of the word", (w, dead) => {
+      w[WRITER] = (dead << 1) | 1;
+      w[ACTIVE] = 0;
+      flagged(w);
     }],
   ];
   for (const [what, leave] of cases) {
@@ -134,6 +194,7 @@ test("rwlock kill points: a dead writer that never held the lock is cleared sile
       assert.equal(rw.locked(), false);
       assert.equal(w[WRITER], 0, `${what}: ${mode}`);
       assert.equal(w[ACTIVE], 0);
+      assertUnflagged(w, `${what}: ${mode}:`);
     }
   }
 });
@@ -147,6 +208,9 @@ test("rwlock kill points: a writer that died holding the lock: OwnerDiedError fo
       const dead = deadAgent();
       w[WRITER] = (dead << 1) | contended;
       w[ACTIVE] = dead;
+      // It had flagged the slot a live reader keeps.
+      w[USED] = 1;
+      w[SLOTS] = (drawId() << 2) | FLAG;
       return [rw, w, dead];
     };
     const [rw, w, dead] = setup();
@@ -166,14 +230,17 @@ test("rwlock kill points: a writer that died holding the lock: OwnerDiedError fo
     assert.equal(rw.acquireWrite({ timeout: 1000, recover: true }), true);
     assert.equal(w[WRITER], (agentId() << 1) | 1);
     assert.equal(w[ACTIVE], agentId());
+    assert.equal(w[SLOTS] & FLAG, FLAG, "readers still kept out");
     rw.releaseWrite();
     assert.equal(rw.locked(), false);
     assert.equal(w[WRITER], 0);
+    assertUnflagged(w);
     // A reader frees it and reads.
     const [rw2, w2] = setup();
     assert.equal(rw2.acquireRead({ timeout: 1000, recover: true }), true);
     assert.equal(w2[WRITER], 0);
     assert.equal(w2[ACTIVE], 0);
+    assertUnflagged(w2);
     assert.equal(rw2.acquireWrite({ blocking: false }), false, "this thread reads");
     rw2.releaseRead();
     const [rw3] = setup();
@@ -241,9 +308,9 @@ test("rwlock kill points: a reader killed after its release's store (or its back
   const rw = new RwLock();
   const w = wordsOf(rw);
   // A live reader (an id never marked exited) holds slot 0.
+  const reader = drawId() << 2;
   w[USED] = 1;
-  w[SLOTS] = drawId();
-  w[SLOTS + 1] = 1;
+  w[SLOTS] = reader | HELD;
   const flags = shared(2);
   const out = shared(2);
   await withProcesses(async (start) => {
@@ -251,7 +318,9 @@ test("rwlock kill points: a reader killed after its release's store (or its back
     await until(() => Atomics.load(w, WRITER) !== 0);
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(out[0], 0, "the writer waits for the reader");
-    Atomics.store(w, SLOTS, 0);
+    assert.equal(Atomics.load(w, SLOTS), reader | HELD | FLAG, "the writer flagged the slot");
+    // The release's `and` (or a fresh claim's give-up) without its notify.
+    Atomics.and(w, SLOTS, ~HELD);
     const t0 = performance.now();
     await until(() => Atomics.load(out, 0) !== 0, 10_000);
     assert.equal(out[0], TRUE);
@@ -266,8 +335,8 @@ test("rwlock kill points: a reader that dies holding while a writer waits: the w
     const w = wordsOf(rw);
     const reader = drawId();
     w[USED] = 3;
-    w[SLOTS + 2 * STRIDE] = reader;
-    w[SLOTS + 2 * STRIDE + 1] = 2;
+    w[SLOTS + 2 * STRIDE] = (reader << 2) | HELD;
+    w[SLOTS + 2 * STRIDE + 1] = 1;
     const flags = shared(2);
     const out = shared(2);
     await withProcesses(async (start) => {
@@ -285,8 +354,9 @@ test("rwlock kill points: a reader that dies holding while a writer waits: the w
       assert.ok(performance.now() - t0 < 2000);
       await p.join();
     });
-    assert.equal(w[SLOTS + 2 * STRIDE], recover ? 0 : reader);
+    assert.equal(w[SLOTS + 2 * STRIDE], recover ? 0 : (reader << 2) | HELD);
     assert.equal(Atomics.load(w, WRITER), 0);
+    assertUnflagged(w);
   }
 });
 

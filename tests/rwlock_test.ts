@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Lockable, revive, RwLock, TimeoutError } from "../mod.ts";
-import { drawId } from "../src/core/_agent.ts";
+import { agentId, drawId } from "../src/core/_agent.ts";
 import { handleOf } from "../src/core/_handle.ts";
 import { memoryOf, wordsOf } from "./_memory.ts";
 import { size } from "./_stress.ts";
@@ -31,6 +31,8 @@ const USED = 4;
 const DRAIN_SLEEPS = 5;
 const SLOTS = 16;
 const STRIDE = 16;
+/** A slot word is `agent · 4 + FLAG + HELD`. */
+const HELD = 1;
 
 function shared(words: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(words * 4));
@@ -56,11 +58,12 @@ test("RwLock: reads share, a write excludes both; try, timed and release forms i
   assert.equal(rw.locked(), true);
   rw.releaseWrite();
   assert.equal(rw.locked(), false);
-  // Every word back as it was: writer word, ACTIVE, and the slot.
+  // Every word back as it was: writer word, ACTIVE; the slot kept for the next read, idle, unflagged.
   const w = wordsOf(rw);
   assert.equal(w[WRITER], 0);
   assert.equal(w[ACTIVE], 0);
-  assert.equal(w[SLOTS], 0);
+  assert.equal(w[SLOTS], agentId() << 2);
+  assert.equal(w[SLOTS + 1], 0, "no extra depth");
 });
 
 test("RwLock: the lock protocol is the write lock; guards release once", async () => {
@@ -147,9 +150,9 @@ test("RwLock: misuse throws clear errors and changes nothing", () => {
 test("RwLock: a reader beyond maxReaders gets a RangeError; a dead reader's slot is reused", () => {
   const rw = new RwLock({ maxReaders: 2 });
   const w = wordsOf(rw);
-  // Two live agents (ids never marked exited) hold the two slots.
-  w[SLOTS] = drawId();
-  w[SLOTS + STRIDE] = drawId();
+  // Two live agents (ids never marked exited) hold read locks in the two slots.
+  w[SLOTS] = (drawId() << 2) | HELD;
+  w[SLOTS + STRIDE] = (drawId() << 2) | HELD;
   w[USED] = 2;
   const before = memoryOf(rw);
   assert.throws(

@@ -4,55 +4,65 @@
  * A writer word names the writer (`writer · 2 + contended`, as the mutex word
  * of `core/_mutex.ts`), and a table of reader slots names the readers: each
  * slot is one 64-byte line (so readers on different cores write different
- * lines) holding an agent id and that agent's read depth. A reader claims a
- * slot (CAS 0 → its id: the claim names it), then reads the writer word: 0
- * means it holds a read lock; anything else means a writer holds or waits,
- * and the reader backs off (frees its slot) and sleeps on the writer word. A
+ * lines) whose word is `agent · 4 + FLAG + HELD`, then that agent's extra
+ * read depth (levels beyond the first). A thread claims a slot once (CAS of a
+ * free or dead agent's idle word → `me · 4`) and keeps it between reads, so a
+ * read is one CAS on its own line (`me · 4` → `me · 4 + HELD`) and a release
+ * one more (back to `me · 4`): no shared line is written, no word loaded. A
  * writer takes the writer word (which already blocks new readers: a waiting
- * writer is never starved by readers), waits until every slot is free, and
- * only then records itself in `ACTIVE` and returns. Atomics are sequentially
- * consistent, so of a reader's (slot, then writer word) and a writer's
- * (writer word, then slots) at least one sees the other.
+ * writer is never starved by readers), sets `FLAG` in every slot in use (a
+ * reader's CAS then fails, and it waits on the writer word), waits until no
+ * slot is `HELD`, and only then records itself in `ACTIVE` and returns. Both
+ * touch the same slot word, so of a reader's CAS and a writer's flag one
+ * comes first: the reader holds and the writer waits for it, or the reader
+ * waits. The writer's release clears the flags, then the writer word.
  *
- * A slot's depth is non-zero exactly while its reader holds a read lock
- * (its release zeroes it before it frees the slot), so a dead agent's slot
- * tells whether it died holding one. Readers change nothing that the lock
- * guards, so a dead reader blocks no one: other readers go on beside its slot.
- * But like a `Lock`'s holder, a reader that died holding is reported: the next
- * writer gets `OwnerDiedError` (what that reader was doing with what it read is
- * lost, which the program may have to know), and `recover` frees its slot. A
- * dead agent's slot with depth 0 held nothing and is freed silently. A dead
- * writer that had not yet become `ACTIVE` wrote nothing and is cleared
- * silently too; a dead active writer is an `OwnerDiedError` to everyone until
- * someone recovers. A free slot's depth is always 0: a dead agent's slot of
- * depth 0 is freed with one CAS (dead → 0), one of depth ≥ 1 only by a
- * recovering writer that claims it first (CAS dead → me, depth 0, then 0), so
- * no late plain store can hit a slot that a new reader has claimed meanwhile.
- * Every state a kill can leave, and who repairs it:
+ * A slot that a writer scanned before a reader claimed it is not flagged:
+ * so a reader that just claimed a slot reads the writer word after its hold
+ * CAS (atomics are sequentially consistent: of the claim and the writer's
+ * scan, at least one sees the other), and if a writer is there it gives the
+ * slot up whole (the next read claims anew), never keeping a slot that the
+ * writer did not see. Claims raise `USED` first, so writers scan `USED` slots.
  *
- * | the worker is killed right after…                     | it leaves                                        | repaired by |
- * |-------------------------------------------------------|--------------------------------------------------|-------------|
- * | a reader raised `USED`                                | `USED` one higher                                | nothing: writers scan one more (free) slot |
- * | a reader's slot claim (CAS 0 or dead → me)            | a slot naming the dead, depth 0                  | the next writer's scan (CAS dead → 0), or a reader looking for a slot (CAS dead → me) |
- * | a reader's depth store, or any point while it reads   | a slot naming the dead, depth ≥ 1                | the next writer: `OwnerDiedError`; with `recover` it frees the slot (CAS dead → me, depth 0, slot 0). Readers skip the slot |
- * | a reader's release: depth → 0, before the slot → 0    | a slot naming the dead, depth 0                  | as for a claim |
- * | a reader's back-off (slot → 0), before its notify     | a free slot; the writer not woken                | the writer re-scans every {@linkcode POLL_MS} |
- * | a reader's release (slot → 0), before its notify      | as above                                         | as above |
- * | a recovering writer's claim of a dead reader's slot   | the slot naming the dead writer, depth ≥ 1       | as for a reader that died holding: the next writer reports it (under the writer's id) |
- * | a writer's CAS of the writer word                     | the word naming the dead, `ACTIVE` not it        | any locker: CAS → 0, wake all (it wrote nothing) |
- * | … while it waits for the readers to leave             | as above                                         | as above |
- * | a writer's `ACTIVE` store (it holds the lock)         | the word and `ACTIVE` naming the dead            | every acquire: `OwnerDiedError`; `recover`: a writer takes the word over (CAS → me, `ACTIVE` = me), a reader clears `ACTIVE` then the word and reads |
- * | a writer taking over, between its CAS and `ACTIVE`    | the word naming the dead, `ACTIVE` the old dead  | cleared as not active, the stale `ACTIVE` too: its caller had repaired (what `recover` asserts) |
- * | a reader recovering, between `ACTIVE` → 0 and the word | the word naming the dead, not active            | cleared as not active |
- * | a writer's release: `ACTIVE` → 0                      | the word naming the dead, not active             | cleared as not active (it had finished) |
- * | a writer's release: word → 0, before its notify       | a free lock; sleepers not woken                  | sleepers re-check every {@linkcode POLL_MS} |
- * | a sleeper's contended mark (CAS w → w + 1)            | the bit set                                      | nothing: one extra notify |
- * | a draining writer's `DRAIN_SLEEPS` = 1                | readers notify `DRAIN` on leaving                | nothing: extra notifies until the next writer clears it |
+ * `HELD` is set exactly while its reader holds a read lock, so a dead agent's
+ * slot tells whether it died holding one. Readers change nothing that the
+ * lock guards, so a dead reader blocks no one: other readers go on beside its
+ * slot. But like a `Lock`'s holder, a reader that died holding is reported:
+ * the next writer gets `OwnerDiedError` (what that reader was doing with what
+ * it read is lost, which the program may have to know), and `recover` frees
+ * its slot. A dead agent's idle slot is freed silently; a claimer zeroes the
+ * depth word of the slot it claims (it is the only writer of it from then on).
+ * A dead writer that had not yet become `ACTIVE` wrote nothing and is cleared
+ * silently: a live agent takes its word over (CAS), clears the flags, then the
+ * word (so no flag of a newer writer is ever cleared). A dead active writer is
+ * an `OwnerDiedError` to everyone until someone recovers. Every state a kill
+ * can leave, and who repairs it:
  *
- * The table has `maxReaders` slots (64 by default, at most 4096): one more
- * thread reading (or trying to) at the same time gets a `RangeError` from
- * its acquire, nothing changed; a dead agent's slot counts as free unless it
- * died holding a read lock (then a writer's `recover` frees it).
+ * | the worker is killed right after…                          | it leaves                                           | repaired by |
+ * |------------------------------------------------------------|-----------------------------------------------------|-------------|
+ * | a reader raised `USED`                                     | `USED` one higher                                   | nothing: writers scan one more (free) slot |
+ * | a reader's claim (CAS free, dead or idle → me · 4)         | a slot naming the dead, idle                        | the next writer's scan (CAS dead → free), or a claimer (CAS dead → me, depth → 0) |
+ * | a reader's hold CAS (me · 4 → + `HELD`), or while it reads | a slot naming the dead, `HELD` (depth maybe > 0)    | the next writer: `OwnerDiedError`; with `recover` it frees the slot (CAS dead → free). Readers skip the slot |
+ * | a re-entry's or inner release's depth store                | as above                                            | as above |
+ * | a release's CAS (held → idle) or `and` (`HELD` off)        | a slot naming the dead, idle                        | as for a claim |
+ * | a release, or a fresh claim's give-up (→ 0), of a flagged slot, before its notify | a slot no longer held; the writer not woken | the writer re-scans every {@linkcode POLL_MS} |
+ * | a writer's CAS of the writer word                          | the word naming the dead, `ACTIVE` not it           | any locker: CAS word → me · 2 + 1, stale `ACTIVE` → 0, every flag cleared, word → 0 and wake all (it wrote nothing) |
+ * | … a flag (`or`), freeing a dead slot, or while it waits    | as above, some slots flagged                        | as above |
+ * | a writer's `ACTIVE` store (it holds the lock)              | the word and `ACTIVE` naming the dead, slots flagged | every acquire: `OwnerDiedError`; `recover`: a writer takes the word over (CAS → me, `ACTIVE` = me; its release clears the flags), a reader clears `ACTIVE`, then clears as above and reads |
+ * | a writer taking over, between its CAS and `ACTIVE`         | the word naming the dead, `ACTIVE` the old dead     | cleared as not active, the stale `ACTIVE` too: its caller had repaired (what `recover` asserts) |
+ * | a reader recovering, between `ACTIVE` → 0 and clearing     | the word naming the dead, not active                | cleared as not active |
+ * | an agent clearing a dead writer, after its CAS of the word | the word naming it (dead), not active, some flags   | cleared as not active |
+ * | a writer's release: `ACTIVE` → 0, or any flag cleared      | the word naming the dead, not active, some flags    | cleared as not active (it had finished) |
+ * | a writer's release: word → 0, before its notify            | a free lock; sleepers not woken                     | sleepers re-check every {@linkcode POLL_MS} |
+ * | a sleeper's contended mark (CAS w → w + 1)                 | the bit set                                         | nothing: one extra notify |
+ * | a draining writer's `DRAIN_SLEEPS` = 1                     | readers notify `DRAIN` on leaving                   | nothing: extra notifies until the next writer clears it |
+ *
+ * The table has `maxReaders` slots (64 by default, at most 4096): a thread
+ * that finds none free or dead takes the idle slot another live thread keeps
+ * (that one claims again on its next read); one more thread holding a read
+ * lock at the same time gets a `RangeError` from its acquire, nothing
+ * changed. A slot of a reader that died holding counts as taken until a
+ * writer's `recover` frees it.
  *
  * An agent is reported exited only once its worker can run no more JavaScript
  * (`Process`), so clearing a dead agent's slot or word never races it.
@@ -69,7 +79,7 @@ import { checkStop, type Deadline, DEATH_POLL_MS, waitAsync, waitSync, wake } fr
 export const WRITER = 1;
 /** The writer's id once every reader has left (it holds the lock); 0 otherwise. */
 export const ACTIVE = 2;
-/** Bumped by readers that leave while a writer is there: what a draining writer sleeps on. */
+/** Bumped by readers that leave a flagged slot: what a draining writer sleeps on. */
 export const DRAIN = 3;
 /** How many slots have ever been used (a high-water mark): writers scan only these. */
 export const USED = 4;
@@ -79,13 +89,17 @@ export const DRAIN_SLEEPS = 5;
 export const SLOTS = 16;
 /** Words per slot: one 64-byte line each. */
 export const STRIDE = 16;
-/** Within a slot: the agent id (0 free), then its read depth (written only by that agent). */
+/** In a slot word (`agent · 4 + FLAG + HELD`): its agent holds a read lock. */
+export const HELD = 1;
+/** In a slot word: the writer that has the writer word flagged it (no read lock may start in it). */
+export const FLAG = 2;
+/** Within a slot: the word, then the levels its agent holds beyond the first (written only by it). */
 const DEPTH = 1;
 /** The default size of the reader table. */
 export const DEFAULT_MAX_READERS = 64;
 /** The largest reader table (256 KiB). */
 export const MAX_READERS = 4096;
-/** The deepest read re-entry of one thread: the depth is an Int32. */
+/** The deepest read re-entry of one thread: the extra depth is an Int32. */
 const MAX_DEPTH = 2 ** 31 - 1;
 /** Sleepers re-check this often: nobody notifies a death. */
 export const POLL_MS: number = DEATH_POLL_MS;
@@ -95,11 +109,11 @@ export function bytesFor(maxReaders: number): number {
   return (SLOTS + maxReaders * STRIDE) * 4;
 }
 
-/** One object's view of the reader table: its size, and the slot its thread used last (a hint). */
+/** One object's view of the reader table: its size, and the slot its thread keeps (if any). */
 export interface Seat {
   /** The reader table's size. */
   readonly readers: number;
-  /** The slot this object's thread used last, or -1. */
+  /** The slot this object's thread claimed last (it may have been taken since), or -1. */
   slot: number;
 }
 
@@ -109,19 +123,30 @@ export type Sleep = readonly [index: number, value: number];
 /** Learned spin before sleeping (see `_spin.ts`). */
 const spins = new SpinBudget();
 
-function slotAt(k: number): number {
+/** The first word of slot `k`. */
+export function slotAt(k: number): number {
   return SLOTS + k * STRIDE;
+}
+
+/** The agent a slot word names (0: free). */
+function nameOf(word: number): number {
+  return word >>> 2;
+}
+
+/** How many slots a scan must look at: `USED`, bounded by the table. */
+function usedSlots(i32: Int32Array, seat: Seat): number {
+  return Math.min(Atomics.load(i32, USED), seat.readers);
 }
 
 // ------------------------------------------------------------------ readers --
 
-/** One more level of a read lock the caller already holds at slot word `at`. */
+/** One more level of a read lock the caller holds in the slot at word `at`. */
 function deeper(i32: Int32Array, at: number): void {
-  const depth = i32[at + DEPTH];
-  if (depth >= MAX_DEPTH) {
+  const extra = i32[at + DEPTH];
+  if (extra >= MAX_DEPTH - 1) {
     throw new RangeError(`A thread cannot hold an RwLock's read lock more than ${MAX_DEPTH} times`);
   }
-  i32[at + DEPTH] = depth + 1;
+  i32[at + DEPTH] = extra + 1;
 }
 
 /** Raises `USED` to at least `k + 1`: before the slot is claimed, so a writer that may miss the claim sees it. */
@@ -135,38 +160,48 @@ function raiseUsed(i32: Int32Array, k: number): void {
 }
 
 /**
- * Claims a free slot (or that of a dead agent that held no read lock) for
- * `me`; a `RangeError` when every slot is held by a live agent or kept as the
- * record of a reader that died holding.
+ * Claims a slot for `me4` (`agent · 4`), idle (no `HELD`): a free one, or
+ * that of a dead agent that held nothing, else (second pass) the idle slot
+ * that a live thread keeps (its next read claims another). Slots flagged by a
+ * writer are left alone: `false` when only those were left (wait for the
+ * writer). A `RangeError` when every slot holds a read lock, of a live agent
+ * or as the record of a reader that died holding.
  */
-function claim(i32: Int32Array, seat: Seat, me: number): number {
+function claim(i32: Int32Array, seat: Seat, me4: number): boolean {
   const n = seat.readers;
   let kept = 0;
-  // Two passes: a slot freed by a reader that backed off meanwhile is found on the second.
+  let flagged = 0;
   for (let pass = 0; pass < 2; pass++) {
     kept = 0;
+    flagged = 0;
     for (let k = 0; k < n; k++) {
       const at = slotAt(k);
       const a = Atomics.load(i32, at);
-      if (a !== 0 && (a === me || !hasExited(a))) continue;
-      if (a !== 0) {
-        // The depth, then the slot again: a dead agent's words cannot change, but the slot can be
-        // claimed by another reader meanwhile (whose depth it then was).
-        const depth = Atomics.load(i32, at + DEPTH);
-        if (Atomics.load(i32, at) !== a) continue;
-        // A reader that died holding: its record stays until a writer recovers.
-        if (depth !== 0) {
-          kept++;
-          continue;
-        }
-      }
-      raiseUsed(i32, k);
-      if (Atomics.compareExchange(i32, at, a, me) === a) {
+      if (a === me4) {
+        // This thread's own idle slot (kept through another object of the same memory).
         seat.slot = k;
-        return at;
+        return true;
+      }
+      if ((a & HELD) !== 0) {
+        if (hasExited(nameOf(a))) kept++;
+        continue;
+      }
+      if ((a & FLAG) !== 0) {
+        flagged++;
+        continue;
+      }
+      // Free, a dead agent's, or (second pass) a live thread's idle slot.
+      if (a !== 0 && pass === 0 && !hasExited(nameOf(a))) continue;
+      raiseUsed(i32, k);
+      if (Atomics.compareExchange(i32, at, a, me4) === a) {
+        // Now the claimer's alone to write: a depth left by a dead agent is not its own.
+        i32[at + DEPTH] = 0;
+        seat.slot = k;
+        return true;
       }
     }
   }
+  if (flagged > 0) return false;
   const dead = kept === 0
     ? ""
     : ` (${kept} of them held by readers whose workers exited: acquireWrite({ recover: true }) frees them)`;
@@ -176,16 +211,26 @@ function claim(i32: Int32Array, seat: Seat, me: number): number {
   );
 }
 
-/** Frees a slot the caller claimed but may not keep, and tells a draining writer. */
-function backOff(i32: Int32Array, at: number): void {
-  Atomics.store(i32, at, 0);
-  left(i32);
-}
-
-/** A reader left while a writer is there: bumps `DRAIN` (a spinning writer sees it), wakes a sleeping one. */
+/** A reader left a flagged slot: bumps `DRAIN` (a spinning writer sees it), wakes a sleeping one. */
 function left(i32: Int32Array): void {
   Atomics.add(i32, DRAIN, 1);
   if (Atomics.load(i32, DRAIN_SLEEPS) !== 0) wake(i32, DRAIN, 1);
+}
+
+/** Ends the caller's read lock in the slot at word `at` (its depth is 1); tells a waiting writer. */
+function unhold(i32: Int32Array, at: number): void {
+  // Only the writer changes the word meanwhile (its flag): an `and` keeps that.
+  if ((Atomics.and(i32, at, ~HELD) & FLAG) !== 0) left(i32);
+}
+
+/**
+ * The uncontended read lock: the thread's kept slot, idle and not flagged,
+ * now held. One compare-and-swap on a line no other thread writes.
+ */
+export function readFast(i32: Int32Array, seat: Seat, me4: number): boolean {
+  checkStop();
+  const k = seat.slot;
+  return k >= 0 && Atomics.compareExchange(i32, SLOTS + k * STRIDE, me4, me4 | HELD) === me4;
 }
 
 /**
@@ -193,38 +238,59 @@ function left(i32: Int32Array): void {
  * caller out (a writer holds it or waits for it). `sync`: the caller's thread
  * would block, so a read it already holds here is re-entered even while a
  * writer waits (waiting would deadlock the thread on itself).
+ *
+ * A thread keeps its slot between reads, so a read is one CAS (idle → held)
+ * that fails once a writer has flagged the slot. A slot claimed by this call
+ * may have been missed by a writer that scanned before the claim: so after a
+ * claim the writer word is read, and if a writer is there the slot is given
+ * up again (the next read claims anew), never kept unseen by that writer.
  */
 export function readOnce(i32: Int32Array, seat: Seat, me: number, sync: boolean): number {
   checkStop();
-  let at = seat.slot >= 0 ? slotAt(seat.slot) : -1;
-  if (at >= 0) {
-    const a = Atomics.compareExchange(i32, at, 0, me);
-    if (a === me) {
-      // Held by this thread: the slot stays named, so any writer keeps waiting for it.
-      const w = Atomics.load(i32, WRITER);
-      if (w !== 0 && !sync) return w;
-      deeper(i32, at);
-      return 0;
+  const me4 = me << 2;
+  let fresh = false;
+  for (;;) {
+    if (seat.slot >= 0) {
+      const at = slotAt(seat.slot);
+      const a = Atomics.compareExchange(i32, at, me4, me4 | HELD);
+      if (a === me4) {
+        if (!fresh) return 0;
+        const w = Atomics.load(i32, WRITER);
+        if (w === 0) return 0;
+        // A writer that scanned before the claim would not wait for this slot: give it up whole.
+        if ((Atomics.exchange(i32, at, 0) & FLAG) !== 0) left(i32);
+        return w;
+      }
+      if ((a | FLAG) === (me4 | HELD | FLAG)) {
+        // Held by this thread: the slot stays held, so any writer keeps waiting for it.
+        const w = Atomics.load(i32, WRITER);
+        if (w !== 0 && !sync) return w;
+        deeper(i32, at);
+        return 0;
+      }
+      if (a === (me4 | FLAG)) {
+        // Its writer's release clears the flag before the writer word: 0 here means look again.
+        const w = Atomics.load(i32, WRITER);
+        if (w !== 0) return w;
+        continue;
+      }
+      // Not this thread's any more (another reader took it while it was idle): claim one.
     }
-    if (a !== 0) at = claim(i32, seat, me);
-  } else {
-    at = claim(i32, seat, me);
+    // New readers wait for a writer (none is starved).
+    const w = Atomics.load(i32, WRITER);
+    if (w !== 0) return w;
+    if (!claim(i32, seat, me4)) continue;
+    fresh = true;
   }
-  const w = Atomics.load(i32, WRITER);
-  if (w === 0) {
-    i32[at + DEPTH] = 1;
-    return 0;
-  }
-  backOff(i32, at);
-  return w;
 }
 
 /** The slot word where `me` holds a read lock (any object's), or -1. */
 function heldSlot(i32: Int32Array, seat: Seat, me: number): number {
-  const used = Math.min(Atomics.load(i32, USED), seat.readers);
+  const held = (me << 2) | HELD;
+  const used = usedSlots(i32, seat);
   for (let k = 0; k < used; k++) {
     const at = slotAt(k);
-    if (Atomics.load(i32, at) === me && i32[at + DEPTH] >= 1) {
+    if ((Atomics.load(i32, at) | FLAG) === (held | FLAG)) {
       seat.slot = k;
       return at;
     }
@@ -237,31 +303,34 @@ export function releaseRead(i32: Int32Array, seat: Seat): boolean {
   // A terminated worker that still unwinds releases nothing (see `unlock` in `_mutex.ts`).
   checkStop();
   const me = agentId();
-  let at = seat.slot >= 0 ? slotAt(seat.slot) : -1;
-  // Plain reads: a slot naming this thread was written by this thread only.
-  if (at < 0 || i32[at] !== me || i32[at + DEPTH] < 1) at = heldSlot(i32, seat, me);
-  if (at < 0) return false;
-  const depth = i32[at + DEPTH];
-  if (depth > 1) {
-    i32[at + DEPTH] = depth - 1;
-    return true;
+  const k = seat.slot;
+  if (k >= 0) {
+    const at = SLOTS + k * STRIDE;
+    // Depth 1 (no extra level): held → idle, the slot kept for the next read. A plain read
+    // of the depth: only this thread writes it while it holds the slot, and the CAS checks that.
+    if (i32[at + DEPTH] === 0) {
+      const held = (me << 2) | HELD;
+      const a = Atomics.compareExchange(i32, at, held, me << 2);
+      if (a === held) return true;
+      if (a === (held | FLAG)) {
+        unhold(i32, at);
+        return true;
+      }
+    }
   }
-  // Depth 0 first: a slot that names a dead agent with a depth says it died holding.
-  i32[at + DEPTH] = 0;
-  Atomics.store(i32, at, 0);
-  if (Atomics.load(i32, WRITER) !== 0) left(i32);
+  const at = heldSlot(i32, seat, me);
+  if (at < 0) return false;
+  const extra = i32[at + DEPTH];
+  if (extra > 0) i32[at + DEPTH] = extra - 1;
+  else unhold(i32, at);
   return true;
 }
 
-/** How many threads hold a read lock right now: slots naming a live agent, or a dead one that held. */
+/** How many threads hold a read lock right now (readers that died holding included). */
 export function readerCount(i32: Int32Array, seat: Seat): number {
-  const used = Math.min(Atomics.load(i32, USED), seat.readers);
+  const used = usedSlots(i32, seat);
   let n = 0;
-  for (let k = 0; k < used; k++) {
-    const at = slotAt(k);
-    const a = Atomics.load(i32, at);
-    if (a !== 0 && (!hasExited(a) || i32[at + DEPTH] !== 0)) n++;
-  }
+  for (let k = 0; k < used; k++) if ((Atomics.load(i32, slotAt(k)) & HELD) !== 0) n++;
   return n;
 }
 
@@ -274,16 +343,32 @@ const CLEARED = 1;
 /** The writer died holding the lock: `OwnerDiedError`, or recover. */
 const DIED = 2;
 
-/** Classifies the writer word `w` (non-zero); clears a dead writer that never wrote. */
-function deadWriter(i32: Int32Array, w: number): number {
+/** Clears every slot's writer flag (the caller has the writer word, so nobody sets one meanwhile). */
+function unflag(i32: Int32Array, seat: Seat): void {
+  const used = usedSlots(i32, seat);
+  for (let k = 0; k < used; k++) {
+    const at = slotAt(k);
+    if ((Atomics.load(i32, at) & FLAG) !== 0) Atomics.and(i32, at, ~FLAG);
+  }
+}
+
+/**
+ * Classifies the writer word `w` (non-zero). A dead writer that never wrote
+ * is cleared: the word is taken over first (so its flags are cleared by one
+ * agent, before any new writer can set its own), then flags, then the word.
+ */
+function deadWriter(i32: Int32Array, seat: Seat, w: number): number {
   const holder = w >>> 1;
   // Read again once the exit is known: a dead agent's words cannot change, a live one's can.
   if (!hasExited(holder) || Atomics.load(i32, WRITER) !== w) return ALIVE;
   const active = Atomics.load(i32, ACTIVE);
   if (active === holder) return DIED;
+  // Contended, so that the drop below wakes whoever sleeps on the word.
+  if (Atomics.compareExchange(i32, WRITER, w, (agentId() << 1) | 1) !== w) return CLEARED;
   // A takeover killed before its ACTIVE store leaves the previous writer's id there: stale.
-  if (active !== 0) Atomics.compareExchange(i32, ACTIVE, active, 0);
-  if (Atomics.compareExchange(i32, WRITER, w, 0) === w && (w & 1) === 1) wake(i32, WRITER, Infinity);
+  if (Atomics.load(i32, ACTIVE) !== 0) Atomics.store(i32, ACTIVE, 0);
+  unflag(i32, seat);
+  dropWriter(i32);
   return CLEARED;
 }
 
@@ -295,44 +380,48 @@ function dropWriter(i32: Int32Array): void {
 }
 
 /**
- * 0 when no reader holds the lock; else the first live reader's id, or minus
+ * Flags every slot in use (readers can no longer start in them) and says
+ * who still reads: 0 when nobody; else the first live reader's id, or minus
  * the id of a reader that died holding a read lock (`recover`: its slot is
- * freed instead). Slots of dead agents that held nothing are freed.
+ * freed instead). The idle slots of dead agents are freed. The caller has the
+ * writer word. Free slots are not flagged: a reader that claims one reads the
+ * writer word after its claim and gives the slot up.
  */
 function readersLeft(i32: Int32Array, seat: Seat, recover: boolean): number {
-  const used = Math.min(Atomics.load(i32, USED), seat.readers);
+  const used = usedSlots(i32, seat);
   let died = 0;
   for (let k = 0; k < used; k++) {
     const at = slotAt(k);
-    const a = Atomics.load(i32, at);
-    if (a === 0) continue;
-    if (!hasExited(a)) return a;
-    // As in `claim`: the depth, then the slot again (a reader may have claimed it meanwhile).
-    const depth = Atomics.load(i32, at + DEPTH);
-    if (Atomics.load(i32, at) !== a) {
-      k--;
+    let a = Atomics.load(i32, at);
+    if (a === 0 || a === FLAG) continue;
+    if ((a & FLAG) === 0) a = Atomics.or(i32, at, FLAG) | FLAG;
+    const name = nameOf(a);
+    if (name === 0) continue;
+    if (!hasExited(name)) {
+      if ((a & HELD) !== 0) return name;
       continue;
     }
-    if (depth === 0) {
-      Atomics.compareExchange(i32, at, a, 0);
+    // A dead agent's word changes no more but by a claim: the CASes below fail if one came first.
+    if ((a & HELD) === 0) {
+      Atomics.compareExchange(i32, at, a, FLAG);
     } else if (!recover) {
       // Live readers first: a writer that would wait for them waits, and hears of the dead after.
-      if (died === 0) died = a;
-    } else if (Atomics.compareExchange(i32, at, a, agentId()) === a) {
-      // Claimed (no one else writes its depth now), emptied, freed.
-      i32[at + DEPTH] = 0;
-      Atomics.store(i32, at, 0);
+      if (died === 0) died = name;
+    } else {
+      // Freed (its depth is zeroed by whoever claims it next).
+      Atomics.compareExchange(i32, at, a, FLAG);
     }
   }
   return -died;
 }
 
 /** Releases the caller's write lock; `false` (nothing changed) if it does not hold it. */
-export function releaseWrite(i32: Int32Array): boolean {
+export function releaseWrite(i32: Int32Array, seat: Seat): boolean {
   checkStop();
   const me = agentId();
   if (Atomics.load(i32, WRITER) >>> 1 !== me || Atomics.load(i32, ACTIVE) !== me) return false;
   Atomics.store(i32, ACTIVE, 0);
+  unflag(i32, seat);
   dropWriter(i32);
   return true;
 }
@@ -372,12 +461,12 @@ export function* reading(
     if (w === 0) return true;
     const holder = w >>> 1;
     if (holder === me && sync && deadline === Infinity) throw selfDeadlock("holds the RwLock's write lock");
-    const fate = deadWriter(i32, w);
+    const fate = deadWriter(i32, seat, w);
     if (fate === CLEARED) continue;
     if (fate === DIED) {
       if (!recover) return ownerDied(holder, once);
       // The caller repaired what the dead writer left: clear it (ACTIVE first), then read.
-      if (Atomics.compareExchange(i32, ACTIVE, holder, 0) === holder) deadWriter(i32, w);
+      if (Atomics.compareExchange(i32, ACTIVE, holder, 0) === holder) deadWriter(i32, seat, w);
       continue;
     }
     // A read this thread holds through another object of the same memory is re-entered there.
@@ -422,11 +511,11 @@ export function* writing(
     }
     const holder = w >>> 1;
     if (holder === me && sync && deadline === Infinity) throw selfDeadlock("holds the RwLock's write lock");
-    const fate = deadWriter(i32, w);
+    const fate = deadWriter(i32, seat, w);
     if (fate === CLEARED) continue;
     if (fate === DIED) {
       if (!recover) return ownerDied(holder, once);
-      // The dead writer had drained the readers and new ones wait on the word: take it over as it is.
+      // The dead writer had drained (and flagged) the readers: take it over as it is.
       if (Atomics.compareExchange(i32, WRITER, w, (me << 1) | 1) === w) {
         Atomics.store(i32, ACTIVE, me);
         return true;
@@ -464,6 +553,7 @@ export function* draining(
       if (reader === me && sync && deadline === Infinity) {
         throw selfDeadlock("holds a read lock of this RwLock (a read lock cannot be upgraded)");
       }
+      if (once) return false;
       if (!(yield [DRAIN, epoch])) {
         const last = readersLeft(i32, seat, recover);
         if (last === 0) break;
@@ -476,9 +566,10 @@ export function* draining(
     return true;
   } finally {
     if (Atomics.load(i32, DRAIN_SLEEPS) !== 0) Atomics.store(i32, DRAIN_SLEEPS, 0);
-    // Timed out, aborted or terminated: the readers held back by the word may go on.
+    // Timed out, aborted or terminated: the readers held back may go on (flags first, then the word).
     if (!held) {
       checkStop();
+      unflag(i32, seat);
       dropWriter(i32);
     }
   }

@@ -23,6 +23,7 @@ import {
   draining,
   MAX_READERS,
   readerCount,
+  readFast,
   reading,
   readOnce,
   releaseRead,
@@ -196,9 +197,13 @@ export class RwLock extends Lockable {
    * ```
    */
   acquireRead(options?: RobustAcquireOptions): boolean {
-    // Free and no options: a CAS on this thread's slot and a load, nothing validated or allocated.
-    if (options === undefined && canBlock() && readOnce(this.#i32, this.#seat, agentId(), true) === 0) {
-      return true;
+    // No options and no writer: one CAS on the slot this thread keeps (a line no other thread
+    // writes), nothing validated or allocated; its first read claims the slot.
+    if (options === undefined && canBlock()) {
+      const me = agentId();
+      if (readFast(this.#i32, this.#seat, me << 2) || readOnce(this.#i32, this.#seat, me, true) === 0) {
+        return true;
+      }
     }
     const deadline = acquireDeadline(options, "RwLock.acquireRead");
     const once = deadline === undefined;
@@ -333,7 +338,7 @@ export class RwLock extends Lockable {
    * ```
    */
   releaseWrite(): void {
-    if (!releaseWrite(this.#i32)) {
+    if (!releaseWrite(this.#i32, this.#seat)) {
       throw new Error("Cannot release the write lock of an RwLock this thread does not hold");
     }
   }
