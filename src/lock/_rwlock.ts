@@ -592,6 +592,50 @@ export function writeFast(i32: Int32Array, seat: Seat): number {
   return 1;
 }
 
+/**
+ * How many `pause`s a blocking acquire with no options spins on its own
+ * before the general (generator) path: a read-mostly writer's section, or the
+ * read a writer waits for, is often over within it, and this spin allocates
+ * nothing and reads no clock. About a microsecond; the generator path's
+ * learned spin and sleep follow.
+ */
+const BRIEF_SPINS = 128;
+
+/**
+ * A blocking read after {@linkcode readFast} failed: {@linkcode readOnce},
+ * and while a writer is there, a brief spin until its word changes, then
+ * once more. `false`: still kept out (a dead writer, its own thread's, or a
+ * long write): the caller goes on with {@linkcode reading}.
+ */
+export function readBrief(i32: Int32Array, seat: Seat, me: number): boolean {
+  let w = readOnce(i32, seat, me, true);
+  for (let n = 0; w !== 0 && n < BRIEF_SPINS; n++) {
+    pause();
+    if (Atomics.load(i32, WRITER) !== w) w = readOnce(i32, seat, me, true);
+  }
+  return w === 0;
+}
+
+/**
+ * A blocking write after {@linkcode writeFast} took the word but found
+ * readers: a brief spin until they have left, then `ACTIVE`. `false`: a
+ * reader still holds (or died holding, or is this thread): the caller goes
+ * on with {@linkcode draining}, the word and flags still its own.
+ */
+export function drainBrief(i32: Int32Array, seat: Seat): boolean {
+  const me = agentId();
+  for (let n = 0; n < BRIEF_SPINS; n++) {
+    pause();
+    const reader = readersLeft(i32, seat, false);
+    if (reader === 0) {
+      Atomics.store(i32, ACTIVE, me);
+      return true;
+    }
+    if (reader < 0 || reader === me) return false;
+  }
+  return false;
+}
+
 // ------------------------------------------------------------------ drivers --
 
 /** Spins while `i32[index] === value` until `end` (ms); whether it changed. */

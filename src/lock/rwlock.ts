@@ -20,12 +20,13 @@ import {
   bytesFor,
   DEFAULT_MAX_READERS,
   DRAIN_NEEDED,
+  drainBrief,
   draining,
   MAX_READERS,
+  readBrief,
   readerCount,
   readFast,
   reading,
-  readOnce,
   releaseRead,
   releaseWrite,
   runAsync,
@@ -201,9 +202,7 @@ export class RwLock extends Lockable {
     // writes), nothing validated or allocated; its first read claims the slot.
     if (options === undefined && canBlock()) {
       const me = agentId();
-      if (readFast(this.#i32, this.#seat, me << 2) || readOnce(this.#i32, this.#seat, me, true) === 0) {
-        return true;
-      }
+      if (readFast(this.#i32, this.#seat, me << 2) || readBrief(this.#i32, this.#seat, me)) return true;
     }
     const deadline = acquireDeadline(options, "RwLock.acquireRead");
     const once = deadline === undefined;
@@ -284,6 +283,7 @@ export class RwLock extends Lockable {
       const fast = writeFast(this.#i32, this.#seat);
       if (fast === 1) return true;
       if (fast === DRAIN_NEEDED) {
+        if (drainBrief(this.#i32, this.#seat)) return true;
         return runSync(draining(this.#i32, this.#seat, Infinity, true, false, false), this.#i32, Infinity);
       }
     }
