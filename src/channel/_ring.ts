@@ -109,6 +109,8 @@ export const LEN = 1;
 const MAX_GAP = 64;
 /** Async claims spin this long at most (ms): the thread's event loop is blocked meanwhile. */
 const ASYNC_SPIN_MS = 0.02;
+/** The try at which a spin notes the other side's word (see `#spin`). */
+const MARK_AT = 64;
 /** Sleepers look for a dead claimer at least this often (ms): nobody notifies a death. */
 const POLL_MS = DEATH_POLL_MS;
 /** …and this often while a live claimer sits between its two swaps (ms). */
@@ -181,6 +183,12 @@ export class Ring {
   #tail = 0;
   /** Whether the last failed claim met a live claimer between its two swaps (so waits are short). */
   #busy = false;
+  /**
+   * Whether the other side's word moved during the last spin that ran out
+   * (`true` when it caught, or ran out before `MARK_AT` tries): a spin that
+   * saw nothing move tells its budget so (see `SpinBudget.learn`).
+   */
+  #moved = true;
   /** This thread's spin budgets, per side. */
   readonly #spins: [SpinBudget, SpinBudget] = [new SpinBudget(), new SpinBudget()];
 
@@ -499,12 +507,20 @@ export class Ring {
   #spin(side: number, limit: number, end: number, deadline: Deadline): number {
     const stop = Math.min(end, deadline);
     const gap = this.#gap;
+    // The other side's word, read once the spin is past its first tries (a read of a line the other
+    // side writes costs a miss, which a quick catch does without): whether it moved (see `#moved`).
+    const other = side === SEND ? TAIL : HEAD;
+    let mark = 0;
     let pos = NOT_READY;
     for (let n = 1; pos === NOT_READY; n++) {
+      if (n === MARK_AT) mark = Atomics.load(this.i32, other);
       pause();
       // The clock costs as much as a few tries: read it every 8th time. A consumer's reads of
       // the lines producers write slow them down: it looks ahead every 16th, at the head every 32nd.
-      if ((n & 7) === 0 && performance.now() >= stop) break;
+      if ((n & 7) === 0 && performance.now() >= stop) {
+        if (n > MARK_AT) this.#moved = Atomics.load(this.i32, other) !== mark;
+        break;
+      }
       const go = gap === 0 ||
         (side === SEND ? this.#freeAhead(gap) : (n & 15) === 0 && this.#readyAhead(gap, (n & 31) === 0));
       if (go) pos = this.#try(side, limit);
@@ -518,7 +534,7 @@ export class Ring {
    */
   #opening(side: number, limit: number, start: number, deadline: Deadline, cap: number): number {
     if (deadline !== Infinity && deadline <= start) return this.#try(side, limit);
-    const budget = Math.min(cap, this.#spins[side].ms);
+    const budget = Math.min(cap, this.#spins[side].next());
     return this.#spin(side, limit, start + budget, deadline);
   }
 
@@ -547,9 +563,11 @@ export class Ring {
     refresh?: () => number,
   ): Generator<number, number, boolean> {
     const start = performance.now();
-    let pos = this.#opening(side, limit, start, deadline, spinCap);
-    const sleepers = side === SEND ? SEND_WAITERS : RECV_WAITERS;
     const i32 = this.i32;
+    this.#moved = true;
+    let pos = this.#opening(side, limit, start, deadline, spinCap);
+    const progressed = this.#moved;
+    const sleepers = side === SEND ? SEND_WAITERS : RECV_WAITERS;
     while (pos === NOT_READY) {
       const epoch = Atomics.load(i32, sleepers + EPOCH);
       Atomics.add(i32, sleepers, 1);
@@ -576,7 +594,7 @@ export class Ring {
       pos = this.#try(side, limit);
       if (pos === NOT_READY && !awake) return TIMED_OUT;
     }
-    if (pos >= 0) this.#spins[side].learn(performance.now() - start);
+    if (pos >= 0) this.#spins[side].learn(performance.now() - start, progressed);
     return pos;
   }
 
