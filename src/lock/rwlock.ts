@@ -40,10 +40,13 @@ import {
 /** Options of `new RwLock()`. */
 export interface RwLockOptions {
   /**
-   * How many threads may hold (or try to take) read locks at the same time:
-   * the size of the table that names the readers, so that one whose worker
-   * dies is found. One more is a `RangeError`, never a wrong answer. Each
-   * costs 64 bytes. From 1 to 4096; default 64.
+   * How many threads may hold read locks at the same time: the size of the
+   * table that names the readers, so that one whose worker dies is found. A
+   * thread keeps its place between reads (a read is then one compare-and-swap
+   * on memory no other reader writes); with every place kept, a new reader
+   * takes the place of a thread that is not reading. One more reader than
+   * places is a `RangeError`, never a wrong answer. Each costs 64 bytes.
+   * From 1 to 4096; default 64.
    */
   maxReaders?: number;
 }
