@@ -55,7 +55,7 @@
  * | a writer's release: `ACTIVE` → 0, or any flag cleared      | the word naming the dead, not active, some flags    | cleared as not active (it had finished) |
  * | a writer's release: word → 0, before its notify            | a free lock; sleepers not woken                     | sleepers re-check every {@linkcode POLL_MS} |
  * | a sleeper's contended mark (CAS w → w + 1)                 | the bit set                                         | nothing: one extra notify |
- * | a draining writer's `DRAIN_SLEEPS` = 1                     | readers notify `DRAIN` on leaving                   | nothing: extra notifies until the next writer clears it |
+ * | a draining writer's `DRAIN_SLEEPS` = 1                     | readers bump and notify `DRAIN` on leaving          | nothing: extra notifies until the next writer clears it |
  *
  * The table has `maxReaders` slots (64 by default, at most 4096): a thread
  * that finds none free or dead takes the idle slot another live thread keeps
@@ -83,7 +83,7 @@ export const ACTIVE = 2;
 export const DRAIN = 3;
 /** How many slots have ever been used (a high-water mark): writers scan only these. */
 export const USED = 4;
-/** 1 while a draining writer may sleep on `DRAIN` (readers notify only then). */
+/** 1 while a draining writer watches `DRAIN` (readers bump and notify it only then). */
 export const DRAIN_SLEEPS = 5;
 /** The first slot's word: the header is one 64-byte line. */
 export const SLOTS = 16;
@@ -211,10 +211,19 @@ function claim(i32: Int32Array, seat: Seat, me4: number): boolean {
   );
 }
 
-/** A reader left a flagged slot: bumps `DRAIN` (a spinning writer sees it), wakes a sleeping one. */
+/**
+ * A reader left a flagged slot: if the writer watches `DRAIN` (it is past its
+ * brief spin, which watches the slots themselves), bumps it and wakes the
+ * writer. Otherwise the header line stays the writer's: one cross-core
+ * transfer fewer per write.
+ */
 function left(i32: Int32Array): void {
-  Atomics.add(i32, DRAIN, 1);
-  if (Atomics.load(i32, DRAIN_SLEEPS) !== 0) wake(i32, DRAIN, 1);
+  // The writer says so before it reads `DRAIN` and scans: of its store and this load (after
+  // the caller's `HELD` → 0), one sees the other.
+  if (Atomics.load(i32, DRAIN_SLEEPS) !== 0) {
+    Atomics.add(i32, DRAIN, 1);
+    wake(i32, DRAIN, 1);
+  }
 }
 
 /** Ends the caller's read lock in the slot at word `at` (its depth is 1); tells a waiting writer. */
@@ -544,6 +553,8 @@ export function* draining(
 ): Generator<Sleep, boolean, boolean> {
   let held = false;
   try {
+    // From here on readers that leave bump `DRAIN`: what the spin and the sleep below watch.
+    if (!once) Atomics.store(i32, DRAIN_SLEEPS, 1);
     for (;;) {
       const epoch = Atomics.load(i32, DRAIN);
       const reader = readersLeft(i32, seat, recover);
@@ -650,8 +661,9 @@ function spin(i32: Int32Array, index: number, value: number, end: number): boole
 /**
  * Readies a sleep on `i32[index] === value` (after the spin): a sleeper on
  * the writer word marks it contended (so the release notifies) and sleeps on
- * the marked value; a writer about to sleep on `DRAIN` first says so and
- * looks at the readers once more. `undefined`: look again instead of sleeping.
+ * the marked value; a writer sleeps on `DRAIN` once `DRAIN_SLEEPS` says so
+ * (`draining` sets it first; else it says so and looks at the readers once
+ * more). `undefined`: look again instead of sleeping.
  */
 function readySleep(i32: Int32Array, index: number, value: number): number | undefined {
   if (index === WRITER) {
