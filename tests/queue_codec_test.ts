@@ -229,3 +229,43 @@ test("codec: as in a browser (no Buffer, a TextDecoder refusing shared memory), 
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /^ok \d+/m);
 });
+
+test("codec: key lists kept across values (SHAPE_DEF) on both sides: same, rotating, colliding, odd and long keys", () => {
+  const encoder = new ValueEncoder();
+  const rand = mulberry32(18);
+  // Key lists the encoder meets again and again, more than it keeps (16), with keys that are odd for JavaScript.
+  const lists: string[][] = [];
+  for (let s = 0; s < 40; s++) {
+    const n = 1 + (s % 7);
+    lists.push(
+      Array.from({ length: n }, (_, k) => ["id", "kind", "__proto__", "\ud800", "é", "", "a b", "0x"][k] + s),
+    );
+  }
+  lists.push(["__proto__"], ["x".repeat(2000)], ["k", "x".repeat(1100)], ["1", "0"], ["b", "a"], ["a", "b"]);
+  for (let i = 0; i < 3000; i++) {
+    const keys = lists[Math.floor(rand() * lists.length)];
+    const o: Record<string, unknown> = {};
+    for (const k of keys) {
+      Object.defineProperty(o, k, {
+        value: i * 7 + k.length,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    const value = rand() < 0.3 ? [o, { ...o }, o] : o;
+    try {
+      check(value, encoder);
+    } catch (e) {
+      (e as Error).message = `value ${i} (keys ${JSON.stringify(keys)}): ${(e as Error).message}`;
+      throw e;
+    }
+  }
+  // A decoder that meets a list first from another encoder (another producer) reads it the same.
+  for (const keys of lists.slice(0, 5)) {
+    const o = Object.fromEntries(keys.map((k) => [k, k]));
+    const fresh = new ValueEncoder();
+    assertSameAsClone(roundTrip(o, fresh), o);
+    assertSameAsClone(roundTrip(o, encoder), o);
+  }
+});

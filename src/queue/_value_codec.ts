@@ -20,7 +20,10 @@
  * - Objects get an index in meeting order; meeting one again writes REF index,
  *   so cycles and shared references keep their structure. Plain objects whose
  *   key list was seen before in the same value (arrays of records) write
- *   SHAPE index instead of their keys.
+ *   SHAPE index instead of their keys; the first one of a key list writes
+ *   SHAPE_DEF: its keys as one block, copied from the encoder's cache of
+ *   recent key lists (a queue carries the same records again and again), and
+ *   recognized by the decoder's cache by its bytes.
  * - A `SharedArrayBuffer` is SAB i: its index in the `shared` list, so it
  *   arrives as the same memory; views on one arrive as views on it.
  *
@@ -59,6 +62,8 @@ import {
   SCRATCH_INITIAL,
   SCRATCH_KEEP,
   SHAPE_CACHE,
+  SHAPE_DEF_CHARS,
+  SHAPE_DEFS,
   SHAPE_MAX_KEYS,
   SHORT_STRING,
   SMALL_INT,
@@ -87,6 +92,7 @@ import {
   T_SAB,
   T_SET,
   T_SHAPE,
+  T_SHAPE_DEF,
   T_SHAPE_NEW,
   T_STRING_OBJECT,
   T_TRUE,
@@ -160,6 +166,8 @@ export class ValueEncoder {
   #shared: SharedArrayBuffer[] = [];
   /** Key lists remembered in this value (their index is their place here). */
   #shapes: string[][] = [];
+  /** Key lists met in earlier values with their SHAPE_DEF block (most recent last). */
+  #defs: { keys: string[]; block: Uint8Array }[] = [];
 
   /**
    * Encodes `value`. Returns a view on scratch memory, valid until the next
@@ -474,9 +482,60 @@ export class ValueEncoder {
       }
       return;
     }
-    this.#byte(T_SHAPE_NEW);
+    const block = this.#defBlock(keys);
+    if (block === undefined) {
+      this.#byte(T_SHAPE_NEW);
+      this.#varint(n);
+      return this.#props(o, keys, 0);
+    }
+    const len = block.length;
+    this.#ensure(4 + len);
+    const buf = this.#buf;
+    let p = this.#pos;
+    buf[p++] = T_SHAPE_DEF;
+    // Block lengths stay below 2^14 (SHAPE_DEF_CHARS): a varint of one or two bytes.
+    if (len < 0x80) buf[p++] = len;
+    else {
+      buf[p++] = (len & 0x7f) | 0x80;
+      buf[p++] = len >> 7;
+    }
+    for (let i = 0; i < len; i++) buf[p + i] = block[i];
+    this.#pos = p + len;
+    let k = 0;
+    try {
+      for (; k < n; k++) this.#value(o[keys[k]]);
+    } catch (e) {
+      if (e instanceof Refused) e.path = step(keys[k]) + e.path;
+      throw e;
+    }
+  }
+
+  /**
+   * The SHAPE_DEF block of `keys` (key count, keys): from the cache when an
+   * earlier value had the same list, else written once and kept; `undefined`
+   * when their keys are too long to keep.
+   */
+  #defBlock(keys: string[]): Uint8Array | undefined {
+    const defs = this.#defs;
+    const n = keys.length;
+    search: for (let i = defs.length - 1; i >= 0; i--) {
+      const known = defs[i].keys;
+      if (known.length !== n) continue;
+      for (let k = 0; k < n; k++) if (known[k] !== keys[k]) continue search;
+      return defs[i].block;
+    }
+    let chars = 0;
+    for (let k = 0; k < n; k++) chars += keys[k].length;
+    if (chars > SHAPE_DEF_CHARS) return undefined;
+    // Written at the end of the scratch in use, then copied out: the value being written stays as it is.
+    const start = this.#pos;
     this.#varint(n);
-    this.#props(o, keys, 0);
+    for (let k = 0; k < n; k++) this.#string(keys[k]);
+    const block = this.#buf.slice(start, this.#pos);
+    this.#pos = start;
+    if (defs.length >= SHAPE_DEFS) defs.shift();
+    defs.push({ keys, block });
+    return block;
   }
 
   /** The index of a remembered shape with these keys, or -1 after remembering them as a new one. */

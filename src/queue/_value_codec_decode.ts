@@ -45,6 +45,7 @@ import {
   T_SAB,
   T_SET,
   T_SHAPE,
+  T_SHAPE_DEF,
   T_SHAPE_NEW,
   T_STRING_OBJECT,
   T_TRUE,
@@ -453,6 +454,14 @@ function read(): unknown {
       return undefined;
     case T_ARRAY:
       return readArray();
+    case T_SHAPE_DEF: {
+      const shape = readShapeDef();
+      shapes.push(shape);
+      const o: Record<string, unknown> = {};
+      refs.push(o);
+      (shape.fill ??= fillFor(shape.keys))(o, read);
+      return o;
+    }
     case T_SHAPE_NEW: {
       const o: Record<string, unknown> = {};
       refs.push(o);
@@ -567,6 +576,44 @@ function read(): unknown {
     default:
       return corrupt(`unknown tag ${tag}`);
   }
+}
+
+/** Key lists read from SHAPE_DEF blocks, by a hash of the block: their bytes and shape (kept across values). */
+const DEFS = 256;
+const defBytes: (Uint8Array | undefined)[] = new Array(DEFS).fill(undefined);
+const defShapes: (Shape | undefined)[] = new Array(DEFS).fill(undefined);
+
+/**
+ * A SHAPE_DEF block (its length, then key count and keys): the shape read
+ * from the same bytes before, found by a byte compare, else read and kept.
+ */
+function readShapeDef(): Shape {
+  const len = readVarint();
+  need(len);
+  const at = pos;
+  const stop = at + len;
+  const b = bytes;
+  let h = len;
+  // A few bytes spread over the block: key lists differ in their lengths and first and last keys.
+  for (let i = at; i < stop; i += 1 + (len >> 3)) h = (h * 31 + b[i]) | 0;
+  h = (h + b[stop - 1] * 131) & (DEFS - 1);
+  const known = defBytes[h];
+  if (known !== undefined && known.length === len) {
+    let i = 0;
+    while (i < len && known[i] === b[at + i]) i++;
+    if (i === len) {
+      pos = stop;
+      return defShapes[h]!;
+    }
+  }
+  const n = readVarint();
+  const keys: string[] = [];
+  for (let k = 0; k < n; k++) keys.push(readKey());
+  if (pos !== stop) corrupt(`a key list of ${len} bytes read as ${pos - at}`);
+  const shape: Shape = { keys, fill: undefined };
+  defBytes[h] = b.slice(at, stop);
+  defShapes[h] = shape;
+  return shape;
 }
 
 /** Fill functions by key list (JSON), across values: a queue carries the same records again and again. */

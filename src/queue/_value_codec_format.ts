@@ -39,6 +39,15 @@ export const T_STRING_OBJECT = 29;
 export const T_BIGINT_OBJECT = 30;
 /** A long string whose UTF-8 bytes are all ASCII (the encoder knows it: as many bytes as units), read as Latin-1. */
 export const T_ASCII = 31;
+/**
+ * A plain object with its key list as one block (byte length, then the key
+ * count and the keys), then its values: the encoder copies the block of a
+ * key list it wrote in an earlier value, and the decoder looks the block up
+ * in the key lists it read before (a byte compare) to fill the object with
+ * stores of constant keys. Each item stays self-describing, so any consumer
+ * can read any item.
+ */
+export const T_SHAPE_DEF = 32;
 export const SMALL_INT = 0x80;
 
 /** Arrays up to this length are checked for non-index properties (see the module doc). */
@@ -51,6 +60,9 @@ export const LINEAR_OBJECTS = 16;
 export const SHAPE_MAX_KEYS = 64;
 /** Shapes compared before a new one is defined (most recent first). */
 export const SHAPE_CACHE = 8;
+/** Key lists an encoder keeps across values (most recent first), and the most characters of their keys in all. */
+export const SHAPE_DEFS = 16;
+export const SHAPE_DEF_CHARS = 1024;
 /** A scratch buffer larger than this is dropped at the next encode, so one huge value does not pin memory. */
 export const SCRATCH_KEEP: number = 1 << 22;
 /** The scratch buffer's first size. */
