@@ -3,12 +3,32 @@
  * worker side is `_locks_worker.ts`):
  *
  * - read-mostly: the main thread and one worker each run `n` sections, 8
- *   reads to 1 write (or reads only), on a table of 256 float64 in shared
- *   memory, as a lookup table is used: a read scans the whole table and
- *   checks that its first and last entries agree (a writer beside it would
- *   show); a write bumps both, so the count of writes is checked exactly.
- *   Under a sabkit `RwLock`, under a sabkit `Lock` (the same work, one at a
- *   time), and under multithreading's `RwLock` (through its own pool).
+ *   reads to 1 write (or reads only), on a table of 4096 float64 (32 kB) in
+ *   shared memory, as a lookup table is used: a read scans the whole table
+ *   and checks that its first and last entries agree (a writer beside it
+ *   would show); a write bumps both, so the count of writes is checked
+ *   exactly. Under a sabkit `RwLock`, under a sabkit `Lock` (the same work,
+ *   one at a time), with no lock at all (the limit: speed only), and under
+ *   multithreading's `RwLock` (through its own pool).
+ *
+ *   Why 32 kB: a read-write lock pays off only when reads are long enough to
+ *   overlap (Java's `ReadWriteLock` documentation says as much: with too
+ *   short reads the lock's own cost dominates). Every write costs any
+ *   read-write lock a few cache-line transfers between the cores (the writer
+ *   marks the other reader's place, waits for its release, clears the mark:
+ *   a round trip between cores is 0.2–1 µs on these virtual machines), and
+ *   the writer waits for the read in progress. The 256-float64 table used
+ *   before was read in ~0.1 µs on Bun and Deno: those transfers were as long
+ *   as the 9 sections around each write, so the rows measured line traffic,
+ *   which no read-write lock can avoid, not reads. A 32 kB read takes ~2 µs on
+ *   Bun and Deno (~15–20 µs on Node, whose loops over shared memory are
+ *   slower): a write's traffic is then a few percent of its 9 sections, the
+ *   use read-write locks are made for. For sections of ~0.1 µs a `Lock` is
+ *   the right tool, and the `Lock` rows of the lock group measure that.
+ * - Both threads start each batch together: the worker spins on a control
+ *   word (`GO`) rather than waiting for a message (a Deno worker could start
+ *   a message after the main thread's whole batch, and the rows would time
+ *   one thread), and the main thread spins for the worker's end.
  * - `LockManager` request + release on one thread, and contended between
  *   the main thread and a worker (FIFO: every grant a hand-off), against
  *   `navigator.locks` rows of the same shape in `_scenarios.ts`.
@@ -40,11 +60,16 @@ const SETUP_MS = 30_000;
 const BATCH_MS = 60_000;
 /** Operations of the verification pass: every kind of step at least once on both threads. */
 const VERIFY_OPS = 90;
-/** Float64 entries of the table each read scans. */
-const DATA = 256;
-/** multithreading's pool: the spawned function's control words (it cannot import these). */
-const GO = 9;
-const COUNT = 10;
+/** Float64 entries of the table each read scans (32 kB: see the module header for why). */
+const DATA = 4096;
+/** Read-mostly rows: bumped by the main thread to start a batch of `COUNT` sections on the worker. */
+export const GO = 9;
+/** The size of the batch `GO` starts. */
+export const COUNT = 10;
+/** Sections the worker has begun (its batches summed): the main thread starts its own only then. */
+export const BEGUN = 11;
+/** How long a read-mostly worker spins for the next `GO` before it sleeps (ms): longer than a gap between samples. */
+export const SPIN_MS = 50;
 
 /** Scans the table; its first and last entries agree, or a writer was inside beside this reader. */
 export function readAll(data: Float64Array): number {
@@ -113,6 +138,51 @@ async function start(
   return [worker, ctl];
 }
 
+/**
+ * Starts a batch of `n` sections on a read-mostly worker (spinning on `GO`,
+ * so it starts within a microsecond, not a message's latency) and returns
+ * once it has begun: both threads then run their sections at the same time,
+ * and a row's time is that of the two together, whatever the runtime's
+ * message latency (a Deno worker could otherwise start a message later than
+ * the main thread's whole batch, and the rows would measure one thread).
+ */
+function startBatch(ctl: Ctl, n: number, begun: number, what: string): void {
+  Atomics.store(ctl, COUNT, n);
+  Atomics.add(ctl, GO, 1);
+  Atomics.notify(ctl, GO);
+  const end = performance.now() + BATCH_MS;
+  for (let i = 1; Atomics.load(ctl, BEGUN) < begun; i++) {
+    if ((i & 1023) === 0) {
+      throwIfFailed(ctl, what);
+      if (performance.now() > end) throw new Error(`${what}: the worker did not begin its batch`);
+    }
+  }
+}
+
+/**
+ * Waits until the worker has done `sent` sections in all: spinning (its
+ * batch ends about when the main thread's does; a sleep would add a wake-up,
+ * tens of µs, to every sample), then after {@linkcode SPIN_MS} sleeping.
+ */
+function endBatch(ctl: Ctl, sent: number, what: string): void {
+  const spinEnd = performance.now() + SPIN_MS;
+  for (let i = 1; Atomics.load(ctl, DONE) < sent; i++) {
+    if ((i & 1023) === 0) {
+      throwIfFailed(ctl, what);
+      if (performance.now() > spinEnd) break;
+    }
+  }
+  waitAtLeast(ctl, DONE, sent, BATCH_MS, what);
+}
+
+/** Stops a read-mostly worker's loop (it sleeps at most `SPIN_MS` + 100 ms at a time), then the worker. */
+function stopReadMostly(ctl: Ctl, worker: BenchWorker): void {
+  Atomics.store(ctl, STOP, 1);
+  Atomics.add(ctl, GO, 1);
+  Atomics.notify(ctl, GO);
+  worker.terminate();
+}
+
 /** Runs the verification pass; stops everything if it fails. */
 async function verified(session: Session, verify: number): Promise<Session> {
   try {
@@ -150,7 +220,7 @@ export async function openReadMostly(
   return verified({
     run(n) {
       sent += n;
-      worker.post(n);
+      startBatch(ctl, n, sent, what);
       const end = op + n;
       writes += 2 * writesIn(op, n, every);
       if (kind === "rwlock") {
@@ -178,7 +248,7 @@ export async function openReadMostly(
           else scanAll(data);
         }
       }
-      waitAtLeast(ctl, DONE, sent, BATCH_MS, what);
+      endBatch(ctl, sent, what);
       throwIfFailed(ctl, what);
       // Unlocked writes race and may be lost: the limit row is not checked.
       if (kind !== "none" && data[0] !== writes) {
@@ -186,7 +256,7 @@ export async function openReadMostly(
       }
     },
     close() {
-      worker.terminate();
+      stopReadMostly(ctl, worker);
     },
   }, VERIFY_OPS);
 }
@@ -210,12 +280,15 @@ export async function openMtReadMostly(what: string): Promise<Session> {
     let seen = 0;
     let op = 0;
     for (;;) {
-      Atomics.wait(ctl, 9, seen, 1000); // GO
+      // As serveGo in _locks_worker.ts: spin on GO for 50 ms (SPIN_MS), then sleep.
+      const spinEnd = performance.now() + 50;
+      while (Atomics.load(ctl, 9) === seen) { // GO
+        if (performance.now() > spinEnd) Atomics.wait(ctl, 9, seen, 100);
+      }
       if (Atomics.load(ctl, 4) !== 0) return "stopped"; // STOP
-      const go = Atomics.load(ctl, 9);
-      if (go === seen) continue;
-      seen = go;
+      seen = Atomics.load(ctl, 9);
       const n = Atomics.load(ctl, 10); // COUNT
+      Atomics.add(ctl, 11, n); // BEGUN
       for (const end = op + n; op < end; op++) {
         if (op % 9 === 8) {
           const guard = rw.blockingWrite();
@@ -263,9 +336,7 @@ export async function openMtReadMostly(what: string): Promise<Session> {
   return verified({
     run(n) {
       sent += n;
-      Atomics.store(ctl, COUNT, n);
-      Atomics.add(ctl, GO, 1);
-      Atomics.notify(ctl, GO);
+      startBatch(ctl, n, sent, what);
       writes += 2 * writesIn(op, n, 9);
       for (const end = op + n; op < end; op++) {
         if (isWrite(op, 9)) {
@@ -278,7 +349,7 @@ export async function openMtReadMostly(what: string): Promise<Session> {
           guard.dispose();
         }
       }
-      waitAtLeast(ctl, DONE, sent, BATCH_MS, what);
+      endBatch(ctl, sent, what);
       throwIfFailed(ctl, what);
       if (data[0] !== writes) {
         throw new Error(`${what}: ${data[0]} writes seen, ${writes} made (a lost write)`);

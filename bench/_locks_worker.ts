@@ -8,9 +8,9 @@
  */
 
 import { type Lock, type LockManager, revive, type RwLock } from "../mod.ts";
-import { isWrite, readAll, scanAll, section, writeAll } from "./_locks.ts";
+import { BEGUN, COUNT, GO, isWrite, readAll, scanAll, section, SPIN_MS, writeAll } from "./_locks.ts";
 import { parentPort } from "./_port.ts";
-import { deadlineSignal, DONE, READY, setError } from "./_shared.ts";
+import { deadlineSignal, DONE, READY, setError, STOP } from "./_shared.ts";
 
 type Ctl = Int32Array<SharedArrayBuffer>;
 
@@ -22,12 +22,48 @@ interface Init {
 
 const port = parentPort();
 
+/**
+ * The read-mostly rows' worker loop (after setup, so `READY` is out): spins
+ * on `GO` (then sleeps, after {@linkcode SPIN_MS}), says it has `BEGUN`, runs
+ * the batch, adds it to `DONE`; until `STOP`. It starts a batch within a
+ * microsecond of the main thread, so both run their sections together.
+ */
+function serveGo(ctl: Ctl, batch: (n: number) => void): (n: number) => void {
+  setTimeout(() => {
+    let seen = 0;
+    try {
+      for (;;) {
+        const spinEnd = performance.now() + SPIN_MS;
+        while (Atomics.load(ctl, GO) === seen) {
+          if (performance.now() < spinEnd) {
+            for (let i = 0; i < 256 && Atomics.load(ctl, GO) === seen; i++) { /* spin */ }
+          } else {
+            Atomics.wait(ctl, GO, seen, 100);
+          }
+        }
+        seen = Atomics.load(ctl, GO);
+        if (Atomics.load(ctl, STOP) !== 0) return;
+        const n = Atomics.load(ctl, COUNT);
+        Atomics.add(ctl, BEGUN, n);
+        batch(n);
+        Atomics.add(ctl, DONE, n);
+        Atomics.notify(ctl, DONE);
+      }
+    } catch (e) {
+      setError(ctl, e);
+    }
+  }, 0);
+  return () => {
+    throw new Error("A read-mostly worker takes its batches from GO, not from messages");
+  };
+}
+
 /** What each kind runs per batch. */
 const kinds: Record<string, (init: Init, ctl: Ctl) => (n: number) => void | Promise<void>> = {
-  rwlockReadMostly(init) {
+  rwlockReadMostly(init, ctl) {
     const { rw, data, every } = revive(init) as unknown as { rw: RwLock; data: Float64Array; every: number };
     let i = 0;
-    return (n) => {
+    return serveGo(ctl, (n) => {
       for (const end = i + n; i < end; i++) {
         if (isWrite(i, every)) {
           rw.acquireWrite();
@@ -39,33 +75,33 @@ const kinds: Record<string, (init: Init, ctl: Ctl) => (n: number) => void | Prom
           rw.releaseRead();
         }
       }
-    };
+    });
   },
-  lockReadMostly(init) {
+  lockReadMostly(init, ctl) {
     const { lock, data, every } = revive(init) as unknown as {
       lock: Lock;
       data: Float64Array;
       every: number;
     };
     let i = 0;
-    return (n) => {
+    return serveGo(ctl, (n) => {
       for (const end = i + n; i < end; i++) {
         lock.acquire();
         if (isWrite(i, every)) writeAll(data);
         else readAll(data);
         lock.release();
       }
-    };
+    });
   },
-  noLockReadMostly(init) {
+  noLockReadMostly(init, ctl) {
     const { data, every } = revive(init) as unknown as { data: Float64Array; every: number };
     let i = 0;
-    return (n) => {
+    return serveGo(ctl, (n) => {
       for (const end = i + n; i < end; i++) {
         if (isWrite(i, every)) writeAll(data);
         else scanAll(data);
       }
-    };
+    });
   },
   lockManagerContended(init, ctl) {
     const { locks, name } = revive(init) as unknown as { locks: LockManager; name: string };
