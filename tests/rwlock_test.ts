@@ -267,8 +267,11 @@ test("RwLock: async acquires time out, abort with the signal's reason, and leave
   rw.releaseRead();
 });
 
-for (const useAsync of [false, true]) {
-  test(`RwLock: 4 workers, seeded reads and writes (${useAsync ? "async" : "blocking"} forms): never a writer beside anyone, exact count`, async () => {
+for (const [useAsync, fresh] of [[false, false], [true, false], [false, true]]) {
+  const forms = `${useAsync ? "async" : "blocking"} forms${
+    fresh ? ", a new object (a slot claimed anew) per operation" : ""
+  }`;
+  test(`RwLock: 4 workers, seeded reads and writes (${forms}): never a writer beside anyone, exact count`, async () => {
     const rw = new RwLock();
     const ctl = shared(8);
     const workers = 4;
@@ -276,7 +279,8 @@ for (const useAsync of [false, true]) {
     await withProcesses(async (start) => {
       const ps = Array.from(
         { length: workers },
-        (_, i) => start("rwlock_ops", { exportName: "mixed", args: [rw, ctl, 100 + i, ops, 0.2, useAsync] }),
+        (_, i) =>
+          start("rwlock_ops", { exportName: "mixed", args: [rw, ctl, 100 + i, ops, 0.2, useAsync, fresh] }),
       );
       for (const p of ps) assert.equal(await p.join(120_000), 0);
     });

@@ -2,7 +2,7 @@
  * Workers of the RwLock tests (rwlock_test.ts, rwlock_killpoints_test.ts,
  * rwlock_kill_test.ts). Outcomes are coded as in ./_record.ts.
  */
-import type { RwLock } from "../../mod.ts";
+import { revive, type RwLock } from "../../mod.ts";
 import { settle } from "./_record.ts";
 
 export { FALSE, OTHER, OWNER_DIED, TRUE } from "./_record.ts";
@@ -54,17 +54,22 @@ function writeSection(ctl: Int32Array, spin: number): void {
 /**
  * `ops` seeded operations, a write with probability `writeShare`, through
  * the blocking forms (`async`: the async forms, guards every other time).
+ * `fresh`: each operation through a new object of the lock (revived from a
+ * clone), so every read claims its slot anew (and gives it up if a writer
+ * came meanwhile), the path a thread takes on its first read.
  */
 export async function mixed(
-  rw: RwLock,
+  lock: RwLock,
   ctl: Int32Array,
   seed: number,
   ops: number,
   writeShare: number,
   useAsync: boolean,
+  fresh = false,
 ): Promise<void> {
   const next = random(seed);
   for (let i = 0; i < ops; i++) {
+    const rw = fresh ? revive(structuredClone(lock)) : lock;
     const write = next() < writeShare;
     const spin = Math.floor(next() * 50);
     const guard = (i & 1) === 1;
