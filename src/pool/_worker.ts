@@ -63,11 +63,16 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
 /**
  * How long a worker that just finished a task watches for the next one
  * before its blocking get (ms): a caller that submits one task at a time
- * sends the next within microseconds. Short on purpose: on 2 cores with
- * other work, a longer spin keeps a core from the thread it waits for
- * (measured: one-at-a-time applies fell into a 300 µs mode with 0.1 ms).
+ * sends the next within microseconds, or, when the caller slept for the
+ * answer, after its wake-up (about 20 µs here): a watch shorter than that
+ * missed after each such sleep, and the worker then slept too, each side's
+ * wait including the other's wake-up (with free cores, median 5 µs and 10 %
+ * of tasks over 25 µs with 20 µs; 3 µs and 12 µs with 50). Not longer: on 2
+ * cores with other work a spin keeps a core from the thread it waits for
+ * (one-at-a-time applies fell into a 300 µs mode with 0.1 ms), and misses
+ * stop it (see `SPIN_MISSES`).
  */
-const WATCH_MS = 0.02;
+const WATCH_MS = 0.05;
 /** Watches that missed in a row (it stops after `SPIN_MISSES`, as the pool's spins); how many times it did not watch. */
 let misses = 0;
 let probes = 0;
