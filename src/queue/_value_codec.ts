@@ -105,6 +105,8 @@ import {
   VIEW_CODES,
 } from "./_value_codec_format.ts";
 
+/** Up to this many objects (and shapes) of a value, the encoder keeps its arrays' room for the next value. */
+const KEEP_ENTRIES = 1024;
 /** What #shared holds between calls (no allocation per call). */
 const NONE: SharedArrayBuffer[] = [];
 
@@ -160,7 +162,14 @@ export class ValueEncoder {
    * first one an object gets costs 30-90 ns (measured), more than the encoding
    * of a small record's other parts.
    */
-  #objects: object[] = [];
+  #objects: (object | undefined)[] = [];
+  /**
+   * How many of `#objects` (and of `#shapes`) this value has met: the arrays
+   * keep their length between values (emptying one by `length = 0` gives up
+   * its backing store, which the next value's first push allocates again).
+   */
+  #nObjects = 0;
+  #nShapes = 0;
   /** The index of each object met, once there are more than LINEAR_OBJECTS. */
   #index: Map<object, number> = new Map();
   #shared: SharedArrayBuffer[] = [];
@@ -203,10 +212,16 @@ export class ValueEncoder {
       }
       throw e;
     } finally {
-      this.#objects.length = 0;
+      // Nothing of this value stays reachable from here; a huge value's arrays are given up.
+      const objects = this.#objects;
+      const n = this.#nObjects;
+      if (n > KEEP_ENTRIES) objects.length = 0;
+      else for (let i = 0; i < n; i++) objects[i] = undefined;
+      this.#nObjects = 0;
       // Map.clear allocates a new table even when empty.
       if (this.#index.size > 0) this.#index.clear();
-      this.#shapes.length = 0;
+      if (this.#nShapes > KEEP_ENTRIES) this.#shapes.length = 0;
+      this.#nShapes = 0;
       this.#shared = NONE;
       this.#busy = false;
     }
@@ -215,10 +230,11 @@ export class ValueEncoder {
 
   /** The index of an object met before in this value, or undefined. */
   #refOf(x: object): number | undefined {
-    const objects = this.#objects;
-    if (objects.length <= LINEAR_OBJECTS) {
-      const i = objects.indexOf(x);
-      return i < 0 ? undefined : i;
+    const n = this.#nObjects;
+    if (n <= LINEAR_OBJECTS) {
+      const objects = this.#objects;
+      for (let i = 0; i < n; i++) if (objects[i] === x) return i;
+      return undefined;
     }
     return this.#index.get(x);
   }
@@ -226,9 +242,10 @@ export class ValueEncoder {
   /** Gives `x` the next index. */
   #remember(x: object): void {
     const objects = this.#objects;
-    const n = objects.push(x);
+    objects[this.#nObjects] = x;
+    const n = ++this.#nObjects;
     if (n === LINEAR_OBJECTS + 1) {
-      for (let i = 0; i < n; i++) this.#index.set(objects[i], i);
+      for (let i = 0; i < n; i++) this.#index.set(objects[i]!, i);
     } else if (n > LINEAR_OBJECTS) this.#index.set(x, n - 1);
   }
 
@@ -542,16 +559,18 @@ export class ValueEncoder {
   #findShape(keys: string[]): number {
     const shapes = this.#shapes;
     const n = keys.length;
+    const count = this.#nShapes;
     // The latest SHAPE_CACHE shapes, newest first: records of a few kinds mixed in one
     // array are found, and a value of many one-off shapes costs a bounded search.
-    const stop = Math.max(0, shapes.length - SHAPE_CACHE);
-    search: for (let i = shapes.length - 1; i >= stop; i--) {
+    const stop = Math.max(0, count - SHAPE_CACHE);
+    search: for (let i = count - 1; i >= stop; i--) {
       const known = shapes[i];
       if (known.length !== n) continue;
       for (let k = 0; k < n; k++) if (known[k] !== keys[k]) continue search;
       return i;
     }
-    shapes.push(keys);
+    shapes[count] = keys;
+    this.#nShapes = count + 1;
     return -1;
   }
 
