@@ -120,6 +120,10 @@ export class Queue<T = unknown> {
    * ```
    */
   put(value: T, options?: BlockingOptions): void {
+    // Without options, nothing to check or build (as SimpleQueue.put): a string and an object less per put.
+    if (options === undefined) {
+      return this.#end.putSync(value, undefined, Infinity, undefined, "put", "putAsync");
+    }
     const { deadline, timeout } = deadlineFrom(options, `${this.#kind}.put`);
     this.#end.putSync(value, undefined, deadline, timeout, "put", "putAsync");
   }
@@ -187,6 +191,7 @@ export class Queue<T = unknown> {
    * ```
    */
   get(options?: BlockingOptions): T {
+    if (options === undefined) return this.#end.getSync(Infinity, undefined, "get", "getAsync") as T;
     const { deadline, timeout } = deadlineFrom(options, `${this.#kind}.get`);
     return this.#end.getSync(deadline, timeout, "get", "getAsync") as T;
   }
