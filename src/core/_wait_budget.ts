@@ -28,6 +28,8 @@
 
 /** A budget below this (ms) is none: a spin shorter than a hand-off only delays the sleep. */
 const MIN_MS = 0.002;
+/** The least budget a catch leaves (ms; see `caught`). */
+const CAUGHT_MIN_MS = 0.05;
 /** Waits between probes at first, and at most. */
 const PROBE_FIRST = 8;
 const PROBE_MAX = 1024;
@@ -57,13 +59,17 @@ export class WaitBudget {
     return this.#max;
   }
 
-  /** The wait ended without sleeping, `spun` ms after its first try. */
+  /**
+   * The wait ended without sleeping, `spun` ms after its first try. A catch
+   * restores at least `CAUGHT_MIN_MS`: with free cores a budget of a few µs
+   * (4× a quick catch) lost the next wait that took a little longer, then
+   * halved to nothing (small ints main → worker, `chrt -f 50`: 3.0-3.8M/s;
+   * with this floor 4.5-4.8M/s; one core still 10 µs per Pipe round trip).
+   */
   caught(spun: number): void {
-    this.ms = Math.min(this.#max, Math.max(this.ms, 4 * spun, MIN_MS));
-    if (this.#probing) {
-      this.#probing = false;
-      this.#every = PROBE_FIRST;
-    }
+    this.ms = Math.min(this.#max, Math.max(this.ms, 4 * spun, CAUGHT_MIN_MS));
+    this.#probing = false;
+    this.#every = PROBE_FIRST;
   }
 
   /** The wait slept (once per wait, however often it slept). */
