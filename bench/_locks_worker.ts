@@ -36,7 +36,7 @@ function serveGo(ctl: Ctl, batch: (n: number) => void): (n: number) => void {
         const spinEnd = performance.now() + SPIN_MS;
         while (Atomics.load(ctl, GO) === seen) {
           if (performance.now() < spinEnd) {
-            for (let i = 0; i < 256 && Atomics.load(ctl, GO) === seen; i++) { /* spin */ }
+            for (let i = 0; i < 64 && Atomics.load(ctl, GO) === seen; i++) { /* spin */ }
           } else {
             Atomics.wait(ctl, GO, seen, 100);
           }
@@ -45,6 +45,7 @@ function serveGo(ctl: Ctl, batch: (n: number) => void): (n: number) => void {
         if (Atomics.load(ctl, STOP) !== 0) return;
         const n = Atomics.load(ctl, COUNT);
         Atomics.add(ctl, BEGUN, n);
+        Atomics.notify(ctl, BEGUN);
         batch(n);
         Atomics.add(ctl, DONE, n);
         Atomics.notify(ctl, DONE);
