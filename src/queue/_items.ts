@@ -259,6 +259,19 @@ export class Items {
   /** A stream being read: bytes copied so far, and whether it is being dropped (its reader died). */
   #have = 0;
   #dropping = false;
+  /**
+   * `TAIL` as this producer last read it, and what keeps it good. `TAIL`
+   * sits on the consumers' cache line: a load misses whenever a consumer
+   * wrote it since, and makes the consumer's next write miss too. A producer
+   * reuses the `TAIL` it read while `HEAD` and `PUTS` are what its own last
+   * put left (no other put since, so that `TAIL` is behind the real one by
+   * less than a lap: the room it shows is at most the real room). (The same
+   * for consumers, `HEAD` reused while `TAIL` and `GETS` are what their own
+   * last get left, stalled the kill tests: not kept.)
+   */
+  #tailSeen = 0;
+  #putEnd = -1;
+  #putsSeen = 0;
 
   /** Wraps a ring whose words start at `i32[0]` and whose area follows the control words. */
   constructor(i32: Int32Array, bytes: number, maxsize: number) {
@@ -496,6 +509,16 @@ export class Items {
     return this.#used(head, Atomics.load(this.i32, TAIL)) + size <= this.#maxRecord;
   }
 
+  /** `#room` for the put-lock holder, with the `TAIL` it read before while no other put came between (see `#tailSeen`). */
+  #roomLocked(head: number, size: number): boolean {
+    if (
+      head === this.#putEnd && this.i32[PUTS] === this.#putsSeen &&
+      this.#used(head, this.#tailSeen) + size <= this.#maxRecord
+    ) return true;
+    this.#tailSeen = Atomics.load(this.i32, TAIL);
+    return this.#used(head, this.#tailSeen) + size <= this.#maxRecord;
+  }
+
   /** `PUTS − GETS` as this producer (the put-lock holder) sees it: exact but for a lagging `GETS`. */
   #rawSize(): number {
     return (this.i32[PUTS] - Atomics.load(this.i32, GETS)) | 0;
@@ -523,7 +546,7 @@ export class Items {
       this.#unlockPut();
       return ENDED;
     }
-    if (!this.#room(head, need) || (this.maxsize !== 0 && this.#rawSize() >= this.maxsize)) {
+    if (!this.#roomLocked(head, need) || (this.maxsize !== 0 && this.#rawSize() >= this.maxsize)) {
       this.#unlockPut();
       return WAITING;
     }
@@ -545,6 +568,10 @@ export class Items {
     const ok = Atomics.compareExchange(i32, HEAD, head, end) === head;
     if (!ok) Atomics.store(i32, PUTS, n);
     i32[PUT_J] = 0;
+    if (ok) {
+      this.#putEnd = end;
+      this.#putsSeen = (n + 1) | 0;
+    }
     return ok;
   }
 
