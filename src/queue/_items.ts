@@ -264,10 +264,12 @@ export class Items {
    * sits on the consumers' cache line: a load misses whenever a consumer
    * wrote it since, and makes the consumer's next write miss too. A producer
    * reuses the `TAIL` it read while `HEAD` and `PUTS` are what its own last
-   * put left (no other put since, so that `TAIL` is behind the real one by
-   * less than a lap: the room it shows is at most the real room). (The same
-   * for consumers, `HEAD` reused while `TAIL` and `GETS` are what their own
-   * last get left, stalled the kill tests: not kept.)
+   * one-record put left (no other put since, so that `TAIL` is behind the
+   * real one by less than a lap of positions: the room it shows is at most
+   * the real room). (The same for consumers, `HEAD` reused while `TAIL` and
+   * `GETS` are what their own last get left, failed the kill test: a get
+   * that ends a stream, or takes one over, moves `TAIL` past any `HEAD` it
+   * read. Not kept.)
    */
   #tailSeen = 0;
   #putEnd = -1;
@@ -568,10 +570,6 @@ export class Items {
     const ok = Atomics.compareExchange(i32, HEAD, head, end) === head;
     if (!ok) Atomics.store(i32, PUTS, n);
     i32[PUT_J] = 0;
-    if (ok) {
-      this.#putEnd = end;
-      this.#putsSeen = (n + 1) | 0;
-    }
     return ok;
   }
 
@@ -609,7 +607,14 @@ export class Items {
       this.#unlockPut();
       throw e;
     }
-    const ok = this.#publishLast(head, this.#adv(head, size));
+    const end = this.#adv(head, size);
+    const ok = this.#publishLast(head, end);
+    if (ok) {
+      // Only a one-record put keeps the TAIL it read (see #tailSeen): a stream can move HEAD by
+      // any amount, past a lap of positions.
+      this.#putEnd = end;
+      this.#putsSeen = i32[PUTS];
+    }
     this.#unlockPut();
     this.#afterPut();
     return ok ? 0 : ENDED;
