@@ -49,14 +49,15 @@ test("rwlock kill points: a dead agent's slot that held no read lock is freed si
   const dead = deadAgent();
   w[USED] = 1;
   w[SLOTS] = dead << 2;
-  // A depth the dead agent left (killed in a re-entry's release after its CAS cannot leave one;
-  // a recovering writer's free leaves the dead reader's): the claimer zeroes it.
-  w[SLOTS + 1] = 5;
+  // An idle slot's depth is 0 (a release leaves it so; a recovering writer zeroes a dead holder's
+  // before it frees the slot): a claimer writes none, since a late store of its own could hit a
+  // thread that took the idle slot meanwhile and re-entered.
+  assert.equal(w[SLOTS + 1], 0);
   assert.equal(rw.locked(), false, "it holds nothing");
   // The one slot is the dead agent's: a reader takes it over.
   assert.equal(rw.acquireRead({ blocking: false }), true);
   assert.equal(w[SLOTS], me4 | HELD);
-  assert.equal(w[SLOTS + 1], 0, "the claimer zeroed the depth");
+  assert.equal(w[SLOTS + 1], 0, "one level: no extra depth");
   rw.releaseRead();
   assert.equal(w[SLOTS], me4, "the slot is kept, idle");
   assert.equal(rw.locked(), false);
@@ -119,6 +120,7 @@ test("rwlock kill points: a reader that died holding: readers go on, every write
       FLAG,
       "the record is gone (the slot free, flagged while the writer holds)",
     );
+    assert.equal(w[SLOTS + STRIDE + 1], 0, "its depth zeroed by the writer, before any claimer can take it");
     rw.releaseWrite();
     assert.equal(w[SLOTS + STRIDE], 0);
     assert.equal(rw.locked(), false);

@@ -30,8 +30,11 @@
  * slot. But like a `Lock`'s holder, a reader that died holding is reported:
  * the next writer gets `OwnerDiedError` (what that reader was doing with what
  * it read is lost, which the program may have to know), and `recover` frees
- * its slot. A dead agent's idle slot is freed silently; a claimer zeroes the
- * depth word of the slot it claims (it is the only writer of it from then on).
+ * its slot. A dead agent's idle slot is freed silently. An idle slot's depth
+ * word is always 0 (a release leaves it so, and the writer that frees a dead
+ * holder's slot zeroes it first, while its flag keeps claimers out), so a
+ * claim writes none: a late store could hit a thread that took the idle
+ * slot meanwhile.
  * A dead writer that had not yet become `ACTIVE` wrote nothing and is cleared
  * silently: a live agent takes its word over (CAS), clears the flags, then the
  * word (so no flag of a newer writer is ever cleared). A dead active writer is
@@ -41,8 +44,8 @@
  * | the worker is killed right after…                          | it leaves                                           | repaired by |
  * |------------------------------------------------------------|-----------------------------------------------------|-------------|
  * | a reader raised `USED`                                     | `USED` one higher                                   | nothing: writers scan one more (free) slot |
- * | a reader's claim (CAS free, dead or idle → me · 4)         | a slot naming the dead, idle                        | the next writer's scan (CAS dead → free), or a claimer (CAS dead → me, depth → 0) |
- * | a reader's hold CAS (me · 4 → + `HELD`), or while it reads | a slot naming the dead, `HELD` (depth maybe > 0)    | the next writer: `OwnerDiedError`; with `recover` it frees the slot (CAS dead → free). Readers skip the slot |
+ * | a reader's claim (CAS free, dead or idle → me · 4)         | a slot naming the dead, idle                        | the next writer's scan (CAS dead → free), or a claimer (CAS dead → me) |
+ * | a reader's hold CAS (me · 4 → + `HELD`), or while it reads | a slot naming the dead, `HELD` (depth maybe > 0)    | the next writer: `OwnerDiedError`; with `recover` it zeroes the depth, then frees the slot (CAS dead → free). Readers skip the slot |
  * | a re-entry's or inner release's depth store                | as above                                            | as above |
  * | a release's CAS (held → idle) or `and` (`HELD` off)        | a slot naming the dead, idle                        | as for a claim |
  * | a release, or a fresh claim's give-up (→ 0), of a flagged slot, before its notify | a slot no longer held; the writer not woken | the writer re-scans every {@linkcode POLL_MS} |
@@ -193,9 +196,10 @@ function claim(i32: Int32Array, seat: Seat, me4: number): boolean {
       // Free, a dead agent's, or (second pass) a live thread's idle slot.
       if (a !== 0 && pass === 0 && !hasExited(nameOf(a))) continue;
       raiseUsed(i32, k);
+      // An idle slot's depth is 0 (a release leaves it so; a dead holder's is zeroed by the writer
+      // that frees it): the claim writes none. A store here, after the CAS, could land after
+      // another thread took the slot (idle, so anyone may), held it and re-entered: its level lost.
       if (Atomics.compareExchange(i32, at, a, me4) === a) {
-        // Now the claimer's alone to write: a depth left by a dead agent is not its own.
-        i32[at + DEPTH] = 0;
         seat.slot = k;
         return true;
       }
@@ -399,6 +403,9 @@ function dropWriter(i32: Int32Array): void {
 function readersLeft(i32: Int32Array, seat: Seat, recover: boolean): number {
   const used = usedSlots(i32, seat);
   let died = 0;
+  let live = 0;
+  // Every slot in use is flagged, also past a live reader: its owner's next read (a CAS of its kept
+  // idle word) must fail and see this writer, or readers in later slots went on while it waited.
   for (let k = 0; k < used; k++) {
     const at = slotAt(k);
     let a = Atomics.load(i32, at);
@@ -407,7 +414,7 @@ function readersLeft(i32: Int32Array, seat: Seat, recover: boolean): number {
     const name = nameOf(a);
     if (name === 0) continue;
     if (!hasExited(name)) {
-      if ((a & HELD) !== 0) return name;
+      if ((a & HELD) !== 0 && live === 0) live = name;
       continue;
     }
     // A dead agent's word changes no more but by a claim: the CASes below fail if one came first.
@@ -417,11 +424,13 @@ function readersLeft(i32: Int32Array, seat: Seat, recover: boolean): number {
       // Live readers first: a writer that would wait for them waits, and hears of the dead after.
       if (died === 0) died = name;
     } else {
-      // Freed (its depth is zeroed by whoever claims it next).
+      // Freed: its depth zeroed first (nobody else writes a dead holder's depth, and the flag keeps
+      // claimers out until this writer's release), so a kill between the two leaves a consistent slot.
+      Atomics.store(i32, at + DEPTH, 0);
       Atomics.compareExchange(i32, at, a, FLAG);
     }
   }
-  return -died;
+  return live !== 0 ? live : -died;
 }
 
 /** Releases the caller's write lock; `false` (nothing changed) if it does not hold it. */
