@@ -50,9 +50,13 @@ export function waitOptions<T extends object>(
       : "";
     throw new TypeError(`The options of ${what}() must be an object, got ${describe(options)}${hint}`);
   }
-  const { signal } = options as { signal?: unknown };
+  const { signal, recover } = options as { signal?: unknown; recover?: unknown };
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(`The signal option of ${what}() must be an AbortSignal, got ${describe(signal)}`);
+  }
+  // The robust locks' option: a truthy non-boolean taken as false would silently not recover.
+  if (recover !== undefined && typeof recover !== "boolean") {
+    throw new TypeError(`The recover option of ${what}() must be a boolean, got ${describe(recover)}`);
   }
   return options;
 }
