@@ -251,7 +251,17 @@ function randomObject(cx: Gen, depth: number): unknown {
       for (let i = 0; i < n; i++) a.push(child());
       if (rng() < 0.2) delete a[int(rng, n + 1)];
       if (rng() < 0.1) a.length += int(rng, 3);
-      if (rng() < 0.15) (a as unknown as Record<string, unknown>)[randomString(rng)] = child();
+      if (rng() < 0.15) {
+        const key = randomString(rng);
+        const value = child();
+        try {
+          // A "__proto__" key sets the prototype (a case the codec must meet: see the named samples).
+          (a as unknown as Record<string, unknown>)[key] = value;
+        } catch {
+          // ... unless that makes a cycle of prototypes (the value holds the array): an own property then.
+          Object.defineProperty(a, key, { value, enumerable: true, writable: true, configurable: true });
+        }
+      }
       return a;
     }
     case 2:

@@ -23,15 +23,27 @@ function fixStacks(v: unknown, seen: Set<object>): void {
     if ("cause" in v) fixStacks(v.cause, seen);
   }
   if (ArrayBuffer.isView(v)) return;
-  if (v instanceof Map) {
-    for (const [k, x] of v) {
+  // By brand, not instanceof: a random value may be an array whose prototype is a Set or a Map
+  // (a "__proto__" key), which their iterators refuse.
+  if (isA(Map.prototype.has, v)) {
+    for (const [k, x] of v as Map<unknown, unknown>) {
       fixStacks(k, seen);
       fixStacks(x, seen);
     }
-  } else if (v instanceof Set) {
-    for (const x of v) fixStacks(x, seen);
+  } else if (isA(Set.prototype.has, v)) {
+    for (const x of v as Set<unknown>) fixStacks(x, seen);
   } else {
     for (const k of Object.keys(v)) fixStacks((v as Record<string, unknown>)[k], seen);
+  }
+}
+
+/** Whether `v` is really of the class whose method `has` is (brand check: the method refuses anything else). */
+function isA(has: (this: never, key: unknown) => boolean, v: object): boolean {
+  try {
+    has.call(v as never, undefined);
+    return true;
+  } catch {
+    return false;
   }
 }
 
