@@ -21,10 +21,14 @@
  *   before was read in ~0.1 µs on Bun and Deno: those transfers were as long
  *   as the 9 sections around each write, so the rows measured line traffic,
  *   which no read-write lock can avoid, not reads. A 32 kB read takes ~2 µs on
- *   Bun and Deno (~15–20 µs on Node, whose loops over shared memory are
- *   slower): a write's traffic is then a few percent of its 9 sections, the
- *   use read-write locks are made for. For sections of ~0.1 µs a `Lock` is
- *   the right tool, and the `Lock` rows of the lock group measure that.
+ *   Bun and Deno (~15–20 µs on Node 26, whose compiled loop is ~8× slower
+ *   here, shared memory or not): a write's traffic is then a few percent of
+ *   its 9 sections, the use read-write locks are made for. For sections of
+ *   ~0.1 µs a `Lock` is the right tool, and the `Lock` rows of the lock group
+ *   measure that. Deno's scans of the table run at either speed from one
+ *   session (row) to the next (~2 or ~9 µs per read, the lock not involved:
+ *   the no-lock rows show it too), so its rows vary; compare them with their
+ *   no-lock limit of the same run.
  * - Both threads start each batch together: the worker waits on a control
  *   word (`GO`; spinning briefly, then sleeping) rather than for a message (a
  *   Deno worker could start a message after the main thread's whole batch,
