@@ -16,8 +16,8 @@
  *   short reads the lock's own cost dominates). Every write costs any
  *   read-write lock a few cache-line transfers between the cores (the writer
  *   marks the other reader's place, waits for its release, clears the mark:
- *   a round trip between cores took 0.1–0.4 µs on an idle 2-core VM, more under load), and
- *   the writer waits for the read in progress. The 256-float64 table used
+ *   a round trip between cores took 0.1–0.4 µs on an idle 2-core VM, more
+ *   under load), and the writer waits for the read in progress. The 256-float64 table used
  *   before was read in ~0.1 µs on Bun and Deno: those transfers were as long
  *   as the 9 sections around each write, so the rows measured line traffic,
  *   which no read-write lock can avoid, not reads. A 32 kB read takes ~2 µs on
