@@ -83,7 +83,16 @@ export interface ChannelAsyncOptions extends ChannelWaitOptions {
  * ```
  */
 export class ChannelClosedError extends Error {
-  /** Creates the error. */
+  /**
+   * Creates the error.
+   *
+   * @example The error a send on a closed channel throws
+   * ```ts
+   * import { ChannelClosedError } from "@sabkit/sabkit";
+   * const e = new ChannelClosedError();
+   * console.assert(e.name === "ChannelClosedError" && e.message === "Cannot send on a closed Channel");
+   * ```
+   */
   constructor(message = "Cannot send on a closed Channel") {
     super(message);
     this.name = "ChannelClosedError";

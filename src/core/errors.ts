@@ -21,7 +21,16 @@
  * ```
  */
 export class TimeoutError extends Error {
-  /** Creates the error with an explanatory message. */
+  /**
+   * Creates the error with an explanatory message.
+   *
+   * @example A timeout of your own
+   * ```ts
+   * import { TimeoutError } from "@sabkit/sabkit";
+   * const e = new TimeoutError("The job took too long");
+   * console.assert(e.name === "TimeoutError" && e.message === "The job took too long");
+   * ```
+   */
   constructor(message = "The operation timed out") {
     super(message);
     this.name = "TimeoutError";
@@ -49,9 +58,27 @@ export class TimeoutError extends Error {
  * ```
  */
 export class OwnerDiedError extends Error {
-  /** The agent id of the exited holder. */
+  /**
+   * The agent id of the exited holder.
+   *
+   * @example Naming the dead holder
+   * ```ts
+   * import { OwnerDiedError } from "@sabkit/sabkit";
+   * const e = new OwnerDiedError("Lock", 7);
+   * console.assert(e.holder === 7);
+   * ```
+   */
   readonly holder: number;
-  /** Creates the error for a lock whose holder `holder` has exited. */
+  /**
+   * Creates the error for a lock whose holder `holder` has exited.
+   *
+   * @example The error a dead holder leaves
+   * ```ts
+   * import { OwnerDiedError } from "@sabkit/sabkit";
+   * const e = new OwnerDiedError("Lock", 7);
+   * console.assert(e.name === "OwnerDiedError" && e.message.includes("agent 7"));
+   * ```
+   */
   constructor(kind: string, holder: number) {
     super(
       `The ${kind} is held by a worker that has exited (agent ${holder}); repair the state it guards, then acquire({ recover: true })`,
@@ -80,7 +107,16 @@ export class OwnerDiedError extends Error {
  * ```
  */
 export class QueueFullError extends Error {
-  /** Creates the error. */
+  /**
+   * Creates the error.
+   *
+   * @example Refusing an item
+   * ```ts
+   * import { QueueFullError } from "@sabkit/sabkit";
+   * const e = new QueueFullError();
+   * console.assert(e.name === "QueueFullError" && e.message === "The queue is full");
+   * ```
+   */
   constructor(message = "The queue is full") {
     super(message);
     this.name = "QueueFullError";
@@ -104,7 +140,16 @@ export class QueueFullError extends Error {
  * ```
  */
 export class QueueEmptyError extends Error {
-  /** Creates the error. */
+  /**
+   * Creates the error.
+   *
+   * @example Reporting an empty queue
+   * ```ts
+   * import { QueueEmptyError } from "@sabkit/sabkit";
+   * const e = new QueueEmptyError();
+   * console.assert(e.name === "QueueEmptyError" && e.message === "The queue is empty");
+   * ```
+   */
   constructor(message = "The queue is empty") {
     super(message);
     this.name = "QueueEmptyError";

@@ -54,13 +54,33 @@ export function SharedArray<N extends TypeName>(
   sizeOrInit: number | ArrayInit<N>,
   options?: { lock?: true | Lock | RLock },
 ): SynchronizedArrayOf<CodeOf<N>>;
-/** With `lock: false`: the shared typed array itself (a `RawArray`), as in Python. */
+/**
+ * With `lock: false`: the shared typed array itself (a `RawArray`), as in Python.
+ *
+ * @example A RawArray, as Python's Array('d', 4, lock=False)
+ * ```ts
+ * import { SharedArray } from "@sabkit/sabkit";
+ * const xs = SharedArray("d", [1, 2, 3, 4], { lock: false });
+ * console.assert(xs instanceof Float64Array && xs.buffer instanceof SharedArrayBuffer);
+ * ```
+ */
 export function SharedArray<N extends TypeName>(
   typecode: N,
   sizeOrInit: number | ArrayInit<N>,
   options: { lock: false },
 ): ElementArray<N>;
-/** With a `lock` option known only at run time: either kind. */
+/**
+ * With a `lock` option known only at run time: either kind.
+ *
+ * @example A lock chosen at run time
+ * ```ts
+ * import { SharedArray } from "@sabkit/sabkit";
+ * function table(locked: boolean) {
+ *   return SharedArray("i", 3, { lock: locked }); // a SynchronizedArray or an Int32Array
+ * }
+ * console.assert(table(true).length === 3 && table(false).length === 3);
+ * ```
+ */
 export function SharedArray<N extends TypeName>(
   typecode: N,
   sizeOrInit: number | ArrayInit<N>,

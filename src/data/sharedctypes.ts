@@ -40,13 +40,53 @@ import { SynchronizedValue } from "./value.ts";
  * ```
  */
 export function copy<T extends "c" | "u">(obj: SynchronizedString<T>): SynchronizedString<T>;
-/** A synchronized array: a new one with the same elements and a new `RLock`. */
+/**
+ * A synchronized array: a new one with the same elements and a new `RLock`.
+ *
+ * @example Copying a synchronized array
+ * ```ts
+ * import { copy, SharedArray } from "@sabkit/sabkit";
+ * const xs = SharedArray("i", [1, 2, 3]);
+ * const ys = copy(xs);
+ * ys.set(0, 9);
+ * console.assert(xs.get(0) === 1 && ys.get(0) === 9 && ys.getLock() !== xs.getLock());
+ * ```
+ */
 export function copy<T extends Typecode>(obj: SynchronizedArray<T>): SynchronizedArray<T>;
-/** A synchronized value: a new one with the same value and a new `RLock`. */
+/**
+ * A synchronized value: a new one with the same value and a new `RLock`.
+ *
+ * @example Copying a Value
+ * ```ts
+ * import { copy, Value } from "@sabkit/sabkit";
+ * const v = Value("d", 0.5);
+ * const w = copy(v);
+ * w.value = 2;
+ * console.assert(v.value === 0.5 && w.value === 2);
+ * ```
+ */
 export function copy<T extends Typecode>(obj: SynchronizedValue<T>): SynchronizedValue<T>;
-/** A `RawValue`: a new one with the same value. */
+/**
+ * A `RawValue`: a new one with the same value.
+ *
+ * @example Copying a RawValue
+ * ```ts
+ * import { copy, RawValue } from "@sabkit/sabkit";
+ * const v = RawValue("q", 5n);
+ * console.assert(copy(v).value === 5n);
+ * ```
+ */
 export function copy<T extends Typecode>(obj: RawValue<T>): RawValue<T>;
-/** A typed array (shared or not): a shared one of the same class with the same elements. */
+/**
+ * A typed array (shared or not): a shared one of the same class with the same elements.
+ *
+ * @example A shared copy of a plain typed array
+ * ```ts
+ * import { copy } from "@sabkit/sabkit";
+ * const shared = copy(new Int16Array([1, -1]));
+ * console.assert(shared.buffer instanceof SharedArrayBuffer && shared[1] === -1);
+ * ```
+ */
 export function copy<A extends AnyElementArray>(obj: A): TypecodeArrays<SharedArrayBuffer>[CodeOfArray<A>];
 export function copy(obj: unknown): unknown {
   if (obj instanceof SynchronizedArray) {
@@ -83,7 +123,17 @@ export function copy(obj: unknown): unknown {
  * ```
  */
 export function synchronized<T extends Typecode>(obj: RawValue<T>, lock?: Lock | RLock): SynchronizedValue<T>;
-/** A typed array on a `SharedArrayBuffer`: a {@linkcode SynchronizedArray} of its class's typecode. */
+/**
+ * A typed array on a `SharedArrayBuffer`: a {@linkcode SynchronizedArray} of its class's typecode.
+ *
+ * @example A shared Uint8Array is synchronized as B
+ * ```ts
+ * import { Lock, RawArray, synchronized } from "@sabkit/sabkit";
+ * const xs = synchronized(RawArray("B", 4), new Lock());
+ * xs.set(0, 255);
+ * console.assert(xs.typecode === "B" && xs.get(0) === 255);
+ * ```
+ */
 export function synchronized<A extends AnyElementArray<SharedArrayBuffer>>(
   obj: A,
   lock?: Lock | RLock,

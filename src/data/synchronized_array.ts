@@ -69,6 +69,14 @@ export class SynchronizedArray<T extends Typecode = Typecode> extends Synchroniz
    * @param obj A typed array on a `SharedArrayBuffer`.
    * @param lock The lock to use; default a new `RLock`.
    * @throws {TypeError} If `obj` is not such an array or `lock` not a `Lock`/`RLock`.
+   *
+   * @example Wrapping a Float64Array on shared memory
+   * ```ts
+   * import { SynchronizedArray } from "@sabkit/sabkit";
+   * const xs = new SynchronizedArray(new Float64Array(new SharedArrayBuffer(32)));
+   * xs.set(3, 1.5);
+   * console.assert(xs.typecode === "d" && xs.length === 4 && xs.get(3) === 1.5);
+   * ```
    */
   constructor(obj: TypecodeArrays<SharedArrayBuffer>[T], lock?: Lock | RLock) {
     const { handle, typecode } = takePreset();
@@ -98,12 +106,28 @@ export class SynchronizedArray<T extends Typecode = Typecode> extends Synchroniz
     return `a SynchronizedArray("${this.#spec.code}")`;
   }
 
-  /** How many elements the array has. */
+  /**
+   * How many elements the array has.
+   *
+   * @example The element count
+   * ```ts
+   * import { SharedArray } from "@sabkit/sabkit";
+   * console.assert(SharedArray("i", 10).length === 10);
+   * ```
+   */
   get length(): number {
     return this.#obj.length;
   }
 
-  /** The one-letter typecode. */
+  /**
+   * The one-letter typecode.
+   *
+   * @example Any spelling, one letter
+   * ```ts
+   * import { SharedArray } from "@sabkit/sabkit";
+   * console.assert(SharedArray("c_int", 3).typecode === "i");
+   * ```
+   */
   get typecode(): T {
     return this.#spec.code as T;
   }

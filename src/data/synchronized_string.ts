@@ -55,6 +55,14 @@ export class SynchronizedString<T extends "c" | "u" = "c" | "u"> extends Synchro
    * @param obj A `Uint8Array` or `Uint16Array` on a `SharedArrayBuffer`.
    * @param lock The lock to use; default a new `RLock`.
    * @throws {TypeError} If `obj` is not such an array or `lock` not a `Lock`/`RLock`.
+   *
+   * @example Text on a shared Uint8Array
+   * ```ts
+   * import { SynchronizedString } from "@sabkit/sabkit";
+   * const s = new SynchronizedString(new Uint8Array(new SharedArrayBuffer(8)));
+   * s.value = "hi";
+   * console.assert(s.typecode === "c" && s.value === "hi");
+   * ```
    */
   constructor(obj: TypecodeArrays<SharedArrayBuffer>[T], lock?: Lock | RLock) {
     // The class is read from the internal slots (a Proxy or look-alike is neither);

@@ -75,6 +75,14 @@ export class SynchronizedValue<T extends Typecode = Typecode> extends Synchroniz
    * @param obj The shared value.
    * @param lock The lock to use; default a new `RLock`.
    * @throws {TypeError} If `obj` is not a `RawValue` or `lock` not a `Lock`/`RLock`.
+   *
+   * @example A RawValue under a Lock of your own
+   * ```ts
+   * import { Lock, RawValue, SynchronizedValue } from "@sabkit/sabkit";
+   * const v = new SynchronizedValue(RawValue("i", 1), new Lock());
+   * v.value = 2;
+   * console.assert(v.value === 2 && v.typecode === "i");
+   * ```
    */
   constructor(obj: RawValue<T>, lock?: Lock | RLock) {
     const { handle } = takePreset();
@@ -86,7 +94,17 @@ export class SynchronizedValue<T extends Typecode = Typecode> extends Synchroniz
     attach(this, SynchronizedValue, BYTES, handle, { obj, lock: this.getLock() });
   }
 
-  /** The value, read under the lock; setting it takes the lock and checks the value first. */
+  /**
+   * The value, read under the lock; setting it takes the lock and checks the value first.
+   *
+   * @example Reading and writing
+   * ```ts
+   * import { Value } from "@sabkit/sabkit";
+   * const v = Value("d", 1.5);
+   * v.value = v.value * 2; // two locked steps: take the guard for one atomic update
+   * console.assert(v.value === 3);
+   * ```
+   */
   get value(): TypecodeValues[T] {
     return locked(this.getLock(), () => this.#obj.value);
   }
@@ -95,7 +113,15 @@ export class SynchronizedValue<T extends Typecode = Typecode> extends Synchroniz
     locked(this.getLock(), () => (this.#obj.value = x));
   }
 
-  /** The one-letter typecode. */
+  /**
+   * The one-letter typecode.
+   *
+   * @example Any spelling, one letter
+   * ```ts
+   * import { Value } from "@sabkit/sabkit";
+   * console.assert(Value("c_double").typecode === "d");
+   * ```
+   */
   get typecode(): T {
     return this.#obj.typecode;
   }
@@ -146,13 +172,33 @@ export function Value<N extends TypeName>(
   init?: ElementValue<N>,
   options?: { lock?: true | Lock | RLock },
 ): SynchronizedValue<CodeOf<N>>;
-/** With `lock: false`: the {@linkcode RawValue} itself, as in Python. */
+/**
+ * With `lock: false`: the {@linkcode RawValue} itself, as in Python.
+ *
+ * @example A RawValue, as Python's Value('i', lock=False)
+ * ```ts
+ * import { RawValue, Value } from "@sabkit/sabkit";
+ * const raw = Value("i", 5, { lock: false });
+ * console.assert(raw instanceof RawValue && raw.value === 5);
+ * ```
+ */
 export function Value<N extends TypeName>(
   typecode: N,
   init: ElementValue<N> | undefined,
   options: { lock: false },
 ): RawValue<CodeOf<N>>;
-/** With a `lock` option known only at run time: either kind. */
+/**
+ * With a `lock` option known only at run time: either kind.
+ *
+ * @example A lock chosen at run time
+ * ```ts
+ * import { Value } from "@sabkit/sabkit";
+ * function counter(locked: boolean) {
+ *   return Value("i", 0, { lock: locked }); // a SynchronizedValue or a RawValue
+ * }
+ * console.assert(counter(true).value === 0 && counter(false).value === 0);
+ * ```
+ */
 export function Value<N extends TypeName>(
   typecode: N,
   init?: ElementValue<N>,

@@ -26,7 +26,18 @@ import { ProcessError } from "../process/process.ts";
  * ```
  */
 export class WorkerExitError extends ProcessError {
-  /** The worker's exit code (-15 when it was terminated), or `null` if unknown. */
+  /**
+   * The worker's exit code (-15 when it was terminated), or `null` if unknown.
+   *
+   * @example The code a dead worker left
+   * ```ts ignore
+   * import { Pool, WorkerExitError } from "@sabkit/sabkit";
+   * await using pool = new Pool(new URL("./tasks.ts", import.meta.url));
+   * await pool.apply("crash").catch((e) => {
+   *   if (e instanceof WorkerExitError) console.log(e.exitCode); // e.g. 3 after process.exit(3)
+   * });
+   * ```
+   */
   readonly exitCode: number | null;
 
   /**

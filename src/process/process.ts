@@ -75,9 +75,27 @@ export interface ProcessOptions {
  * ```
  */
 export class ProcessError extends Error {
-  /** The `name` of the error thrown in the worker. */
+  /**
+   * The `name` of the error thrown in the worker.
+   *
+   * @example Telling what the target threw
+   * ```ts
+   * import { ProcessError } from "@sabkit/sabkit";
+   * const e = new ProcessError("RangeError", "index 9 out of range");
+   * console.assert(e.name === "ProcessError" && e.remoteName === "RangeError");
+   * ```
+   */
   readonly remoteName: string;
-  /** Creates the error from the worker's report. */
+  /**
+   * Creates the error from the worker's report.
+   *
+   * @example The error a failed target becomes
+   * ```ts
+   * import { ProcessError } from "@sabkit/sabkit";
+   * const e = new ProcessError("TypeError", "x is not a function");
+   * console.assert(e.message === "x is not a function" && e.remoteName === "TypeError");
+   * ```
+   */
   constructor(name: string, message: string, stack?: string) {
     super(message);
     this.name = "ProcessError";
@@ -145,6 +163,13 @@ export class Process {
    * @param options `args`, `name`, `exportName`, `bootstrap`.
    * @throws {TypeError} If `module` (or `bootstrap`) is not a URL (or an absolute URL string), `options`
    * not an object or `args` not an array.
+   *
+   * @example Described, not yet started
+   * ```ts
+   * import { Process } from "@sabkit/sabkit";
+   * const p = new Process(new URL("./worker.ts", import.meta.url), { args: [1, 2], name: "adder" });
+   * console.assert(p.name === "adder" && !p.alive && p.exitCode === null);
+   * ```
    */
   constructor(module: URL | string, options: ProcessOptions = {}) {
     if (typeof module === "string") module = parseUrl(module);
@@ -180,17 +205,50 @@ export class Process {
     this.#exportName = exportName;
   }
 
-  /** The process name. */
+  /**
+   * The process name.
+   *
+   * @example Default names
+   * ```ts
+   * import { Process } from "@sabkit/sabkit";
+   * const p = new Process(new URL("./worker.ts", import.meta.url));
+   * console.assert(p.name.startsWith("Process-"));
+   * ```
+   */
   get name(): string {
     return this.#name;
   }
 
-  /** `null` while running (or before `start()`); then 0, 1 after a throw, -15 after `terminate()`. */
+  /**
+   * `null` while running (or before `start()`); then 0, 1 after a throw, -15 after `terminate()`.
+   *
+   * @example After the target returned
+   * ```ts ignore
+   * import { Process } from "@sabkit/sabkit";
+   * const p = new Process(new URL("./worker.ts", import.meta.url)).start();
+   * console.assert(p.exitCode === null);
+   * await p.join();
+   * console.log(p.exitCode); // 0
+   * ```
+   */
   get exitCode(): number | null {
     return this.#exitCode;
   }
 
-  /** Whether the process was started and has not ended. */
+  /**
+   * Whether the process was started and has not ended.
+   *
+   * @example Alive between start and end
+   * ```ts ignore
+   * import { Process } from "@sabkit/sabkit";
+   * const p = new Process(new URL("./worker.ts", import.meta.url));
+   * console.assert(!p.alive);
+   * p.start();
+   * console.log(p.alive); // true while the target runs
+   * await p.join();
+   * console.assert(!p.alive);
+   * ```
+   */
   get alive(): boolean {
     return this.#worker !== undefined && this.#exitCode === null;
   }
@@ -201,6 +259,13 @@ export class Process {
    * @returns This process, for chaining.
    * @throws {Error} If the process was started already.
    * @throws {DataCloneError} If an argument cannot be posted.
+   *
+   * @example Start and join
+   * ```ts ignore
+   * import { Process } from "@sabkit/sabkit";
+   * const p = new Process(new URL("./worker.ts", import.meta.url), { args: [21] }).start();
+   * console.log(await p.join()); // 0
+   * ```
    */
   start(): this {
     if (this.#worker !== undefined) throw new Error(`Process ${this.#name} was started already`);
@@ -297,6 +362,18 @@ export class Process {
    * @returns The exit code, or `null` if it is still running after `timeout`.
    * @throws {ProcessError} If the target threw (message and stack from the worker).
    * @throws {Error} If the process was never started.
+   *
+   * @example Waiting at most a second
+   * ```ts ignore
+   * import { Process, ProcessError } from "@sabkit/sabkit";
+   * const p = new Process(new URL("./worker.ts", import.meta.url)).start();
+   * try {
+   *   const code = await p.join(1000);
+   *   if (code === null) console.log("still running");
+   * } catch (e) {
+   *   if (e instanceof ProcessError) console.log(`the target threw a ${e.remoteName}`);
+   * }
+   * ```
    */
   async join(timeout?: number): Promise<number | null> {
     const deadline = deadlineOf(timeout);
@@ -322,6 +399,14 @@ export class Process {
    * On Deno a worker stops only when its running task returns to the event
    * loop (denoland/deno#35657): one that loops in plain JavaScript runs on,
    * and `join(timeout)` says so with `null` (`alive` stays true).
+   *
+   * @example Stopping a worker
+   * ```ts ignore
+   * import { Process } from "@sabkit/sabkit";
+   * const p = new Process(new URL("./forever.ts", import.meta.url)).start();
+   * p.terminate();
+   * console.log(await p.join()); // -15
+   * ```
    */
   terminate(): void {
     if (this.#worker === undefined || this.#exitCode !== null || this.#stateAtTerminate !== -1) return;

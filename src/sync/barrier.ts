@@ -40,7 +40,16 @@ import { assertCanBlock, checkStop, deadlineOf, waitOptions } from "../core/_wai
  * ```
  */
 export class BrokenBarrierError extends Error {
-  /** Creates the error with an explanatory message. */
+  /**
+   * Creates the error with an explanatory message.
+   *
+   * @example A broken barrier's error
+   * ```ts
+   * import { BrokenBarrierError } from "@sabkit/sabkit";
+   * const e = new BrokenBarrierError();
+   * console.assert(e.name === "BrokenBarrierError" && e.message === "The Barrier is broken");
+   * ```
+   */
   constructor(message = "The Barrier is broken") {
     super(message);
     this.name = "BrokenBarrierError";
@@ -134,6 +143,13 @@ export class Barrier {
    * @param options `action` and default `timeout`.
    * @throws {TypeError} If `parties` is not a number, `action` not a function or `timeout` not a number.
    * @throws {RangeError} If `parties` is not an integer from 1 to 2147483647.
+   *
+   * @example Three parties, five seconds each
+   * ```ts
+   * import { Barrier } from "@sabkit/sabkit";
+   * const barrier = new Barrier(3, { timeout: 5000 });
+   * console.assert(barrier.parties === 3 && barrier.nWaiting === 0);
+   * ```
    */
   constructor(parties: number, options: BarrierOptions = {}) {
     const { handle } = takePreset();
@@ -145,30 +161,92 @@ export class Barrier {
     if (!handle) this.#i32[PARTIES] = parties;
   }
 
-  /** How many parties a round needs. @returns The count given to the constructor. */
+  /**
+   * How many parties a round needs.
+   *
+   * @returns The count given to the constructor.
+   *
+   * @example Reading the party count
+   * ```ts
+   * import { Barrier } from "@sabkit/sabkit";
+   * console.assert(new Barrier(4).parties === 4);
+   * ```
+   */
   get parties(): number {
     return this.#i32[PARTIES];
   }
 
-  /** How many parties wait in the current round. @returns 0 unless the barrier is filling. */
+  /**
+   * How many parties wait in the current round.
+   *
+   * @returns 0 unless the barrier is filling.
+   *
+   * @example Nobody waits yet
+   * ```ts
+   * import { Barrier } from "@sabkit/sabkit";
+   * const barrier = new Barrier(2);
+   * console.assert(barrier.nWaiting === 0);
+   * ```
+   */
   get nWaiting(): number {
     // A terminated worker (Deno runs on after terminate()) stops at its next call, even a read.
     checkStop();
     return stateOf(this.#i32) === FILLING ? Atomics.load(this.#i32, COUNT) : 0;
   }
 
-  /** Whether the barrier is broken. @returns `true` after `abort()`, a timeout or a failed action, until `reset()`. */
+  /**
+   * Whether the barrier is broken.
+   *
+   * @returns `true` after `abort()`, a timeout or a failed action, until `reset()`.
+   *
+   * @example Broken until reset
+   * ```ts
+   * import { Barrier } from "@sabkit/sabkit";
+   * const barrier = new Barrier(2);
+   * barrier.abort();
+   * console.assert(barrier.broken);
+   * barrier.reset();
+   * console.assert(!barrier.broken);
+   * ```
+   */
   get broken(): boolean {
     checkStop();
     return stateOf(this.#i32) === BROKEN;
   }
 
-  /** This thread's action, run when a party here completes a round. @returns The action, or `undefined`. */
+  /**
+   * This thread's action, run when a party here completes a round.
+   *
+   * @returns The action, or `undefined`.
+   *
+   * @example Setting the action in this thread
+   * ```ts
+   * import { Barrier } from "@sabkit/sabkit";
+   * const barrier = new Barrier(1);
+   * console.assert(barrier.action === undefined);
+   * let rounds = 0;
+   * barrier.action = () => rounds++;
+   * barrier.wait();
+   * console.assert(rounds === 1);
+   * ```
+   */
   get action(): (() => void) | undefined {
     return this.#action;
   }
 
-  /** Sets this thread's action (a revived barrier has none). @param action A function, or `undefined`. */
+  /**
+   * Sets this thread's action (a revived barrier has none).
+   *
+   * @param action A function, or `undefined`.
+   *
+   * @example Giving a revived barrier its action
+   * ```ts
+   * import { Barrier } from "@sabkit/sabkit";
+   * const barrier = new Barrier(1); // in a worker: the revived barrier
+   * barrier.action = () => console.log("round done");
+   * barrier.action = undefined; // and none again
+   * ```
+   */
   set action(action: (() => void) | undefined) {
     if (action !== undefined && typeof action !== "function") {
       throw new TypeError(`The Barrier action must be a function, got ${describe(action)}`);

@@ -78,6 +78,18 @@ export class Condition extends LockWrapper {
    *
    * @param lock A `Lock` or `RLock`. Default: a new `RLock`, as in Python.
    * @throws {TypeError} If `lock` is something else.
+   *
+   * @example On a Lock of your own, or a new RLock
+   * ```ts
+   * import { Condition, Lock, RLock } from "@sabkit/sabkit";
+   * const cond = new Condition(new Lock());
+   * {
+   *   using _ = cond.guard();
+   *   cond.notifyAll(); // nobody waits: nothing happens
+   * }
+   * const reentrant = new Condition(); // a new RLock, as in Python
+   * console.assert(reentrant.getLock() instanceof RLock);
+   * ```
    */
   constructor(lock?: Lock | RLock) {
     const { handle } = takePreset();

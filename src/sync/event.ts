@@ -60,7 +60,18 @@ export class Event {
 
   #i32: Int32Array;
 
-  /** Creates an event whose flag is clear. */
+  /**
+   * Creates an event whose flag is clear.
+   *
+   * @example A flag set once
+   * ```ts
+   * import { Event } from "@sabkit/sabkit";
+   * const ev = new Event();
+   * console.assert(!ev.isSet());
+   * ev.set();
+   * console.assert(ev.isSet() && ev.wait(0));
+   * ```
+   */
   constructor() {
     const { handle } = takePreset();
     this.#i32 = attach(this, Event, BYTES, handle);

@@ -47,6 +47,15 @@ export class Semaphore extends Lockable {
    * @param value The initial count. Default 1.
    * @throws {TypeError} If `value` is not a number.
    * @throws {RangeError} If `value` is negative, not an integer or above 2147483647.
+   *
+   * @example Two permits
+   * ```ts
+   * import { Semaphore } from "@sabkit/sabkit";
+   * const sem = new Semaphore(2);
+   * console.assert(sem.acquire() && sem.acquire() && !sem.acquire({ blocking: false }));
+   * sem.release(2);
+   * console.assert(sem.getValue() === 2);
+   * ```
    */
   constructor(value: number = 1) {
     super();
