@@ -54,6 +54,13 @@ export interface Element {
 /**
  * A typecode a `Channel` accepts: a numeric Python code, ctypes name or
  * element name (every spelling of `Typecode` but those of `c u ?`).
+ *
+ * @example Numeric spellings only
+ * ```ts
+ * import { Channel, type ChannelTypecode } from "@sabkit/sabkit";
+ * const code: ChannelTypecode = "c_int16";
+ * console.assert(new Channel(code, { capacity: 2 }).typecode === "h");
+ * ```
  */
 export type ChannelTypecode = {
   [N in TypeName]: CodeOf<N> extends Exclude<Typecode, "c" | "u" | "?"> ? N : never;
@@ -63,10 +70,30 @@ export type ChannelTypecode = {
  * Maps each accepted typecode to the typed array a channel of it hands out:
  * `ChannelArrays["float64"]` is a `Float64Array`, `ChannelArrays["q"]` a
  * `BigInt64Array`.
+ *
+ * @example The array a channel hands out
+ * ```ts
+ * import { Channel, type ChannelArrays } from "@sabkit/sabkit";
+ * const ch = new Channel("q", { capacity: 2 });
+ * ch.send([1n, 2n]);
+ * const m: ChannelArrays["q"] | null = ch.recv();
+ * console.assert(m instanceof BigInt64Array && m[1] === 2n);
+ * ```
  */
 export type ChannelArrays = { [N in ChannelTypecode]: TypecodeArrays<ArrayBufferLike>[CodeOf<N>] };
 
-/** Any typed array a `Channel` hands out or receives into. */
+/**
+ * Any typed array a `Channel` hands out or receives into.
+ *
+ * @example A buffer for any channel
+ * ```ts
+ * import { Channel, type ChannelArray } from "@sabkit/sabkit";
+ * const ch = new Channel("i", { capacity: 3 });
+ * ch.send([7, 8, 9]);
+ * const into: ChannelArray = new Int32Array(3);
+ * console.assert(ch.recvInto(into) === 3 && into[2] === 9);
+ * ```
+ */
 export type ChannelArray = ChannelArrays[ChannelTypecode];
 
 function element(s: NumericSpec, id: number): Element {

@@ -46,7 +46,16 @@ import { allocCopy } from "../runtime/mod.ts";
 
 export type { ChannelArray, ChannelArrays, ChannelTypecode } from "./_channel_types.ts";
 
-/** Options of the {@linkcode Channel} constructor. */
+/**
+ * Options of the {@linkcode Channel} constructor.
+ *
+ * @example Messages of up to 1024 floats, four in flight
+ * ```ts
+ * import { Channel } from "@sabkit/sabkit";
+ * const ch = new Channel("float32", { capacity: 1024, slots: 4 });
+ * console.assert(ch.capacity === 1024 && ch.slots === 4);
+ * ```
+ */
 export interface ChannelOptions {
   /** The most elements one message may have. */
   capacity: number;
@@ -54,13 +63,38 @@ export interface ChannelOptions {
   slots?: number;
 }
 
-/** Options of the blocking `send`, `recv` and `recvInto`. */
+/**
+ * Options of the blocking `send`, `recv` and `recvInto`.
+ *
+ * @example A receive that gives up
+ * ```ts
+ * import { Channel, TimeoutError } from "@sabkit/sabkit";
+ * const ch = new Channel("i", { capacity: 4 });
+ * try {
+ *   ch.recv({ timeout: 5 });
+ * } catch (e) {
+ *   console.assert(e instanceof TimeoutError);
+ * }
+ * ```
+ */
 export interface ChannelWaitOptions {
   /** Milliseconds to wait at most before throwing `TimeoutError`; negative counts as 0. Default `Infinity`. */
   timeout?: number;
 }
 
-/** Options of `sendAsync`, `recvAsync` and `recvIntoAsync`. */
+/**
+ * Options of `sendAsync`, `recvAsync` and `recvIntoAsync`.
+ *
+ * @example A receive that can be cancelled
+ * ```ts
+ * import { Channel } from "@sabkit/sabkit";
+ * const ch = new Channel("d", { capacity: 4 });
+ * const ac = new AbortController();
+ * const pending = ch.recvAsync({ signal: ac.signal });
+ * ac.abort(new Error("done"));
+ * await pending.catch((e) => console.assert(e.message === "done"));
+ * ```
+ */
 export interface ChannelAsyncOptions extends ChannelWaitOptions {
   /** Aborting it rejects the pending call with `signal.reason`; nothing is sent or taken. */
   signal?: AbortSignal;

@@ -7,7 +7,17 @@
 
 import { guard, guardAsync } from "./_guard.ts";
 
-/** Options of the blocking forms of the lock protocol. */
+/**
+ * Options of the blocking forms of the lock protocol.
+ *
+ * @example Trying once, then waiting a little
+ * ```ts
+ * import { Semaphore } from "@sabkit/sabkit";
+ * const sem = new Semaphore(0);
+ * console.assert(!sem.acquire({ blocking: false }));
+ * console.assert(!sem.acquire({ timeout: 5 }));
+ * ```
+ */
 export interface AcquireOptions {
   /** `false` tries once and never waits. Default `true`. */
   blocking?: boolean;
@@ -15,7 +25,19 @@ export interface AcquireOptions {
   timeout?: number;
 }
 
-/** Options of the async forms of the lock protocol. */
+/**
+ * Options of the async forms of the lock protocol.
+ *
+ * @example A wait that gives up
+ * ```ts
+ * import { Semaphore } from "@sabkit/sabkit";
+ * const sem = new Semaphore(0);
+ * console.assert(!(await sem.acquireAsync({ timeout: 5 })));
+ * const ac = new AbortController();
+ * ac.abort(new Error("cancelled"));
+ * await sem.acquireAsync({ signal: ac.signal }).catch((e) => console.assert(e.message === "cancelled"));
+ * ```
+ */
 export interface AsyncWaitOptions {
   /** Milliseconds to wait at most; negative counts as 0. Default `Infinity`. */
   timeout?: number;
@@ -23,7 +45,21 @@ export interface AsyncWaitOptions {
   signal?: AbortSignal;
 }
 
-/** Options of `guard()` and `guardAsync()`. */
+/**
+ * Options of `guard()` and `guardAsync()`.
+ *
+ * @example A guard that throws after 10 ms
+ * ```ts
+ * import { Lock, TimeoutError } from "@sabkit/sabkit";
+ * const lock = new Lock();
+ * lock.acquire();
+ * try {
+ *   using _ = lock.guard({ timeout: 10 });
+ * } catch (e) {
+ *   console.assert(e instanceof TimeoutError);
+ * }
+ * ```
+ */
 export interface GuardOptions {
   /** Milliseconds to wait at most before throwing `TimeoutError`. Default `Infinity`. */
   timeout?: number;
@@ -141,7 +177,22 @@ export abstract class Lockable {
   }
 }
 
-/** Acquire options of `Lock` and `RLock`, which detect a holder whose worker exited. */
+/**
+ * Acquire options of `Lock` and `RLock`, which detect a holder whose worker exited.
+ *
+ * @example Taking over a dead holder's lock
+ * ```ts
+ * import { Lock, OwnerDiedError } from "@sabkit/sabkit";
+ * const lock = new Lock();
+ * try {
+ *   lock.acquire({ timeout: 1000 });
+ * } catch (e) {
+ *   if (!(e instanceof OwnerDiedError)) throw e;
+ *   lock.acquire({ recover: true }); // after repairing what it guards
+ * }
+ * lock.release();
+ * ```
+ */
 export interface RobustAcquireOptions extends AcquireOptions {
   /**
    * Take the lock over when its holder's worker has exited, instead of
@@ -150,7 +201,17 @@ export interface RobustAcquireOptions extends AcquireOptions {
   recover?: boolean;
 }
 
-/** Async acquire options of `Lock` and `RLock`. */
+/**
+ * Async acquire options of `Lock` and `RLock`.
+ *
+ * @example The async takeover
+ * ```ts
+ * import { Lock } from "@sabkit/sabkit";
+ * const lock = new Lock();
+ * console.assert(await lock.acquireAsync({ timeout: 1000, recover: true }));
+ * lock.release();
+ * ```
+ */
 export interface RobustAsyncOptions extends AsyncWaitOptions {
   /** As {@linkcode RobustAcquireOptions.recover}. Default `false`. */
   recover?: boolean;

@@ -12,6 +12,13 @@
  * macOS) and hold `bigint`; `c` is one byte (a 1-character string from
  * U+0000 to U+00FF, Latin-1); `u` is one UTF-16 code unit; `?` is a boolean
  * stored in one byte.
+ *
+ * @example Every spelling has one
+ * ```ts
+ * import { RawValue, type Typecode } from "@sabkit/sabkit";
+ * const code: Typecode = RawValue("float64").typecode;
+ * console.assert(code === "d");
+ * ```
  */
 export type Typecode =
   | "b"
@@ -30,7 +37,17 @@ export type Typecode =
   | "u"
   | "?";
 
-/** Every spelling a typecode accepts, mapped to its one-letter code. */
+/**
+ * Every spelling a typecode accepts, mapped to its one-letter code.
+ *
+ * @example Spellings of one code
+ * ```ts
+ * import type { TypeNames } from "@sabkit/sabkit";
+ * const codes: TypeNames["c_int"][] = ["i"];
+ * const bigs: TypeNames["bigint64"] = "q";
+ * console.assert(codes[0] === "i" && bigs === "q");
+ * ```
+ */
 export type TypeNames = {
   b: "b";
   B: "B";
@@ -82,13 +99,43 @@ export type TypeNames = {
   float64: "d";
 };
 
-/** A typecode in any spelling: `"d"`, `"c_double"` or `"float64"`. */
+/**
+ * A typecode in any spelling: `"d"`, `"c_double"` or `"float64"`.
+ *
+ * @example Taking any spelling
+ * ```ts
+ * import { RawValue, type TypeName } from "@sabkit/sabkit";
+ * function zero(code: TypeName) {
+ *   return RawValue(code).value;
+ * }
+ * console.assert(zero("c_int") === 0 && zero("q") === 0n);
+ * ```
+ */
 export type TypeName = keyof TypeNames;
 
-/** The one-letter code of a spelling: `CodeOf<"c_double">` is `"d"`. */
+/**
+ * The one-letter code of a spelling: `CodeOf<"c_double">` is `"d"`.
+ *
+ * @example The code of a ctypes name
+ * ```ts
+ * import type { CodeOf } from "@sabkit/sabkit";
+ * const d: CodeOf<"c_double"> = "d";
+ * console.assert(d === "d");
+ * ```
+ */
 export type CodeOf<N extends TypeName> = TypeNames[N];
 
-/** What one element of each typecode holds in JavaScript. */
+/**
+ * What one element of each typecode holds in JavaScript.
+ *
+ * @example The value of a 64-bit code
+ * ```ts
+ * import type { TypecodeValues } from "@sabkit/sabkit";
+ * const big: TypecodeValues["q"] = 2n ** 40n;
+ * const flag: TypecodeValues["?"] = true;
+ * console.assert(big > 0n && flag);
+ * ```
+ */
 export type TypecodeValues = {
   b: number;
   B: number;
@@ -107,10 +154,28 @@ export type TypecodeValues = {
   "?": boolean;
 };
 
-/** The JavaScript type of one element: `ElementValue<"q">` is `bigint`. */
+/**
+ * The JavaScript type of one element: `ElementValue<"q">` is `bigint`.
+ *
+ * @example Typing an initial value
+ * ```ts
+ * import { type ElementValue, Value } from "@sabkit/sabkit";
+ * const init: ElementValue<"c_longlong"> = 5n;
+ * console.assert(Value("c_longlong", init).value === 5n);
+ * ```
+ */
 export type ElementValue<N extends TypeName> = TypecodeValues[CodeOf<N>];
 
-/** The typed array that holds each typecode's elements, on buffer `B`. */
+/**
+ * The typed array that holds each typecode's elements, on buffer `B`.
+ *
+ * @example The array of a code
+ * ```ts
+ * import { RawArray, type TypecodeArrays } from "@sabkit/sabkit";
+ * const xs: TypecodeArrays<SharedArrayBuffer>["h"] = RawArray("h", 4);
+ * console.assert(xs instanceof Int16Array);
+ * ```
+ */
 export type TypecodeArrays<B extends ArrayBufferLike> = {
   b: Int8Array<B>;
   B: Uint8Array<B>;
@@ -129,15 +194,45 @@ export type TypecodeArrays<B extends ArrayBufferLike> = {
   "?": Uint8Array<B>;
 };
 
-/** The typed array a `RawArray` of this typecode is: `ElementArray<"d">` is a shared `Float64Array`. */
+/**
+ * The typed array a `RawArray` of this typecode is: `ElementArray<"d">` is a shared `Float64Array`.
+ *
+ * @example What RawArray returns
+ * ```ts
+ * import { type ElementArray, RawArray } from "@sabkit/sabkit";
+ * const xs: ElementArray<"float64"> = RawArray("float64", 8);
+ * console.assert(xs instanceof Float64Array && xs.buffer instanceof SharedArrayBuffer);
+ * ```
+ */
 export type ElementArray<N extends TypeName, B extends ArrayBufferLike = SharedArrayBuffer> = TypecodeArrays<
   B
 >[CodeOf<N>];
 
-/** A typed array that has a typecode (every kind but `Uint8ClampedArray` and `Float16Array`). */
+/**
+ * A typed array that has a typecode (every kind but `Uint8ClampedArray` and `Float16Array`).
+ *
+ * @example Accepting any array with a typecode
+ * ```ts
+ * import type { AnyElementArray } from "@sabkit/sabkit";
+ * function bytes(a: AnyElementArray): number {
+ *   return a.byteLength;
+ * }
+ * console.assert(bytes(new Float32Array(2)) === 8 && bytes(new BigInt64Array(1)) === 8);
+ * ```
+ */
 export type AnyElementArray<B extends ArrayBufferLike = ArrayBufferLike> = TypecodeArrays<B>[Typecode];
 
-/** The typecode a typed array is synchronized as: `CodeOfArray<Float64Array>` is `"d"`. */
+/**
+ * The typecode a typed array is synchronized as: `CodeOfArray<Float64Array>` is `"d"`.
+ *
+ * @example The code of an array class
+ * ```ts
+ * import type { CodeOfArray } from "@sabkit/sabkit";
+ * const d: CodeOfArray<Float64Array> = "d";
+ * const B: CodeOfArray<Uint8Array> = "B";
+ * console.assert(d === "d" && B === "B");
+ * ```
+ */
 export type CodeOfArray<A extends AnyElementArray> = A extends Int8Array ? "b"
   : A extends Uint8Array ? "B"
   : A extends Int16Array ? "h"
@@ -154,6 +249,14 @@ export type CodeOfArray<A extends AnyElementArray> = A extends Int8Array ? "b"
  * of the array's own class (copied as raw elements), or, for `c` and `u`, a
  * string (`c`: one byte per character, U+0000 to U+00FF; `u`: its UTF-16 code
  * units).
+ *
+ * @example Contents of several shapes
+ * ```ts
+ * import { type ArrayInit, SharedArray } from "@sabkit/sabkit";
+ * const list: ArrayInit<"i"> = [1, 2, 3];
+ * const text: ArrayInit<"c"> = "abc";
+ * console.assert(SharedArray("i", list).get(2) === 3 && SharedArray("c", text).value === "abc");
+ * ```
  */
 export type ArrayInit<N extends TypeName> =
   | ArrayLike<ElementValue<N>>

@@ -17,7 +17,17 @@ import type { SynchronizedString } from "./synchronized_string.ts";
 import type { ArrayInit, CodeOf, ElementArray, Typecode, TypeName } from "../core/typecodes.ts";
 import type { SharedDataOptions } from "./value.ts";
 
-/** What `SharedArray()` returns for a typecode: a `SynchronizedString` for `c` and `u`, else a `SynchronizedArray`. */
+/**
+ * What `SharedArray()` returns for a typecode: a `SynchronizedString` for `c` and `u`, else a `SynchronizedArray`.
+ *
+ * @example Text codes give strings
+ * ```ts
+ * import { SharedArray, type SynchronizedArrayOf } from "@sabkit/sabkit";
+ * const text: SynchronizedArrayOf<"c"> = SharedArray("c", "hi");
+ * const nums: SynchronizedArrayOf<"i"> = SharedArray("i", 2);
+ * console.assert(text.value === "hi" && nums.get(1) === 0);
+ * ```
+ */
 export type SynchronizedArrayOf<C extends Typecode> = C extends "c" | "u" ? SynchronizedString<C>
   : SynchronizedArray<C>;
 

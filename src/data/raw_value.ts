@@ -26,6 +26,14 @@ const BYTES = 16;
  * JavaScript memory model does not promise that a float64 is never torn, and
  * Python's `RawValue` is not atomic either. A read-modify-write such as
  * `v.value += 1` is never atomic; use a `Value` and its `guard()` for that.
+ *
+ * @example A value without a lock
+ * ```ts
+ * import { RawValue } from "@sabkit/sabkit";
+ * const v: RawValue<"i"> = RawValue("i", 5);
+ * v.value = 6;
+ * console.assert(v.value === 6 && v.typecode === "i");
+ * ```
  */
 export interface RawValue<T extends Typecode = Typecode> {
   /** The value; setting checks it first (`TypeError`, `RangeError`) and changes nothing if it is refused. */
@@ -34,7 +42,17 @@ export interface RawValue<T extends Typecode = Typecode> {
   readonly typecode: T;
 }
 
-/** The callable constructor of {@linkcode RawValue}: works with and without `new`. */
+/**
+ * The callable constructor of {@linkcode RawValue}: works with and without `new`.
+ *
+ * @example With and without new
+ * ```ts
+ * import { RawValue } from "@sabkit/sabkit";
+ * const a = RawValue("d", 0.5);
+ * const b = new RawValue("d", 0.5);
+ * console.assert(a instanceof RawValue && b instanceof RawValue && a.value === b.value);
+ * ```
+ */
 export interface RawValueConstructor {
   /** Makes a new shared value (see {@linkcode RawValue}). */
   <N extends TypeName>(typecode: N, init?: ElementValue<N>): RawValue<CodeOf<N>>;

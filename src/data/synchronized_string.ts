@@ -17,7 +17,16 @@ import type { RLock } from "../lock/rlock.ts";
 import { SynchronizedArray } from "./synchronized_array.ts";
 import type { TypecodeArrays } from "../core/typecodes.ts";
 
-/** What `.raw` is: the bytes of a `c` array; `never` on a `u` array, which has none. */
+/**
+ * What `.raw` is: the bytes of a `c` array; `never` on a `u` array, which has none.
+ *
+ * @example The bytes of a c array
+ * ```ts
+ * import { type BytesOf, SharedArray } from "@sabkit/sabkit";
+ * const raw: BytesOf<"c"> = SharedArray("c", "ab").raw;
+ * console.assert(raw.join() === "97,98");
+ * ```
+ */
 export type BytesOf<T extends "c" | "u"> = T extends "c" ? Uint8Array<ArrayBuffer> : never;
 
 /**

@@ -16,7 +16,20 @@ import type { CodeOf, ElementValue, Typecode, TypecodeValues, TypeName } from ".
 
 const BYTES = 8;
 
-/** Options of {@linkcode Value} and {@linkcode SharedArray}. */
+/**
+ * Options of {@linkcode Value} and {@linkcode SharedArray}.
+ *
+ * @example Sharing one lock, or none
+ * ```ts
+ * import { Lock, SharedArray, Value } from "@sabkit/sabkit";
+ * const lock = new Lock();
+ * const count = Value("i", 0, { lock });
+ * const items = SharedArray("d", 8, { lock });
+ * console.assert(count.getLock() === items.getLock());
+ * const raw = Value("i", 0, { lock: false }); // a RawValue
+ * console.assert(raw.value === 0);
+ * ```
+ */
 export interface SharedDataOptions {
   /** `true` (default): a new `RLock`; `false`: no lock (the raw object); or the `Lock`/`RLock` to use. */
   lock?: boolean | Lock | RLock;

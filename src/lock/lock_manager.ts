@@ -27,10 +27,31 @@ import {
   type TableSize,
 } from "./_lock_table.ts";
 
-/** A lock's mode: many `"shared"` holders, or one `"exclusive"` holder. */
+/**
+ * A lock's mode: many `"shared"` holders, or one `"exclusive"` holder.
+ *
+ * @example Readers share, a writer excludes
+ * ```ts
+ * import { LockManager, type LockMode } from "@sabkit/sabkit";
+ * const locks = new LockManager();
+ * const mode: LockMode = "shared";
+ * await locks.request("table", { mode }, (lock) => console.assert(lock?.mode === "shared"));
+ * ```
+ */
 export type LockMode = "exclusive" | "shared";
 
-/** The lock a granted request's callback receives (the Web Locks `Lock`). */
+/**
+ * The lock a granted request's callback receives (the Web Locks `Lock`).
+ *
+ * @example What the callback receives
+ * ```ts
+ * import { type LockGrant, LockManager } from "@sabkit/sabkit";
+ * const locks = new LockManager();
+ * await locks.request("job", (lock: LockGrant | null) => {
+ *   console.assert(lock?.name === "job" && lock.mode === "exclusive");
+ * });
+ * ```
+ */
 export interface LockGrant {
   /** The name it was requested with. */
   readonly name: string;
@@ -38,7 +59,17 @@ export interface LockGrant {
   readonly mode: LockMode;
 }
 
-/** Options of {@linkcode LockManager.request}, as in the Web Locks API. */
+/**
+ * Options of {@linkcode LockManager.request}, as in the Web Locks API.
+ *
+ * @example Only if free now
+ * ```ts
+ * import { LockManager } from "@sabkit/sabkit";
+ * const locks = new LockManager();
+ * const ran = await locks.request("cron", { ifAvailable: true }, (lock) => lock !== null);
+ * console.assert(ran);
+ * ```
+ */
 export interface LockRequestOptions {
   /** `"exclusive"` (default) or `"shared"`. */
   mode?: LockMode;
@@ -50,7 +81,19 @@ export interface LockRequestOptions {
   signal?: AbortSignal;
 }
 
-/** One request in {@linkcode LockManagerSnapshot}. */
+/**
+ * One request in {@linkcode LockManagerSnapshot}.
+ *
+ * @example Who holds what
+ * ```ts
+ * import { LockManager } from "@sabkit/sabkit";
+ * const locks = new LockManager();
+ * await locks.request("a", async () => {
+ *   const { held } = await locks.query();
+ *   console.assert(held[0].name === "a" && held[0].mode === "exclusive" && typeof held[0].clientId === "string");
+ * });
+ * ```
+ */
 export interface LockInfo {
   /** The lock's name. */
   readonly name: string;
@@ -60,7 +103,16 @@ export interface LockInfo {
   readonly clientId: string;
 }
 
-/** What {@linkcode LockManager.query} returns. */
+/**
+ * What {@linkcode LockManager.query} returns.
+ *
+ * @example Nothing held, nothing waiting
+ * ```ts
+ * import { LockManager } from "@sabkit/sabkit";
+ * const snapshot = await new LockManager().query();
+ * console.assert(snapshot.held.length === 0 && snapshot.pending.length === 0);
+ * ```
+ */
 export interface LockManagerSnapshot {
   /** Held locks, in the order they were granted. */
   held: LockInfo[];
@@ -68,7 +120,16 @@ export interface LockManagerSnapshot {
   pending: LockInfo[];
 }
 
-/** Options of `new LockManager()`. */
+/**
+ * Options of `new LockManager()`.
+ *
+ * @example A small table
+ * ```ts
+ * import { LockManager } from "@sabkit/sabkit";
+ * const locks = new LockManager({ maxRequests: 16, nameCapacity: 256 });
+ * await locks.request("x", () => {});
+ * ```
+ */
 export interface LockManagerOptions {
   /**
    * How many requests may be pending or held at once, in all threads

@@ -37,7 +37,16 @@ import {
   writing,
 } from "./_rwlock.ts";
 
-/** Options of `new RwLock()`. */
+/**
+ * Options of `new RwLock()`.
+ *
+ * @example Room for 8 reading threads
+ * ```ts
+ * import { RwLock } from "@sabkit/sabkit";
+ * const rw = new RwLock({ maxReaders: 8 });
+ * console.assert(rw.maxReaders === 8);
+ * ```
+ */
 export interface RwLockOptions {
   /**
    * How many threads may hold read locks at the same time: the size of the

@@ -13,7 +13,21 @@ import { CLOSED, type Job, PoolCore, RUNNING, TERMINATED } from "./_core.ts";
 import { APPLY, MAP, STARMAP } from "./_worker.ts";
 import { WorkerExitError } from "./worker_exit_error.ts";
 
-/** Options of the {@linkcode Pool} constructor. */
+/**
+ * Options of the {@linkcode Pool} constructor.
+ *
+ * @example Two workers, an initializer, fresh workers every 100 tasks
+ * ```ts ignore
+ * import { Pool } from "@sabkit/sabkit";
+ * await using pool = new Pool(new URL("./tasks.ts", import.meta.url), {
+ *   processes: 2,
+ *   initializer: "init",
+ *   initargs: ["config.json"],
+ *   maxtasksperchild: 100,
+ *   name: "workers",
+ * });
+ * ```
+ */
 export interface PoolOptions {
   /** How many workers (default `cpuCount()`). */
   processes?: number;
@@ -41,7 +55,18 @@ export interface PoolOptions {
   resourceLimits?: ResourceLimits;
 }
 
-/** Options of {@linkcode Pool.apply}. */
+/**
+ * Options of {@linkcode Pool.apply}.
+ *
+ * @example A task with a deadline
+ * ```ts ignore
+ * import { Pool, TimeoutError } from "@sabkit/sabkit";
+ * await using pool = new Pool(new URL("./tasks.ts", import.meta.url));
+ * await pool.apply("slow", [], { timeout: 1000 }).catch((e) => {
+ *   if (e instanceof TimeoutError) console.log("gave up; its worker was replaced");
+ * });
+ * ```
+ */
 export interface ApplyOptions {
   /**
    * Aborting it rejects the task with `signal.reason`: dropped if queued; if
@@ -54,7 +79,17 @@ export interface ApplyOptions {
   timeout?: number;
 }
 
-/** Options of {@linkcode Pool.map} and the other calls over many items. */
+/**
+ * Options of {@linkcode Pool.map} and the other calls over many items.
+ *
+ * @example Chunks of 100, cancellable
+ * ```ts ignore
+ * import { Pool } from "@sabkit/sabkit";
+ * await using pool = new Pool(new URL("./tasks.ts", import.meta.url));
+ * const ac = new AbortController();
+ * const squares = await pool.map<number>("square", [1, 2, 3], { chunksize: 100, signal: ac.signal });
+ * ```
+ */
 export interface MapOptions {
   /** Items per task (default for `map`/`starmap`: about a quarter of the items per worker; else 1). */
   chunksize?: number;

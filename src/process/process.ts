@@ -34,7 +34,20 @@ export type { ResourceLimits } from "../runtime/mod.ts";
 /** The exit code of a terminated process, as Python reports it: `-SIGTERM`. */
 const TERMINATED = -15;
 
-/** Options of {@linkcode Process}. */
+/**
+ * Options of {@linkcode Process}.
+ *
+ * @example Arguments, a name and another export
+ * ```ts
+ * import { Process } from "@sabkit/sabkit";
+ * const p = new Process(new URL("./tasks.ts", import.meta.url), {
+ *   args: [1, 2],
+ *   name: "adder",
+ *   exportName: "add",
+ * });
+ * console.assert(p.name === "adder");
+ * ```
+ */
 export interface ProcessOptions {
   /** Arguments for the target; sabkit objects arrive revived. Default `[]`. */
   args?: readonly unknown[];

@@ -12,7 +12,17 @@ import { type AsyncOptions, deadlineFrom, Endpoint } from "./_endpoint.ts";
 import { ANY, Items, ringBytes } from "./_items.ts";
 import { checkBytes, DEFAULT_BYTES } from "./_queue_options.ts";
 
-/** Options of {@linkcode Pipe}. */
+/**
+ * Options of {@linkcode Pipe}.
+ *
+ * @example A pipe with 1 MiB each way
+ * ```ts
+ * import { Pipe } from "@sabkit/sabkit";
+ * const [a, b] = Pipe<number[]>(true, { bytes: 1 << 20 });
+ * a.send([1, 2, 3]);
+ * console.assert(b.recv().length === 3);
+ * ```
+ */
 export interface PipeOptions {
   /** Shared memory per direction for messages in flight, in bytes (default 65,536; 64 to 2²⁸). */
   bytes?: number;

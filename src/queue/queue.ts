@@ -12,7 +12,17 @@ import { checkShape, queueBytes, type QueueMeta, queueOptions } from "./_queue_o
 
 export type { AsyncOptions, BlockingOptions } from "./_endpoint.ts";
 
-/** Options of the {@linkcode Queue} and {@linkcode JoinableQueue} constructors. */
+/**
+ * Options of the {@linkcode Queue} and {@linkcode JoinableQueue} constructors.
+ *
+ * @example A bounded queue with 1 MiB of shared memory
+ * ```ts
+ * import { Queue } from "@sabkit/sabkit";
+ * const q = new Queue<string>({ maxsize: 100, bytes: 1 << 20 });
+ * q.put("a");
+ * console.assert(q.maxsize === 100 && q.get() === "a");
+ * ```
+ */
 export interface QueueOptions {
   /** The most items the queue holds (0, the default: no limit but `bytes`). */
   maxsize?: number;

@@ -9,7 +9,17 @@ import { type AsyncOptions, deadlineFrom, Endpoint } from "./_endpoint.ts";
 import { Items, ringBytes } from "./_items.ts";
 import { checkShape, queueBytes, type QueueMeta, queueOptions } from "./_queue_options.ts";
 
-/** Options of the {@linkcode SimpleQueue} constructor. */
+/**
+ * Options of the {@linkcode SimpleQueue} constructor.
+ *
+ * @example More room for large values
+ * ```ts
+ * import { SimpleQueue } from "@sabkit/sabkit";
+ * const q = new SimpleQueue<Uint8Array>({ bytes: 1 << 20 });
+ * q.put(new Uint8Array(4096));
+ * console.assert(q.get().length === 4096);
+ * ```
+ */
 export interface SimpleQueueOptions {
   /** Shared memory for items in flight, in bytes (default 65,536; 64 to 2²⁸). */
   bytes?: number;

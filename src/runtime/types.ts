@@ -13,6 +13,15 @@ export type RuntimeName = "deno" | "bun" | "node" | "browser";
  * Node's limits of a worker's memory (`worker_threads`' `resourceLimits`); a
  * worker that reaches one ends with an out-of-memory error. Other runtimes
  * have none and ignore them.
+ *
+ * @example At most 64 MB of heap (Node)
+ * ```ts ignore
+ * import { Process } from "@sabkit/sabkit";
+ * const p = new Process(new URL("./worker.ts", import.meta.url), {
+ *   resourceLimits: { maxOldGenerationSizeMb: 64 },
+ * }).start();
+ * await p.join().catch((e) => console.log("out of memory?", e));
+ * ```
  */
 export interface ResourceLimits {
   /** The main heap's most megabytes. */

@@ -73,7 +73,18 @@ function checkTimeout(timeout: unknown, what: string): number {
   return timeout as number;
 }
 
-/** Options of {@linkcode Barrier}. */
+/**
+ * Options of {@linkcode Barrier}.
+ *
+ * @example An action and a default timeout
+ * ```ts
+ * import { Barrier } from "@sabkit/sabkit";
+ * let rounds = 0;
+ * const barrier = new Barrier(1, { action: () => rounds++, timeout: 5000 });
+ * barrier.wait();
+ * console.assert(rounds === 1);
+ * ```
+ */
 export interface BarrierOptions {
   /**
    * Called by one party, the one that completes a round, before any party is
@@ -86,7 +97,17 @@ export interface BarrierOptions {
   timeout?: number;
 }
 
-/** Options of {@linkcode Barrier.waitAsync}. */
+/**
+ * Options of {@linkcode Barrier.waitAsync}.
+ *
+ * @example An async wait that can be cancelled
+ * ```ts
+ * import { Barrier } from "@sabkit/sabkit";
+ * const barrier = new Barrier(1);
+ * const ac = new AbortController();
+ * console.assert((await barrier.waitAsync(undefined, { signal: ac.signal })) === 0);
+ * ```
+ */
 export interface BarrierWaitOptions {
   /** Aborting it rejects with `signal.reason`; a party that had arrived breaks the barrier, as a timeout does. */
   signal?: AbortSignal;

@@ -22,7 +22,20 @@ function checkWaitFor(predicate: unknown, timeout: number | undefined): number {
   return deadlineOf(timeout);
 }
 
-/** Options of {@linkcode Condition.waitAsync} and {@linkcode Condition.waitForAsync}. */
+/**
+ * Options of {@linkcode Condition.waitAsync} and {@linkcode Condition.waitForAsync}.
+ *
+ * @example Cancelling a wait
+ * ```ts
+ * import { Condition } from "@sabkit/sabkit";
+ * const cond = new Condition();
+ * const ac = new AbortController();
+ * using _ = await cond.guardAsync();
+ * const waiting = cond.waitAsync(undefined, { signal: ac.signal });
+ * ac.abort(new Error("shutdown"));
+ * await waiting.catch((e) => console.assert(e.message === "shutdown"));
+ * ```
+ */
 export interface ConditionWaitOptions {
   /** Aborting it ends the wait: the lock is re-acquired, then the promise rejects with `signal.reason`. */
   signal?: AbortSignal;

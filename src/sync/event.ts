@@ -33,7 +33,19 @@ const BYTES = 8;
 /** How often sleepers re-read the word: a setter killed before its notify wakes nobody. */
 const POLL_MS = DEATH_POLL_MS;
 
-/** Options of {@linkcode Event.waitAsync}. */
+/**
+ * Options of {@linkcode Event.waitAsync}.
+ *
+ * @example Cancelling a wait
+ * ```ts
+ * import { Event } from "@sabkit/sabkit";
+ * const ev = new Event();
+ * const ac = new AbortController();
+ * const waiting = ev.waitAsync(undefined, { signal: ac.signal });
+ * ac.abort(new Error("shutdown"));
+ * await waiting.catch((e) => console.assert(e.message === "shutdown"));
+ * ```
+ */
 export interface EventWaitOptions {
   /** Aborting it rejects the pending wait with `signal.reason`. */
   signal?: AbortSignal;
