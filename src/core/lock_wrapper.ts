@@ -32,7 +32,26 @@ import { Lockable, type RobustAcquireOptions, type RobustAsyncOptions } from "./
 export abstract class LockWrapper extends Lockable {
   #lock: Lock | RLock;
 
-  /** Wraps `lock`, which the subclass has checked. */
+  /**
+   * Wraps `lock`, which the subclass has checked.
+   *
+   * @example A class of your own guarded by a Lock
+   * ```ts
+   * import { Lock, LockWrapper } from "@sabkit/sabkit";
+   * class Account extends LockWrapper {
+   *   balance = 0;
+   *   constructor() {
+   *     super(new Lock());
+   *   }
+   * }
+   * const account = new Account();
+   * {
+   *   using _ = account.guard();
+   *   account.balance += 10;
+   * }
+   * console.assert(account.balance === 10 && !account.getLock().locked());
+   * ```
+   */
   protected constructor(lock: Lock | RLock) {
     super();
     this.#lock = lock;

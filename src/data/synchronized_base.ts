@@ -27,7 +27,17 @@ import type { RLock } from "../lock/rlock.ts";
  * ```
  */
 export class SynchronizedBase extends LockWrapper {
-  /** Keeps the (already checked) lock. */
+  /**
+   * Keeps the (already checked) lock.
+   *
+   * @example Made by Value(), SharedArray() and synchronized()
+   * ```ts
+   * import { RawArray, SharedArray, synchronized, SynchronizedBase, Value } from "@sabkit/sabkit";
+   * console.assert(Value("i") instanceof SynchronizedBase);
+   * console.assert(SharedArray("d", 2) instanceof SynchronizedBase);
+   * console.assert(synchronized(RawArray("i", 2)) instanceof SynchronizedBase);
+   * ```
+   */
   protected constructor(lock: Lock | RLock) {
     super(lock);
   }

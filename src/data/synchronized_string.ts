@@ -115,6 +115,18 @@ export class SynchronizedString<T extends "c" | "u" = "c" | "u"> extends Synchro
     return locked(this.getLock(), () => readText(units));
   }
 
+  /**
+   * Writes the text, then a NUL if there is room, under the lock.
+   *
+   * @example Shorter text ends at its NUL
+   * ```ts
+   * import { SharedArray } from "@sabkit/sabkit";
+   * const s = SharedArray("u", 8);
+   * s.value = "déjà vu";
+   * s.value = "ok";
+   * console.assert(s.value === "ok");
+   * ```
+   */
   set value(text: string) {
     const units = this.getObj();
     const encoded = encodeText(text, this.typecode === "u", units.length, this.#what());
@@ -141,6 +153,17 @@ export class SynchronizedString<T extends "c" | "u" = "c" | "u"> extends Synchro
     return locked(this.getLock(), () => bytes.slice()) as BytesOf<T>;
   }
 
+  /**
+   * Writes bytes from the start (no NUL added), under the lock.
+   *
+   * @example UTF-8 text
+   * ```ts
+   * import { SharedArray } from "@sabkit/sabkit";
+   * const buf = SharedArray("c", 8);
+   * buf.raw = new TextEncoder().encode("né");
+   * console.assert(new TextDecoder().decode(buf.raw.subarray(0, 3)) === "né");
+   * ```
+   */
   set raw(bytes: BytesOf<T>) {
     const target = this.#bytes();
     const what = `the raw bytes of ${this.#what()}`;

@@ -122,6 +122,20 @@ export class SynchronizedValue<T extends Typecode = Typecode> extends Synchroniz
     return locked(this.getLock(), () => this.#obj.value);
   }
 
+  /**
+   * Writes the value under the lock; a value of the wrong kind or out of range changes nothing.
+   *
+   * @example A refused value
+   * ```ts
+   * import { Value } from "@sabkit/sabkit";
+   * const v = Value("B", 1);
+   * try {
+   *   v.value = 256;
+   * } catch (e) {
+   *   console.assert(e instanceof RangeError && v.value === 1);
+   * }
+   * ```
+   */
   set value(x: TypecodeValues[T]) {
     locked(this.getLock(), () => (this.#obj.value = x));
   }
