@@ -1515,6 +1515,22 @@ export const BAD_INPUTS: BadInput[] = [
     state: (q: mp.Queue) => memoryOf(q),
   }),
   bad({
+    api: "Queue.get()",
+    input: "while a getAsync of this very thread reads a large item in parts",
+    error: TypeError,
+    message: /Queue\.get\(\) cannot block: an async get of this very thread holds the Queue's get lock/,
+    setup: () => {
+      // The item is larger than the Queue's memory: the getAsync holds the get lock from its first part
+      // to its last, across awaits (both settle once the blocking get has thrown and the loop runs).
+      const q = new mp.Queue<string>({ bytes: 128 });
+      const put = q.putAsync("x".repeat(1000));
+      const got = q.getAsync();
+      return { q, done: Promise.all([put, got]) };
+    },
+    call: (s: { q: mp.Queue<string> }) => s.q.get(),
+    state: (s: { q: mp.Queue<string> }) => memoryOf(s.q),
+  }),
+  bad({
     api: "JoinableQueue.taskDone()",
     input: "one call more than items put",
     error: RangeError,

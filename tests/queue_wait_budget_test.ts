@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { WaitBudget } from "../src/core/_wait_budget.ts";
 import { endpoints } from "../src/queue/_endpoint.ts";
 import { DATA } from "../src/queue/_items.ts";
-import { Queue, QueueEmptyError } from "../mod.ts";
+import { Queue, QueueEmptyError, QueueFullError } from "../mod.ts";
 
 /** Runs `n` waits where a spin of `needMs` (Infinity: none) would catch; the ms spun in all. */
 function simulate(b: WaitBudget, n: number, needMs: number): { spun: number; slept: number } {
@@ -72,6 +72,20 @@ test("Queue: gets that find nothing in time stop spinning (the ring's own budget
   q.put(1);
   assert.equal(q.get(), 1);
   assert.equal(items.spinBudgets()[1], 0);
+  q.close();
+});
+
+test("Queue: timed gets and puts shorter than the spin learn too (their deadline ends the spin, they never sleep)", () => {
+  // 0.3 ms timeouts under the 0.5 ms budget: unlearned, each spun in full, which on one core keeps the
+  // other side off it for the whole timeout (`taskset -c 0`: 4x slower for the same count).
+  const q = new Queue({ maxsize: 1 });
+  const items = endpoints.get(q)!.items;
+  // 40 rather than the 8 halvings needed: a call the scheduler holds past its deadline before it spins learns nothing.
+  for (let i = 0; i < 40; i++) assert.throws(() => q.get({ timeout: 0.3 }), QueueEmptyError);
+  assert.equal(items.spinBudgets()[1], 0, "get");
+  q.put(1);
+  for (let i = 0; i < 40; i++) assert.throws(() => q.put(2, { timeout: 0.3 }), QueueFullError);
+  assert.equal(items.spinBudgets()[0], 0, "put");
   q.close();
 });
 

@@ -151,9 +151,47 @@ export function waitSync(
   // cannot pass it on while this thread blocks: re-check often until they are gone.
   if (abandoned > 0 && ms > ABANDONED_SLICE_MS) ms = ABANDONED_SLICE_MS;
   if (stopWord !== undefined && ms > SLICE_MS) ms = SLICE_MS;
-  Atomics.wait(i32, index, value, ms);
+  // This thread's live async waiters cannot act on a wake-up while it blocks either (their
+  // callbacks wait for its event loop): a notify meant for this very wait may land on one queued
+  // before it on the same word (a pending getAsync beside a blocking get took the get's wake-up:
+  // 18-89 ms until its re-check). While it blocks, they count as abandoned, so every `wake`
+  // notifies that many more. Nothing of this thread runs meanwhile: the count cannot change.
+  const stuck = live;
+  if (stuck === 0) {
+    Atomics.wait(i32, index, value, ms);
+  } else {
+    countStuck(stuck);
+    try {
+      Atomics.wait(i32, index, value, ms);
+    } finally {
+      countStuck(-stuck);
+    }
+  }
   checkStop();
   return deadline === Infinity || performance.now() < deadline;
+}
+
+/** This agent's async waiters still queued in the engine and not given up (see `waitSync`). */
+let live = 0;
+
+/**
+ * Adds `n` (negative: takes it back) to the abandoned waiters of every
+ * agent, for this agent's live async waiters while it blocks: as
+ * {@linkcode abandon}, a worker's share is also kept in its control block,
+ * so a worker killed while it blocks has it taken back by `Process`.
+ */
+function countStuck(n: number): void {
+  if (stopWord === undefined) {
+    addAbandoned(n);
+  } else if (n > 0) {
+    Atomics.add(stopWord, ABANDONED_INDEX, n);
+    addAbandoned(n);
+  } else if (Atomics.sub(stopWord, ABANDONED_INDEX, -n) >= -n) {
+    addAbandoned(n);
+  } else {
+    // The parent already took this worker's count off the total (it saw the worker end).
+    Atomics.add(stopWord, ABANDONED_INDEX, -n);
+  }
 }
 
 /** Async waiters of this agent that gave up (abort, timeout) but are still queued in the engine. */
@@ -237,12 +275,16 @@ export function waitAsync(
   // The engine gets the same timeout, so a waiter that gives up leaves its queue by then.
   const result = Atomics.waitAsync(i32, index, value, sleep);
   if (!result.async) return Promise.resolve(result.value === "not-equal");
+  live++;
   return new Promise<boolean>((resolve, reject) => {
     let settled = false;
     let queued = true;
     const settle = (): void => {
       settled = true;
-      if (queued) abandon(1);
+      if (queued) {
+        live--;
+        abandon(1);
+      }
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     };
@@ -268,6 +310,7 @@ export function waitAsync(
     signal?.addEventListener("abort", onAbort, { once: true });
     result.value.then((outcome) => {
       queued = false;
+      if (!settled) live--;
       if (settled) {
         abandon(-1);
         // This abandoned waiter spent a wake-up meant for a live one: pass it on.

@@ -17,6 +17,7 @@ import {
   DATA,
   ENDED,
   Items,
+  OWN_LOCK,
   OWN_STREAM,
   RAW,
   SHARED_WAIT,
@@ -176,12 +177,29 @@ export class Endpoint {
     );
   }
 
-  #putOutcome(r: number, timeout: number | undefined, what: string): void {
+  #putOutcome(r: number, timeout: number | undefined, what: string, asyncWhat = ""): void {
     if (r === 0) return;
     if (r === ENDED) {
       throw new ChannelClosedError(`Cannot ${this.#names.put} on a closed ${this.#names.kind}`);
     }
+    if (r === OWN_LOCK) throw this.#ownLock(what, asyncWhat, "put", "writes");
     throw this.#full(timeout, what);
+  }
+
+  /**
+   * A blocking call that would wait for its side's lock while an async call
+   * of this very thread holds it across awaits (a large item streamed in
+   * parts): that call cannot go on while this thread blocks, so the wait
+   * would never end. Nothing was put or taken.
+   */
+  #ownLock(what: string, asyncWhat: string, side: "put" | "get", verb: string): TypeError {
+    const n = this.#names;
+    const other = side === "put" ? n.put : n.get;
+    return new TypeError(
+      `${n.kind}.${what}() cannot block: an async ${other} of this very thread holds the ${n.kind}'s ${side} lock ` +
+        `while it ${verb} a large item in parts, and cannot go on while this thread blocks (the wait would never ` +
+        `end); await it first, or use ${n.kind}.${asyncWhat}()`,
+    );
   }
 
   /** Puts `value` (or, when `raw`, the bytes `value` as they are), blocking until `deadline`. */
@@ -211,7 +229,7 @@ export class Endpoint {
       deadline,
       () => true,
     );
-    this.#putOutcome(r, timeout, what);
+    this.#putOutcome(r, timeout, what, asyncWhat);
   }
 
   /** The async form of {@linkcode Endpoint.putSync}. */
@@ -332,6 +350,7 @@ export class Endpoint {
       sharedWait = true;
       return port!.waitSync(items.ticket, deadline);
     });
+    if (got === OWN_LOCK) throw this.#ownLock(what, asyncWhat, "get", "reads");
     return this.#getOutcome(got, timeout, what, sharedWait && got === TIMED_OUT, limit);
   }
 

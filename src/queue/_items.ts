@@ -176,6 +176,12 @@ export const TOO_LONG = -6;
 export const STREAM = -7;
 /** A blocking get met a stream this very thread is writing (an async put): it cannot wait for it. */
 export const OWN_STREAM = -8;
+/**
+ * A blocking put or get found its side's lock held by an async call of this
+ * very thread (a stream being written or read, across awaits): the lock
+ * cannot be released while this thread blocks, so waiting would never end.
+ */
+export const OWN_LOCK = -9;
 /** `get`'s `first`: nothing tried yet. */
 export const UNTRIED = -100;
 
@@ -413,9 +419,12 @@ export class Items {
 
   #wakeSide(at: number, all: boolean): void {
     const i32 = this.i32;
-    const v = Atomics.load(i32, at);
-    if (v === 0) return;
+    if (Atomics.load(i32, at) === 0) return;
+    // REG before the count: every arrival `reg` includes added itself to the count first, so `v` counts it
+    // (unless it left). Read the other way round, a sleeper arriving between the two reads was in `reg`
+    // but not in `v`: with one sleeper counted, `WOKE` claimed both woken by a notify of 1.
     const reg = Atomics.load(i32, at + REG);
+    const v = Atomics.load(i32, at);
     // Every sleeper tracked, and none arrived since a wake-up that reached them all (see TRACKED).
     if ((v & 0xffff) === v >>> 16 && reg === Atomics.load(i32, at + WOKE)) return;
     // One notify reaches every sleeper only if there is at most one (else the next waker must wake too).
@@ -434,6 +443,39 @@ export class Items {
     Atomics.add(i32, at, TRACKED);
     Atomics.add(i32, at + REG, 1);
     return TRACKED;
+  }
+
+  /**
+   * Releases the get lock after a try that took nothing (empty, too long,
+   * buffers missing, the end, a stream dropped): a consumer that found the
+   * lock held went to sleep counting on its holder's release, so one is
+   * woken if an item (or the end) is there. Without it, a `getNowait` (or a
+   * timed get's last try) holding the lock for a moment left a consumer
+   * asleep beside an item until its next re-check (~50-100 ms).
+   */
+  #giveUpGet(): void {
+    this.#unlockGet();
+    if (Atomics.load(this.i32, DATA) !== 0 && this.ready(true)) this.#wakeSide(DATA, false);
+  }
+
+  /**
+   * The put side's {@linkcode Items.#giveUpGet}: after a try that put
+   * nothing, a producer is woken if the ring closed, or, when `wake` (a
+   * call's one-shot try: `putNowait`, a put's first try, a timed put's
+   * last), if a record could go in (the least there is: a smaller item than
+   * the one given up may fit). Never from the tries of a put that waits:
+   * two producers waiting for more room than there is woke each other at
+   * every try (a livelock that starved their consumers: 60 s for a 1 s test).
+   */
+  #giveUpPut(wake = true): void {
+    this.#unlockPut();
+    const i32 = this.i32;
+    if (Atomics.load(i32, ROOM) === 0) return;
+    const head = Atomics.load(i32, HEAD);
+    if (
+      (head & CLOSED) !== 0 ||
+      (wake && this.#room(head, REC) && (this.maxsize === 0 || this.size() < this.maxsize))
+    ) this.#wakeSide(ROOM, false);
   }
 
   // --- repairs (see the tables above) ---
@@ -535,8 +577,9 @@ export class Items {
   /**
    * Takes the put lock with room for `need` bytes and a free item: the head
    * (the lock held), or {@linkcode BUSY}, {@linkcode WAITING}, {@linkcode ENDED}.
+   * `wake`: see `#giveUpPut`.
    */
-  #tryPutStart(need: number): number {
+  #tryPutStart(need: number, wake = true): number {
     const i32 = this.i32;
     if (!tryLock(i32, PUT_LOCK)) {
       if ((Atomics.load(i32, HEAD) & CLOSED) !== 0) return ENDED;
@@ -545,11 +588,11 @@ export class Items {
     }
     const head = Atomics.load(i32, HEAD);
     if ((head & CLOSED) !== 0) {
-      this.#unlockPut();
+      this.#giveUpPut(wake);
       return ENDED;
     }
     if (!this.#roomLocked(head, need) || (this.maxsize !== 0 && this.#rawSize() >= this.maxsize)) {
-      this.#unlockPut();
+      this.#giveUpPut(wake);
       return WAITING;
     }
     return head;
@@ -586,9 +629,15 @@ export class Items {
    * `fitsOne`); `shared` is the item's buffers, if any. 0 when put, else
    * {@linkcode BUSY}, {@linkcode WAITING} or {@linkcode ENDED}.
    */
-  tryPutOne(src: Uint8Array, len: number, raw: boolean, shared: SharedArrayBuffer[] | undefined): number {
+  tryPutOne(
+    src: Uint8Array,
+    len: number,
+    raw: boolean,
+    shared: SharedArrayBuffer[] | undefined,
+    wake = true,
+  ): number {
     const size = REC + up8(len);
-    const head = this.#tryPutStart(size);
+    const head = this.#tryPutStart(size, wake);
     if (head < 0) return head;
     let flags = FIRST | LAST | (raw ? RAW : 0);
     let ticket = 0;
@@ -604,7 +653,7 @@ export class Items {
       this.#writeHeader(head, len, flags, ticket, len);
       this.#copyIn(src, 0, len, head);
     } catch (e) {
-      this.#unlockPut();
+      this.#giveUpPut();
       throw e;
     }
     const end = this.#adv(head, size);
@@ -654,20 +703,22 @@ export class Items {
     let slept = false;
     let head: number;
     // Phase 1: the lock, with room for the record or the first part.
-    for (;;) {
-      const r = one ? this.tryPutOne(src, len, raw, shared) : this.#tryPutStart(need);
+    for (let first = true;; first = false) {
+      // A give-up wakes a producer only at the first try (see `#giveUpPut`).
+      const r = one ? this.tryPutOne(src, len, raw, shared, first) : this.#tryPutStart(need, first);
       if (one && r === 0) return 0;
       if (!one && r >= 0) {
         head = r;
         break;
       }
       if (r === ENDED) return ENDED;
-      if (r === BUSY && sync && (Atomics.load(i32, PUT_LOCK) >>> 1) === agentId()) {
-        throw new TypeError(
-          "A blocking put cannot wait for a large item that an async put of this thread is still writing: await it first",
-        );
+      // The lock's holder is an async put of this thread writing a stream: it cannot go on while this blocks.
+      if (r === BUSY && sync && (Atomics.load(i32, PUT_LOCK) >>> 1) === agentId()) return OWN_LOCK;
+      if (now >= deadline) {
+        // A spin that ran into the deadline missed as a sleep would have (see `get`).
+        if (budget > 0 && !slept) waits.missed();
+        return TIMED_OUT;
       }
-      if (now >= deadline) return TIMED_OUT;
       if (budget < 0) budget = Math.min(spin, waits.next());
       if (now - start < budget) {
         // Loads only until there is room (or the end) and the lock is free (see `get`).
@@ -693,7 +744,7 @@ export class Items {
       let woken = true;
       let again: number;
       try {
-        again = one ? this.tryPutOne(src, len, raw, shared) : this.#tryPutStart(need);
+        again = one ? this.tryPutOne(src, len, raw, shared, false) : this.#tryPutStart(need, false);
         if (again === BUSY || again === WAITING) {
           if (!slept) waits.missed();
           slept = true;
@@ -770,7 +821,7 @@ export class Items {
           if (Atomics.compareExchange(i32, HEAD, head, end | OPEN) !== head) {
             // Closed: the reader sees a stream that cannot end, and drops it.
             done = true;
-            this.#unlockPut();
+            this.#giveUpPut();
             return ENDED;
           }
           head = end | OPEN;
@@ -802,7 +853,7 @@ export class Items {
         }
         if (this.closed()) {
           done = true;
-          this.#unlockPut();
+          this.#giveUpPut();
           return ENDED;
         }
         this.hooks?.idle();
@@ -835,10 +886,11 @@ export class Items {
           Atomics.store(i32, TAIL, Atomics.load(i32, HEAD) & POS);
           this.#wakeSide(ROOM, false);
         }
-        this.#unlockGet();
+        this.#giveUpGet();
       }
     }
-    this.#unlockPut();
+    // Producers that found the lock held for the whole stream sleep until its release.
+    this.#giveUpPut();
   }
 
   // --- consumers ---
@@ -887,7 +939,7 @@ export class Items {
       const tail = Atomics.load(i32, TAIL);
       const head = Atomics.load(i32, HEAD);
       if ((head & POS) === tail) {
-        this.#unlockGet();
+        this.#giveUpGet();
         return (head & CLOSED) !== 0 ? ENDED : WAITING;
       }
       const h = this.#header(tail);
@@ -901,7 +953,7 @@ export class Items {
       }
       const total = (flags & LAST) !== 0 ? len : i32[h >= 0 ? h + 3 : this.#hw(tail, 3)];
       if (limit !== ANY && total > limit) {
-        this.#unlockGet();
+        this.#giveUpGet();
         return TOO_LONG;
       }
       const ticket = i32[h >= 0 ? h + 2 : this.#hw(tail, 2)];
@@ -910,7 +962,7 @@ export class Items {
         buffers = this.hooks?.lookup(ticket);
         if (buffers === undefined) {
           this.ticket = ticket;
-          this.#unlockGet();
+          this.#giveUpGet();
           return NEED_SHARED;
         }
       }
@@ -928,7 +980,7 @@ export class Items {
         return len;
       }
       if (sync && (Atomics.load(i32, PUT_LOCK) >>> 1) === agentId()) {
-        this.#unlockGet();
+        this.#giveUpGet();
         return OWN_STREAM;
       }
       this.#have = len;
@@ -969,12 +1021,21 @@ export class Items {
         if (r === STREAM) continue;
       }
       if (r >= 0 || r === ENDED || r === TOO_LONG || r === OWN_STREAM) return r;
+      // The lock's holder is an async get of this thread reading a stream across awaits: it cannot
+      // release the lock while this thread blocks, so the wait would never end (as `put` refuses).
+      if (r === BUSY && sync && (Atomics.load(i32, GET_LOCK) >>> 1) === agentId()) return OWN_LOCK;
       if (r === NEED_SHARED) {
         if (!(yield SHARED_WAIT)) return TIMED_OUT;
         now = performance.now();
         continue;
       }
-      if (now >= deadline) return TIMED_OUT;
+      if (now >= deadline) {
+        // A timed wait shorter than its spin ends here, never having slept: that is a miss as well
+        // (on one core it kept the other side off the core for the whole timeout). Unlearned, 0.3 ms
+        // gets spun in full forever: 4x slower, one core, a worker putting what they wait for.
+        if (budget > 0 && !slept) waits.missed();
+        return TIMED_OUT;
+      }
       if (budget < 0) budget = Math.min(spin, waits.next());
       if (now - start < budget) {
         // Loads only until an item (or the end) shows and the lock is free: a try is a
@@ -1070,7 +1131,7 @@ export class Items {
         // The writer can publish nothing more: the stream is dropped, the ring drained.
         Atomics.store(i32, TAIL, pos);
         this.#dropping = false;
-        this.#unlockGet();
+        this.#giveUpGet();
         return ENDED;
       }
       // The writer holds its lock and is copying the next part in: spin a moment before sleeping.
