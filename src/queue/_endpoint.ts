@@ -31,7 +31,22 @@ import { decodeValue, ValueEncoder } from "./_value_codec.ts";
 
 const NO_BUFFERS: readonly SharedArrayBuffer[] = Object.freeze([]) as readonly SharedArrayBuffer[];
 
-/** The options of a blocking put or get (`Queue.put`, `Queue.get`). */
+/**
+ * The options of a blocking put or get (`Queue.put`, `Queue.get`).
+ *
+ * @example Waiting a little, or not at all
+ * ```ts
+ * import { Queue, QueueEmptyError } from "@sabkit/sabkit";
+ * const q = new Queue<number>();
+ * try {
+ *   q.get({ timeout: 5 });
+ * } catch (e) {
+ *   console.assert(e instanceof QueueEmptyError);
+ * }
+ * q.put(1, { blocking: false });
+ * console.assert(q.get({ blocking: false }) === 1);
+ * ```
+ */
 export interface BlockingOptions {
   /** Whether to wait at all (default `true`); `false` fails at once, as Python's `block=False`. */
   blocking?: boolean;
@@ -39,7 +54,20 @@ export interface BlockingOptions {
   timeout?: number;
 }
 
-/** The options of an async put or get. */
+/**
+ * The options of an async put or get.
+ *
+ * @example An async get with a timeout, and one cancelled
+ * ```ts
+ * import { Queue, QueueEmptyError } from "@sabkit/sabkit";
+ * const q = new Queue<number>();
+ * await q.getAsync({ timeout: 5 }).catch((e) => console.assert(e instanceof QueueEmptyError));
+ * const ac = new AbortController();
+ * const pending = q.getAsync({ signal: ac.signal });
+ * ac.abort(new Error("stop"));
+ * await pending.catch((e) => console.assert(e.message === "stop"));
+ * ```
+ */
 export interface AsyncOptions {
   /** Milliseconds to wait at most (default: no limit); negative counts as 0. */
   timeout?: number;
