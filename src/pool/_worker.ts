@@ -5,8 +5,10 @@
  * drained (or `maxtasksperchild` tasks are done).
  *
  * While tasks keep coming it never returns to the event loop between them
- * (a blocking get that spins, then parks), except every `YIELD_MS` so timers
- * and messages still run; an idle worker waits with `getAsync`.
+ * (`next`: it watches the queue a moment, sleeps in the kernel on the
+ * queue's data word, then takes with `getNowait`), except every `YIELD_MS`
+ * so timers and messages still run; a worker idle for `BLOCK_MS` waits with
+ * `getAsync`, its event loop free.
  *
  * @module
  */
