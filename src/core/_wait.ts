@@ -176,9 +176,9 @@ let live = 0;
 
 /**
  * Adds `n` (negative: takes it back) to the abandoned waiters of every
- * agent, for this agent's live async waiters while it blocks: as
- * {@linkcode abandon}, a worker's share is also kept in its control block,
- * so a worker killed while it blocks has it taken back by `Process`.
+ * agent: for {@linkcode abandon}, and for this agent's live async waiters
+ * while it blocks. A worker's share is also kept in its control block, so
+ * a worker killed meanwhile has it taken back by `Process`.
  */
 function countStuck(n: number): void {
   if (stopWord === undefined) {
@@ -210,17 +210,7 @@ const ABANDONED_INDEX = 3;
 
 function abandon(delta: 1 | -1): void {
   abandoned += delta;
-  if (stopWord === undefined) {
-    addAbandoned(delta);
-  } else if (delta === 1) {
-    Atomics.add(stopWord, ABANDONED_INDEX, 1);
-    addAbandoned(1);
-  } else if (Atomics.sub(stopWord, ABANDONED_INDEX, 1) > 0) {
-    addAbandoned(-1);
-  } else {
-    // The parent already took this worker's count off the total (it saw the worker end).
-    Atomics.add(stopWord, ABANDONED_INDEX, 1);
-  }
+  countStuck(delta);
 }
 
 /**
