@@ -36,3 +36,52 @@ test("package: the root exports everything each subpath exports, and each symbol
   }
   assert.deepEqual([...rootNames].filter((n) => !inAreas.has(n)), []);
 });
+
+test("package: the root's runtime exports are exactly the public names (no internal constant leaks through export *)", async () => {
+  const names = Object.keys(await import(new URL(jsr.exports["."], root).href)).sort();
+  // The contract of shared/design.md §1–§5c. A new public symbol is added here on purpose.
+  const expected = [
+    "Array",
+    "Barrier",
+    "BoundedSemaphore",
+    "BrokenBarrierError",
+    "Channel",
+    "ChannelClosedError",
+    "Condition",
+    "Connection",
+    "Event",
+    "FloatChannel",
+    "JoinableQueue",
+    "Lock",
+    "LockManager",
+    "LockWrapper",
+    "Lockable",
+    "OwnerDiedError",
+    "Pipe",
+    "Pool",
+    "Process",
+    "ProcessError",
+    "Queue",
+    "QueueEmptyError",
+    "QueueFullError",
+    "RLock",
+    "RawArray",
+    "RawValue",
+    "RwLock",
+    "Semaphore",
+    "SharedArray",
+    "SimpleQueue",
+    "SynchronizedArray",
+    "SynchronizedBase",
+    "SynchronizedString",
+    "SynchronizedValue",
+    "TimeoutError",
+    "Value",
+    "WorkerExitError",
+    "copy",
+    "cpuCount",
+    "revive",
+    "synchronized",
+  ].sort();
+  assert.deepEqual(names, expected);
+});

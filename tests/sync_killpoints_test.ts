@@ -20,7 +20,6 @@ import * as C from "../src/sync/_condvar.ts";
 import { commit, stage } from "../src/sync/_journal.ts";
 import { lockInternal } from "../src/core/_mutex.ts";
 import { SLEEPERS, tryTake, VALUE } from "../src/sync/_semaphore.ts";
-import { STATE as EVENT_STATE } from "../src/sync/event.ts";
 import { wordsOf } from "./_memory.ts";
 import { sleep, until, withProcesses } from "./_util.ts";
 import * as A from "./workers/sync_kill_agent.ts";
@@ -526,6 +525,9 @@ test("killpoints: Condition, a reaper killed between two dead waiters: the next 
 
 // ---------------------------------------------------------------------------
 // Event (src/sync/event.ts)
+
+/** Event's transition word (its `STATE`, private to src/sync/event.ts; docs/ARCHITECTURE.md lists the layout). */
+const EVENT_STATE = 1;
 
 test("killpoints: Event, a setter killed between its CAS and its notify: every waiter (worker, async here) still returns true", async () => {
   const event = new Event();

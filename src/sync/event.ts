@@ -27,8 +27,8 @@ import {
   waitSync,
 } from "../core/_wait.ts";
 
-/** The transition count (see the module's comment). */
-export const STATE = 1;
+/** The transition count (see the module's comment); tests/sync_killpoints_test.ts writes it too. */
+const STATE = 1;
 const BYTES = 8;
 /** How often sleepers re-read the word: a setter killed before its notify wakes nobody. */
 const POLL_MS = DEATH_POLL_MS;
