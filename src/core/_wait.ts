@@ -179,13 +179,19 @@ let live = 0;
  * agent: for {@linkcode abandon}, and for this agent's live async waiters
  * while it blocks. A worker's share is also kept in its control block, so
  * a worker killed meanwhile has it taken back by `Process`.
+ *
+ * The order of the two adds is what a kill between them leaves: too many
+ * counted is harmless (a few extra notifies), too few is not (a wake-up
+ * spent on a stuck waiter, a live one left asleep until its re-check). So
+ * the total goes up before the share, and the share down before the total:
+ * a worker killed between them leaves the total too high, never too low.
  */
 function countStuck(n: number): void {
   if (stopWord === undefined) {
     addAbandoned(n);
   } else if (n > 0) {
-    Atomics.add(stopWord, ABANDONED_INDEX, n);
     addAbandoned(n);
+    Atomics.add(stopWord, ABANDONED_INDEX, n);
   } else if (Atomics.sub(stopWord, ABANDONED_INDEX, -n) >= -n) {
     addAbandoned(n);
   } else {
