@@ -23,6 +23,7 @@ import {
   bigString,
   checkBigString,
   checkRecord,
+  codecLimitRow,
   MT_REC,
   PM_F64,
   PM_STR,
@@ -32,6 +33,7 @@ import {
 import type { ValueKind } from "./_queue_worker.ts";
 import { BATCH_MS, Consumer, FULL_CHECK, rethrow, type Session, verified } from "./_scenarios.ts";
 import {
+  check,
   DONE,
   fill,
   newControl,
@@ -256,7 +258,7 @@ export async function openPipePingPong(what: string): Promise<Session> {
 
 /** The Queue's value codec alone, one thread: encode a record, then decode a copy of its bytes. */
 export function openCodec(kind: ValueKind, part: "both" | "encode" | "decode" = "both"): Session {
-  if (part !== "both") return openCodecPart(part);
+  if (part !== "both") return openCodecPart(part, kind);
   const encoder = new ValueEncoder();
   const none: SharedArrayBuffer[] = [];
   const value = makeValue(kind);
@@ -280,36 +282,48 @@ export function openCodec(kind: ValueKind, part: "both" | "encode" | "decode" = 
 }
 
 /**
- * One side of the codec alone, one thread: `encode` of a record built anew
- * (a producer's share), or `decode` of a record's bytes (a consumer's share,
- * out of shared memory as a queue's consumer decodes).
+ * One side of the codec alone, one thread: `encode` of a value built anew
+ * (a producer's share: a 1 MB string is then flattened, as any encoder and
+ * postMessage must), or `decode` of a value's bytes (a consumer's share, out
+ * of shared memory as a queue's consumer decodes, into a new value).
  */
-function openCodecPart(part: "encode" | "decode"): Session {
+function openCodecPart(part: "encode" | "decode", kind: ValueKind): Session {
   const encoder = new ValueEncoder();
   const none: SharedArrayBuffer[] = [];
-  const sample = encoder.encode(record(7), none);
+  const value = makeValue(kind);
+  const sample = encoder.encode(value(7), none);
   const shared = new Uint8Array(new SharedArrayBuffer(sample.length));
   shared.set(sample);
   let seq = 0;
   let last: unknown;
+  const verify = (v: unknown, at: number): void => {
+    const wrong = wrongValue(kind, v, at);
+    if (wrong !== undefined) throw new Error(`${part}: ${wrong}`);
+  };
   return {
     run(n) {
       if (part === "encode") {
         let size = 0;
-        for (let i = 0; i < n; i++) size += encoder.encode(record(seq++), none).length;
+        for (let i = 0; i < n; i++) size += encoder.encode(value(seq++), none).length;
         do_not_optimize(size);
-        last = decodeValue(encoder.encode(record(seq - 1), none), none);
-        const wrong = checkRecord(last, seq - 1, true);
-        if (wrong !== undefined) throw new Error(`encode: ${wrong}`);
+        verify(decodeValue(encoder.encode(value(seq - 1), none), none), seq - 1);
       } else {
         for (let i = 0; i < n; i++) last = decodeValue(shared, none);
         do_not_optimize(last);
-        const wrong = checkRecord(last, 7, true);
-        if (wrong !== undefined) throw new Error(`decode: ${wrong}`);
+        verify(last, 7);
       }
     },
     close() {},
   };
+}
+
+/** What is wrong with `v` as value `seq` of `kind`, all of it checked. */
+function wrongValue(kind: ValueKind, v: unknown, seq: number): string | undefined {
+  if (kind === "rec") return checkRecord(v, seq, true);
+  if (kind === "str") return checkBigString(v, seq, true);
+  const o = v as { id: number; data: Float64Array };
+  if (o?.id !== seq || !(o.data instanceof Float64Array)) return `typed array ${seq}: id ${o?.id}`;
+  return check(o.data, o.data.length, o.data.length, seq, true);
 }
 
 /** `structuredClone` of a record, one thread (what postMessage's clone costs without the transport). */
@@ -537,6 +551,14 @@ export function registerQueueRows(def: Def): void {
           { ...big, vs: pm, name: pipe, role: "sabkit", full: 50, quick: 10 },
           () => openPipeValues(pipe, kind),
         );
+        // A queue's producer encodes every value (on this thread: the report's target compares
+        // postMessage with it) and its consumer decodes it (on a worker: shown, for its share).
+        for (const part of ["encode", "decode"] as const) {
+          def(
+            { ...big, vs: pm, name: codecLimitRow(part, what), role: "limit", full: 50, quick: 10 },
+            () => openCodecPart(part, kind),
+          );
+        }
       }
     });
   });

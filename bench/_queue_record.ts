@@ -88,5 +88,10 @@ export function checkBigString(v: unknown, seq: number, full: boolean): string |
 export const PM_STR = "postMessage({ id, text: 1 MB string }) clone";
 export const PM_F64 = "postMessage({ id, data: 1 MB Float64Array }) clone";
 
+/** The name of the 1 MB section's row of one side of the codec alone, for `what` (the value). */
+export function codecLimitRow(part: "encode" | "decode", what: string): string {
+  return `limit: sabkit value codec, ${part} only, ${what} (one thread)`;
+}
+
 /** The rows of multithreading's channel() with records (the report's target takes the faster that worked). */
 export const MT_REC = "multithreading channel() (32 slots), record";

@@ -102,16 +102,17 @@ const scenarios: Scenario[] = [];
 const QUICK_BUDGET_NS = 60e6;
 
 /**
- * In `--quick` mode, measure with a smaller time budget through mitata's own
- * `measure()` options (`bench()` has no per-benchmark options in mitata 1.0).
+ * Measures through mitata's own `measure()` with these options (`bench()` has
+ * no per-benchmark options in mitata 1.0): in `--quick` mode a smaller time
+ * budget; for the Pool's latency rows, no heap statistics (see `def`).
  */
-function quicken(b: B, name: string): void {
+function measureWith(b: B, name: string, options: { min_cpu_time?: number }): void {
   const trial = b as unknown as { f: () => AsyncGenerator<() => unknown>; _group: number; flags: number };
   b.run = async (thrw = false) => {
     let stats;
     let error;
     try {
-      stats = await measure(trial.f, { min_cpu_time: QUICK_BUDGET_NS });
+      stats = await measure(trial.f, options);
     } catch (e) {
       error = e;
       if (thrw) throw e;
@@ -172,7 +173,12 @@ function def(
       if (Number.isFinite(cores[0] + cores[1])) entry.cores = cores;
     }
   });
-  if (quick) quicken(b, meta.name);
+  // mitata's bench() reads the heap's statistics before and after each sample (Bun's memoryUsage: ~9 µs
+  // a call here, V8's ~1 µs): a gap between one-task samples that no loop of awaited applies has, and
+  // in which a pool's idle workers go to sleep. The Pool's latency rows are sampled back to back.
+  if (quick || meta.section === "pool-lat") {
+    measureWith(b, meta.name, quick ? { min_cpu_time: QUICK_BUDGET_NS } : {});
+  }
   return b;
 }
 
