@@ -687,14 +687,18 @@ function machineLines(p: Prepared): string[] {
     const hi = Math.max(...xs).toFixed(0);
     return `${rs[0].runtime} ${lo === hi ? lo : `${lo}–${hi}`} s`;
   });
-  const busiest = Math.max(
-    ...p.runs.flat().flatMap((r) => [r.machine.loadavg.before[0], r.machine.loadavg.after[0]]),
-  );
-  const busy = busiest > m.cores
+  // During the runs the load average counts the benchmark's own threads (both sides of a scenario, the
+  // runtimes' compiler and GC threads: 2.7 on 2 cores with nothing else running, measured), and each run's
+  // "before" is the previous run's tail: only the load before the first run shows other programs.
+  const first = p.runs.flat().reduce((a, r) => ((r.date ?? "~") < (a.date ?? "~") ? r : a));
+  const before = first.machine.loadavg.before[0];
+  // Above the cores: more runnable threads than cores before the benchmark began (a load that merely
+  // decays from earlier work, 1.3 a minute after another benchmark here, is no sign of that).
+  const busy = before > m.cores
     ? [
-      `- **The machine was busy**: the load average reached ${
-        busiest.toFixed(2)
-      } on ${m.cores} cores, so other programs took turns on the cores the benchmark ran on. Figures that depend on both sides running at once (hand-offs, round trips, small messages) suffer most; on an idle machine they are higher and steadier.`,
+      `- **The machine was busy**: the load average was ${
+        before.toFixed(2)
+      } on ${m.cores} cores before the first run, so other programs took turns on the cores the benchmark ran on. Figures that depend on both sides running at once (hand-offs, round trips, small messages) suffer most; on an idle machine they are higher and steadier.`,
     ]
     : [];
   return [
@@ -704,7 +708,7 @@ function machineLines(p: Prepared): string[] {
     }.`,
     `- Load average (1 min) before→after the runs: ${
       loads(p)
-    }. Anything else the machine runs at the time shows in the figures.`,
+    }. During the runs it counts the benchmark's own threads (both sides of a scenario, the runtimes' compiler and GC threads), so only the load before the first run shows other programs; anything else the machine runs at the time shows in the figures.`,
     `- Time to measure one runtime: ${seconds.join(", ")}.`,
     ...busy,
   ];
