@@ -94,6 +94,28 @@ test("kill point: a consumer dead holding the get lock before taking: the item g
   assert.ok(q.empty());
 });
 
+test("kill point: a consumer dead decoding a large item in the ring (the get lock held, nothing counted): the next takes it whole", async () => {
+  // What a consumer killed inside Items.tryGet's in-place decode leaves: the item at TAIL, the lock its.
+  const q = new Queue<{ id: number; data: Float64Array; text: string }>({ bytes: 1 << 20 });
+  const data = new Float64Array(20_000).map((_, i) => i / 7);
+  const text = "é".repeat(30_000);
+  q.put({ id: 1, data, text });
+  q.put({ id: 2, data, text });
+  const i32 = wordsOf(q);
+  const gets = i32[GETS];
+  Atomics.store(i32, GET_LOCK, deadId() << 1);
+  const first = q.get({ timeout: 1000 });
+  assert.equal(i32[GETS], gets + 1);
+  Atomics.store(i32, GET_LOCK, deadId() << 1);
+  const second = await q.getAsync({ timeout: 1000 });
+  for (const [v, id] of [[first, 1], [second, 2]] as const) {
+    assert.equal(v.id, id);
+    assert.deepEqual(v.data, data);
+    assert.equal(v.text, text);
+  }
+  assert.ok(q.empty());
+});
+
 test("kill point: a consumer dead after GETS+1, before moving TAIL: the count goes back, the item is delivered", () => {
   const q = new Queue<number>();
   q.put(1);

@@ -31,6 +31,9 @@ import { decodeValue, ValueEncoder } from "./_value_codec.ts";
 
 const NO_BUFFERS: readonly SharedArrayBuffer[] = Object.freeze([]) as readonly SharedArrayBuffer[];
 
+/** A value get's decoder for large items decoded where they lie in the ring (they carry no shared buffers). */
+const decodeHere = (bytes: Uint8Array): unknown => decodeValue(bytes, NO_BUFFERS);
+
 /**
  * The options of a blocking put or get (`Queue.put`, `Queue.get`).
  *
@@ -308,6 +311,15 @@ export class Endpoint {
   /** The value of the item just taken (of `len` bytes); raw bytes arrive as a `Uint8Array`. */
   #value(len: number): unknown {
     const items = this.items;
+    if (items.inPlace) {
+      // Decoded in the ring as it was taken (see Items.tryGet's decode).
+      items.inPlace = false;
+      const value = items.inPlaceValue;
+      const error = items.inPlaceError;
+      items.inPlaceValue = items.inPlaceError = undefined;
+      if (error !== undefined) throw error;
+      return value;
+    }
     const bytes = items.scratch.subarray(0, len);
     if ((items.flags & RAW) !== 0) return bytes.slice();
     const buffers = items.buffers;
@@ -350,12 +362,13 @@ export class Endpoint {
     what: string,
     asyncWhat: string,
     limit: number = ANY,
+    decode?: (bytes: Uint8Array) => unknown,
   ): number {
     checkStop();
     const port = this.#port;
     port?.idle();
     const items = this.items;
-    const r = items.tryGet(limit, true);
+    const r = items.tryGet(limit, true, decode);
     if (r >= 0 || r === ENDED || r === TOO_LONG || r === OWN_STREAM) {
       return this.#getOutcome(r, timeout, what, false, limit);
     }
@@ -366,7 +379,7 @@ export class Endpoint {
     }
     if (!expired) assertCanBlock(`${this.#names.kind}.${what}`, `${this.#names.kind}.${asyncWhat}`);
     let sharedWait = false;
-    const got = runSync(items, items.get(limit, deadline, Infinity, true, r), deadline, () => {
+    const got = runSync(items, items.get(limit, deadline, Infinity, true, r, decode), deadline, () => {
       if (!port!.canWaitSync) {
         const n = this.#names;
         throw new TypeError(
@@ -396,20 +409,21 @@ export class Endpoint {
     what: string,
     limit: number,
     finish: (len: number) => T,
+    decode?: (bytes: Uint8Array) => unknown,
   ): Promise<T> {
     checkStop();
     const port = this.#port;
     port?.idle();
     if (signal?.aborted) throw signal.reason;
     const items = this.items;
-    const r = items.tryGet(limit);
+    const r = items.tryGet(limit, false, decode);
     if (r >= 0) return finish(r);
     if (r === ENDED || r === TOO_LONG) this.#getOutcome(r, timeout, what, false, limit);
     let sharedWait = false;
     let value: T | undefined;
     const got = await runAsync(
       items,
-      items.get(limit, deadline, Items.ASYNC_SPIN_MS, false, r),
+      items.get(limit, deadline, Items.ASYNC_SPIN_MS, false, r, decode),
       deadline,
       signal,
       () => {
@@ -426,7 +440,7 @@ export class Endpoint {
 
   /** Takes and decodes the next value, blocking. */
   getSync(deadline: number, timeout: number | undefined, what: string, asyncWhat: string): unknown {
-    return this.#value(this.takeSync(deadline, timeout, what, asyncWhat));
+    return this.#value(this.takeSync(deadline, timeout, what, asyncWhat, ANY, decodeHere));
   }
 
   /** Takes and decodes the next value, async. */
@@ -436,7 +450,7 @@ export class Endpoint {
     signal: AbortSignal | undefined,
     what: string,
   ): Promise<unknown> {
-    return await this.takeAsync(deadline, timeout, signal, what, ANY, (n) => this.#value(n));
+    return await this.takeAsync(deadline, timeout, signal, what, ANY, (n) => this.#value(n), decodeHere);
   }
 
   /** A copy of the bytes of the item just taken (`len` long). */

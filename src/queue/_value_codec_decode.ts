@@ -13,12 +13,13 @@
 import {
   ALIGN_MIN,
   BUFFER_COPIES,
-  DECODER_TAKES_SHARED,
+  DECODE_FROM_COPY,
   DOMExceptionClass,
   ERROR_TYPES,
   HasSAB,
   type NodeBuffer,
   RuntimeBuffer,
+  SCRATCH_KEEP,
   SMALL_INT,
   T_ARRAY,
   T_ARRAYBUFFER,
@@ -310,10 +311,23 @@ function readUtf8(n: number): string {
   if (n > UNITS_MAX) {
     pos = stop;
     const raw = bytes.subarray(p, stop);
-    // Only a view on shared memory is copied first (browsers' TextDecoder refuses those).
-    return textDecoder.decode(DECODER_TAKES_SHARED || !sharedInput ? raw : raw.slice());
+    return textDecoder.decode(DECODE_FROM_COPY && sharedInput ? privateCopy(raw) : raw);
   }
   return readUtf8Slow(n);
+}
+
+/** Where text out of shared memory is copied to be decoded (see `DECODE_FROM_COPY`); kept up to `SCRATCH_KEEP`. */
+let textCopy = new Uint8Array(0);
+
+/** `raw` (a view on shared memory) copied into private memory, valid until the next call. */
+function privateCopy(raw: Uint8Array): Uint8Array {
+  const n = raw.length;
+  if (n > SCRATCH_KEEP) return raw.slice();
+  if (textCopy.length < n) {
+    textCopy = new Uint8Array(Math.min(SCRATCH_KEEP, Math.max(n, 2 * textCopy.length)));
+  }
+  textCopy.set(raw);
+  return textCopy.subarray(0, n);
 }
 
 /**

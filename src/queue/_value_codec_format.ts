@@ -188,6 +188,15 @@ export const DECODER_TAKES_SHARED: boolean = (() => {
   }
 })();
 /**
+ * Whether long UTF-8 text out of shared memory is decoded faster from a
+ * private copy: browsers' TextDecoder refuses shared views, and Deno's
+ * decodes them at a quarter of its speed (1 MB: 388 µs from shared memory,
+ * 87 from an ArrayBuffer, ~70 for the copy; Node and Bun gain nothing: 198
+ * against 146 + 70, 197 against 126 + 70; measured). Large items are
+ * decoded in the ring (`Items.tryGet`), so this is their path.
+ */
+export const DECODE_FROM_COPY: boolean = !DECODER_TAKES_SHARED || "Deno" in g;
+/**
  * Strings shorter than this are encoded by a charCodeAt loop, longer ones by
  * Buffer.utf8Write or TextEncoder.encodeInto: where those cross over (measured:
  * Node's utf8Write from about 20 characters; Bun's loop and Deno's encodeInto

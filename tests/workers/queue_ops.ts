@@ -228,3 +228,8 @@ export function stuckStream(q: Queue, state: Int32Array): void {
   Atomics.store(state, 0, 1);
   q.put("s".repeat(100_000));
 }
+
+/** Takes `n` values (async: some carry shared memory) and puts each back unchanged. */
+export async function relay(q: Queue, back: Queue, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) back.put(await q.getAsync({ timeout: 30000 }));
+}
