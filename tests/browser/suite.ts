@@ -741,6 +741,19 @@ test("Pipe: values far larger than its memory stream both ways (a worker's send,
   equal(await worker.join(), 0, "the worker checked what came back");
 });
 
+test("Pipe: large values that fit its memory are decoded where they lie, both ways (the window's recvAsync, a worker's recv)", async (start) => {
+  const [here, there] = mp.Pipe(true, { bytes: 1 << 21 });
+  const count = 4;
+  const chars = 200_000;
+  const n = 30_000;
+  const worker = start("bigRoundTrip", [there, count, chars, n]);
+  const got: unknown[] = [];
+  for (let seq = 0; seq < count; seq++) got.push(await here.recvAsync({ timeout: 10000 }));
+  got.forEach((v, seq) => assertSameAsClone(v, bigValue(seq, chars, n)));
+  for (const v of got) await here.sendAsync(v, { timeout: 10000 });
+  equal(await worker.join(), 0, "the worker checked what came back");
+});
+
 test("bad input in the window: the catalogue's errors, nothing changed", async () => {
   throws(
     () => mp.Value("x" as "i"),
