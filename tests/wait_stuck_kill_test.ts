@@ -202,6 +202,13 @@ for (const live of [1, 3]) {
   );
 }
 
+/**
+ * How long the "timeout" worker blocks. Its shares count only meanwhile, so the
+ * parent has this long, less a margin, to see them; 700 ms proved too short on
+ * a loaded machine under Bun. Under Bun's 5 s per-test limit with room to spare.
+ */
+const TIMED_BLOCK_MS = 2000;
+
 for (const live of [1, 3]) {
   for (const leave of ["item", "timeout"] as const) {
     test(
@@ -215,10 +222,12 @@ for (const live of [1, 3]) {
             const item = leave === "item" ? 42 : null;
             const p = start("wait_stuck", {
               exportName: "blockBesideAsync",
-              args: [q, ctl, live, leave === "item" ? 30000 : 700, item],
+              args: [q, ctl, live, leave === "item" ? 30000 : TIMED_BLOCK_MS, item],
             });
             await phaseIs(ctl, W.PHASE_BLOCKING, "set up");
-            await totalIs(before + live, "blocked beside its live gets", 600);
+            // Bounded well inside the timed block: a slow parent (a busy machine, a GC) must still
+            // see the shares while the worker blocks, not after its timeout took them back.
+            await totalIs(before + live, "blocked beside its live gets", TIMED_BLOCK_MS - 500);
             if (item !== null) q.put(item);
             await phaseIs(ctl, W.PHASE_LEFT, "out of its blocking get");
             // The worker runs on, its async gets still asleep (live, not stuck): its share is back.
