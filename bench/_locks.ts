@@ -20,15 +20,22 @@
  *   under load), and the writer waits for the read in progress. The 256-float64 table used
  *   before was read in ~0.1 µs on Bun and Deno: those transfers were as long
  *   as the 9 sections around each write, so the rows measured line traffic,
- *   which no read-write lock can avoid, not reads. A 32 kB read takes ~2 µs on
- *   Bun and Deno (~15–20 µs on Node 26, whose compiled loop is ~8× slower
- *   here, shared memory or not): a write's traffic is then a few percent of
- *   its 9 sections, the use read-write locks are made for. For sections of
- *   ~0.1 µs a `Lock` is the right tool, and the `Lock` rows of the lock group
- *   measure that. Deno's scans of the table run at either speed from one
- *   session (row) to the next (~2 or ~9 µs per read, the lock not involved:
- *   the no-lock rows show it too), so its rows vary; compare them with their
- *   no-lock limit of the same run.
+ *   which no read-write lock can avoid, not reads. A 32 kB read takes ~2.3 µs
+ *   on every runtime once compiled: a write's traffic is then a few percent
+ *   of its 9 sections, the use read-write locks are made for. For sections
+ *   of ~0.1 µs a `Lock` is the right tool, and the `Lock` rows of the lock
+ *   group measure that.
+ * - The same scan on both threads, at the same speed. The rows used to vary
+ *   with V8's compilers, not with the locks: with a table of whole numbers,
+ *   Node 26's optimizing tier compiled the sum as a float → int64 → float
+ *   round trip per entry (15–22 µs per scan), so the table holds fractions
+ *   (`newTable`); a loop written inside a session's `run` closure stayed in
+ *   V8's middle tier (Maglev) on the main thread (13–16 µs per scan) while
+ *   the worker's was optimized (2.1), so each kind of section is one
+ *   function both threads call (`rwlockSections` …); and Maglev runs every
+ *   section loop for about the first second, so each session first runs its
+ *   sections for {@linkcode WARM_MS} on both threads. `bench/diag/rwlock_scan.ts`
+ *   shows each thread's own time per section.
  * - Both threads start each batch together: the worker waits on a control
  *   word (`GO`; spinning briefly, then sleeping) rather than for a message (a
  *   Deno worker could start a message after the main thread's whole batch,
@@ -73,12 +80,33 @@ export const GO = 9;
 export const COUNT = 10;
 /** Sections the worker has begun (its batches summed): the main thread starts its own only then. */
 export const BEGUN = 11;
+/** The worker's time inside its batches, summed, in tenths of a µs (a diagnostic: `bench/diag/rwlock_scan.ts`). */
+export const BUSY = 12;
 /**
  * How long either thread spins for the other before it sleeps (ms): longer
  * than a gap between samples, and short, as a spinning thread that shares
  * its core with the one it waits for (a busy machine) keeps it from running.
  */
 export const SPIN_MS = 0.2;
+
+/** The first and last entries before any write (every entry is `BASE` plus a fraction of its index). */
+const BASE = 0.5;
+
+/**
+ * The table: fractional values, as a lookup table of float64 holds. Whole
+ * numbers would measure an engine quirk instead of the locks: V8 (Node 26,
+ * Deno 2.9) speculates that a sum of whole-valued doubles stays a safe
+ * integer and compiles the scan to a float → int64 → float round trip per
+ * entry, 2.3 µs per scan in one tier and 15–22 µs in another, so the two
+ * threads of a row ran at different speeds from one session to the next.
+ * Measured on this machine's Node and Deno with the table's scan alone.
+ */
+function newTable(): Float64Array {
+  const data = new Float64Array(new SharedArrayBuffer(DATA * 8));
+  for (let i = 0; i < DATA; i++) data[i] = BASE + (i % 8) / 8;
+  data[DATA - 1] = BASE;
+  return data;
+}
 
 /** Scans the table; its first and last entries agree, or a writer was inside beside this reader. */
 export function readAll(data: Float64Array): number {
@@ -105,6 +133,54 @@ export function writeAll(data: Float64Array): void {
   const v = data[0] + 1;
   data[0] = v;
   data[data.length - 1] = v;
+}
+
+/*
+ * The sections of one batch, operations `from` … `end - 1`, the same code on
+ * both threads (the worker imports them), each a function of its own: V8
+ * compiled the loop inside a session's `run` closure with its middle tier
+ * only (Maglev, whose scan took 13–16 µs against 2.1 for the optimizing
+ * tier's), on the main thread while the worker's ran optimized, so the two
+ * threads of a row ran at different speeds.
+ */
+
+/** Read-mostly sections under an `RwLock`. */
+export function rwlockSections(
+  rw: RwLock,
+  data: Float64Array,
+  from: number,
+  end: number,
+  every: number,
+): void {
+  for (let op = from; op < end; op++) {
+    if (isWrite(op, every)) {
+      rw.acquireWrite();
+      writeAll(data);
+      rw.releaseWrite();
+    } else {
+      rw.acquireRead();
+      readAll(data);
+      rw.releaseRead();
+    }
+  }
+}
+
+/** The same sections under a `Lock`, one at a time. */
+export function lockSections(lock: Lock, data: Float64Array, from: number, end: number, every: number): void {
+  for (let op = from; op < end; op++) {
+    lock.acquire();
+    if (isWrite(op, every)) writeAll(data);
+    else readAll(data);
+    lock.release();
+  }
+}
+
+/** The same sections with no lock (the limit: racy, so the reads are not checked). */
+export function noLockSections(data: Float64Array, from: number, end: number, every: number): void {
+  for (let op = from; op < end; op++) {
+    if (isWrite(op, every)) writeAll(data);
+    else scanAll(data);
+  }
 }
 
 /** Whether operation `i` is a write, with one write every `every` operations (8 reads : 1 write: 9). */
@@ -190,15 +266,34 @@ function stopReadMostly(ctl: Ctl, worker: BenchWorker): void {
   worker.terminate();
 }
 
-/** Runs the verification pass; stops everything if it fails. */
-async function verified(session: Session, verify: number): Promise<Session> {
+/**
+ * How long a read-mostly session runs its sections on both threads before
+ * its first sample (ms). V8 first compiles the section loop with the scan
+ * inlined by its middle tier (Maglev): 6–16 µs per scan against 2.3 once
+ * the optimizing tier takes over, which took about 1 s of sections (Node 26,
+ * Deno 2.9; `bench/diag/rwlock_scan.ts`), longer than mitata's warm-up and
+ * samples of a row. The rows measure the locks at the scan's steady speed.
+ */
+const WARM_MS = 1500;
+/** Sections per thread of each warm-up batch. */
+const WARM_BATCH = 200;
+
+/** Runs the verification pass, then `warmMs` of batches; stops everything if one fails. */
+async function verified<S extends Session>(session: S, verify: number, warmMs = 0): Promise<S> {
   try {
     await session.run(verify);
+    for (const end = performance.now() + warmMs; performance.now() < end;) await session.run(WARM_BATCH);
     return session;
   } catch (e) {
     await session.close();
     throw e;
   }
+}
+
+/** A read-mostly session, which also tells how long each thread spent in its sections. */
+export interface ReadMostlySession extends Session {
+  /** Milliseconds inside the sections so far: the main thread's, the worker's (a diagnostic). */
+  busy(): [main: number, worker: number];
 }
 
 /**
@@ -212,8 +307,8 @@ export async function openReadMostly(
   what: string,
   kind: "rwlock" | "lock" | "none",
   every = 9,
-): Promise<Session> {
-  const data = new Float64Array(new SharedArrayBuffer(DATA * 8));
+): Promise<ReadMostlySession> {
+  const data = newTable();
   const rw = new RwLock();
   const lock = new Lock();
   const [worker, ctl] = kind === "rwlock"
@@ -224,55 +319,44 @@ export async function openReadMostly(
   let op = 0;
   let sent = 0;
   let writes = 0;
-  return verified({
-    run(n) {
-      sent += n;
-      startBatch(ctl, n, sent, what);
-      const end = op + n;
-      writes += 2 * writesIn(op, n, every);
-      if (kind === "rwlock") {
-        for (; op < end; op++) {
-          if (isWrite(op, every)) {
-            rw.acquireWrite();
-            writeAll(data);
-            rw.releaseWrite();
-          } else {
-            rw.acquireRead();
-            readAll(data);
-            rw.releaseRead();
-          }
+  let mainBusy = 0;
+  return verified(
+    {
+      run(n) {
+        sent += n;
+        startBatch(ctl, n, sent, what);
+        const end = op + n;
+        writes += 2 * writesIn(op, n, every);
+        const t0 = performance.now();
+        if (kind === "rwlock") rwlockSections(rw, data, op, end, every);
+        else if (kind === "lock") lockSections(lock, data, op, end, every);
+        else noLockSections(data, op, end, every);
+        op = end;
+        mainBusy += performance.now() - t0;
+        endBatch(ctl, sent, what);
+        throwIfFailed(ctl, what);
+        // Unlocked writes race and may be lost: the limit row is not checked.
+        if (kind !== "none" && data[0] - BASE !== writes) {
+          throw new Error(`${what}: ${data[0] - BASE} writes seen, ${writes} made (a lost write)`);
         }
-      } else if (kind === "lock") {
-        for (; op < end; op++) {
-          lock.acquire();
-          if (isWrite(op, every)) writeAll(data);
-          else readAll(data);
-          lock.release();
-        }
-      } else {
-        for (; op < end; op++) {
-          if (isWrite(op, every)) writeAll(data);
-          else scanAll(data);
-        }
-      }
-      endBatch(ctl, sent, what);
-      throwIfFailed(ctl, what);
-      // Unlocked writes race and may be lost: the limit row is not checked.
-      if (kind !== "none" && data[0] !== writes) {
-        throw new Error(`${what}: ${data[0]} writes seen, ${writes} made (a lost write)`);
-      }
+      },
+      close() {
+        stopReadMostly(ctl, worker);
+      },
+      busy() {
+        return [mainBusy, Atomics.load(ctl, BUSY) / 1e4];
+      },
     },
-    close() {
-      stopReadMostly(ctl, worker);
-    },
-  }, VERIFY_OPS);
+    VERIFY_OPS,
+    WARM_MS,
+  );
 }
 
 /** The same read-mostly sections under multithreading's `RwLock`, its worker from its own pool. */
 export async function openMtReadMostly(what: string): Promise<Session> {
   const mt: typeof MT = await import("multithreading");
   const ctl = newControl();
-  const data = new Float64Array(new SharedArrayBuffer(DATA * 8));
+  const data = newTable();
   const rw = new mt.RwLock();
   // Stringified and run in the pool's worker: nothing from this module is in scope there.
   const handle = mt.spawn(mt.move(rw, { ctl, data }), (rw, box) => {
@@ -341,30 +425,40 @@ export async function openMtReadMostly(what: string): Promise<Session> {
   let op = 0;
   let sent = 0;
   let writes = 0;
-  return verified({
-    run(n) {
-      sent += n;
-      startBatch(ctl, n, sent, what);
-      writes += 2 * writesIn(op, n, 9);
-      for (const end = op + n; op < end; op++) {
-        if (isWrite(op, 9)) {
-          const guard = rw.blockingWrite();
-          writeAll(data);
-          guard.dispose();
-        } else {
-          const guard = rw.blockingRead();
-          readAll(data);
-          guard.dispose();
+  return verified(
+    {
+      run(n) {
+        sent += n;
+        startBatch(ctl, n, sent, what);
+        writes += 2 * writesIn(op, n, 9);
+        mtSections(rw, data, op, op + n);
+        op += n;
+        endBatch(ctl, sent, what);
+        throwIfFailed(ctl, what);
+        if (data[0] - BASE !== writes) {
+          throw new Error(`${what}: ${data[0] - BASE} writes seen, ${writes} made (a lost write)`);
         }
-      }
-      endBatch(ctl, sent, what);
-      throwIfFailed(ctl, what);
-      if (data[0] !== writes) {
-        throw new Error(`${what}: ${data[0]} writes seen, ${writes} made (a lost write)`);
-      }
+      },
+      close: stop,
     },
-    close: stop,
-  }, VERIFY_OPS);
+    VERIFY_OPS,
+    WARM_MS,
+  );
+}
+
+/** The main thread's sections under multithreading's `RwLock` (a function of its own, as `rwlockSections`). */
+function mtSections(rw: MT.RwLock, data: Float64Array, from: number, end: number): void {
+  for (let op = from; op < end; op++) {
+    if (isWrite(op, 9)) {
+      const guard = rw.blockingWrite();
+      writeAll(data);
+      guard.dispose();
+    } else {
+      const guard = rw.blockingRead();
+      readAll(data);
+      guard.dispose();
+    }
+  }
 }
 
 /** `LockManager.request` + release on one thread, nobody else asking. */

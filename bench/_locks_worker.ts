@@ -8,7 +8,17 @@
  */
 
 import { type Lock, type LockManager, revive, type RwLock } from "../mod.ts";
-import { BEGUN, COUNT, GO, isWrite, readAll, scanAll, section, SPIN_MS, writeAll } from "./_locks.ts";
+import {
+  BEGUN,
+  BUSY,
+  COUNT,
+  GO,
+  lockSections,
+  noLockSections,
+  rwlockSections,
+  section,
+  SPIN_MS,
+} from "./_locks.ts";
 import { parentPort } from "./_port.ts";
 import { deadlineSignal, DONE, READY, setError, STOP } from "./_shared.ts";
 
@@ -46,7 +56,9 @@ function serveGo(ctl: Ctl, batch: (n: number) => void): (n: number) => void {
         const n = Atomics.load(ctl, COUNT);
         Atomics.add(ctl, BEGUN, n);
         Atomics.notify(ctl, BEGUN);
+        const t0 = performance.now();
         batch(n);
+        Atomics.add(ctl, BUSY, Math.round((performance.now() - t0) * 1e4));
         Atomics.add(ctl, DONE, n);
         Atomics.notify(ctl, DONE);
       }
@@ -65,17 +77,8 @@ const kinds: Record<string, (init: Init, ctl: Ctl) => (n: number) => void | Prom
     const { rw, data, every } = revive(init) as unknown as { rw: RwLock; data: Float64Array; every: number };
     let i = 0;
     return serveGo(ctl, (n) => {
-      for (const end = i + n; i < end; i++) {
-        if (isWrite(i, every)) {
-          rw.acquireWrite();
-          writeAll(data);
-          rw.releaseWrite();
-        } else {
-          rw.acquireRead();
-          readAll(data);
-          rw.releaseRead();
-        }
-      }
+      rwlockSections(rw, data, i, i + n, every);
+      i += n;
     });
   },
   lockReadMostly(init, ctl) {
@@ -86,22 +89,16 @@ const kinds: Record<string, (init: Init, ctl: Ctl) => (n: number) => void | Prom
     };
     let i = 0;
     return serveGo(ctl, (n) => {
-      for (const end = i + n; i < end; i++) {
-        lock.acquire();
-        if (isWrite(i, every)) writeAll(data);
-        else readAll(data);
-        lock.release();
-      }
+      lockSections(lock, data, i, i + n, every);
+      i += n;
     });
   },
   noLockReadMostly(init, ctl) {
     const { data, every } = revive(init) as unknown as { data: Float64Array; every: number };
     let i = 0;
     return serveGo(ctl, (n) => {
-      for (const end = i + n; i < end; i++) {
-        if (isWrite(i, every)) writeAll(data);
-        else scanAll(data);
-      }
+      noLockSections(data, i, i + n, every);
+      i += n;
     });
   },
   lockManagerContended(init, ctl) {

@@ -52,6 +52,56 @@ test("Lock: bad options are TypeErrors that change nothing", () => {
   assert.equal(lock.locked(), false);
 });
 
+test("Lock: a sleeper woken only to find the lock taken takes it promptly at the next release", async () => {
+  // A worker sleeps on the lock; another spins on it. This thread releases it: the spinner takes
+  // it before the sleeper wakes, so the sleeper finds it held and naps unmarked (`nap` in
+  // src/core/_mutex.ts). It must still take the lock within ms of the spinner's release.
+  const lock = new Lock();
+  const sleeper = new Int32Array(new SharedArrayBuffer(8));
+  const spinner = new Int32Array(new SharedArrayBuffer(4));
+  const tookAt = new Float64Array(new SharedArrayBuffer(8));
+  const releasedAt = new Float64Array(new SharedArrayBuffer(8));
+  lock.acquire();
+  await withProcesses(async (start) => {
+    const w = start("lock_take_time", { args: [lock, sleeper, tookAt, 10000] });
+    await until(() => Atomics.load(sleeper, 0) === 1);
+    // Past its spin (at most 0.5 ms): it sleeps.
+    await sleep(50);
+    const h = start("lock_spin_take", { args: [lock, spinner, releasedAt, 30] });
+    await until(() => Atomics.load(spinner, 0) === 1);
+    lock.release();
+    assert.equal(await w.join(10000), 0);
+    assert.equal(await h.join(10000), 0);
+    assert.equal(Atomics.load(sleeper, 1), 1, "the sleeper's acquire timed out");
+    // Where the sleeper won the race instead, it took the lock first: nothing more to see.
+    if (tookAt[0] >= releasedAt[0]) {
+      const late = tookAt[0] - releasedAt[0];
+      assert.ok(late < 50, `the sleeper took the lock ${late} ms after the spinner released it`);
+    }
+  });
+  assert.equal(lock.locked(), false);
+});
+
+test("Lock: a sleeper that a holder in a loop keeps beating takes the lock by the time the loop stops", async () => {
+  const lock = new Lock();
+  const flags = new Int32Array(new SharedArrayBuffer(8));
+  const stopped = new Float64Array(new SharedArrayBuffer(8));
+  await withProcesses(async (start) => {
+    const p = start("lock_streak", { args: [lock, flags, stopped, 300] });
+    await until(() => Atomics.load(flags, 0) === 1);
+    await sleep(20);
+    assert.ok(lock.acquire({ timeout: 10000 }), "the lock was never taken");
+    const took = Date.now();
+    // Taken in a gap between two sections, or within ms of the loop's end (not a poll's 100 ms later).
+    const late = Atomics.load(flags, 1) === 0 ? 0 : took - stopped[0];
+    lock.release();
+    assert.equal(await p.join(10000), 0);
+    assert.ok(Atomics.load(flags, 1) > 0, "the holder ran no section");
+    assert.ok(late < 50, `the lock was taken ${late} ms after the holder stopped`);
+  });
+  assert.equal(lock.locked(), false);
+});
+
 test("Lock: a timed acquire in a worker fails while main holds it, succeeds after release", async () => {
   const lock = new Lock();
   const out = new Int32Array(new SharedArrayBuffer(4));
