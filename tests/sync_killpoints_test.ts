@@ -428,13 +428,27 @@ for (const applied of [0, 5]) {
         committed(w, C.LOG, notify, applied);
       });
       recover(cond);
-      const first = await Promise.race(waits.map((p, k) => p.then((r) => [k, r])));
-      assert.equal(first[1], 1, "one waiter got the dead notifier's notify");
+      // With SEQ applied, a waiter whose sleep slice ended before the recovery saw the bump and
+      // re-took the lock while its dead holder still had it: OwnerDiedError, as for any waiter of
+      // a lock whose holder died (it leaves unnotified, and stops counting). Seen once in a full
+      // run under load. Every other waiter is still counted, and exactly one gets the notify.
+      const results: (number | undefined)[] = waits.map(() => undefined);
+      waits.forEach((p, k) => p.then((r) => results[k] = r));
+      await until(() => results.some((r) => r !== undefined), 5000);
       await sleep(300);
-      const other = lives[1 - first[0]];
-      assert.equal(other.idle, false, "exactly one: the other still waits");
-      assert.equal(countedOf(cond), 1);
-      await lastNotifyReaches(cond, waits[1 - first[0]]);
+      const of = (r: number | undefined): number => results.filter((x) => x === r).length;
+      assert.equal(of(1) + of(A.OWNER_DIED) + of(undefined), 2, `outcomes ${results}`);
+      if (of(A.OWNER_DIED) === 0) assert.equal(of(1), 1, "exactly one got the dead notifier's notify");
+      assert.ok(of(1) <= 1, `outcomes ${results}: a notify(1) reached two`);
+      const still = results.indexOf(undefined);
+      if (still < 0) {
+        assert.equal(countedOf(cond), 0);
+        condAtRest(w);
+      } else {
+        assert.equal(lives[still].idle, false);
+        assert.equal(countedOf(cond), 1);
+        await lastNotifyReaches(cond, waits[still]);
+      }
     }));
 }
 
